@@ -1,0 +1,1 @@
+"""NoMask AI: a privacy-first AI chat platform."""

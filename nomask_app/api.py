@@ -1,0 +1,167 @@
+"""HTTP routes next to Reflex's websocket: health, and the session cookie.
+
+The session cookie is HttpOnly, so no Reflex event handler can set it: the
+sign-in form is checked over the websocket, which hands the browser a
+single-use ticket that it posts here in a full page load.
+"""
+
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from nomask_app.config import get_settings
+from nomask_app.db import session_scope
+from nomask_app.middleware import client_ip
+from nomask_app.services import accounts, audit, sessions
+
+MAX_FORM_BYTES = 8 * 1024
+
+
+def _request_context(request: Request) -> dict[str, str]:
+    return {
+        "ip_address": client_ip(request.scope, get_settings().trusted_proxy_hops),
+        "user_agent": request.headers.get("user-agent", "")[:512],
+    }
+
+
+def _foreign_origin(request: Request) -> bool:
+    # Browsers send Origin on every POST; a foreign one is a cross-site forgery.
+    origin = request.headers.get("origin")
+    return bool(origin) and origin not in get_settings().allowed_origins
+
+
+def _no_store(response: Response) -> Response:
+    response.headers["cache-control"] = "no-store"
+    return response
+
+
+async def health(_request: Request) -> Response:
+    """200 when the database answers, 503 otherwise."""
+    try:
+        await run_in_threadpool(_ping_database)
+    except Exception:  # any failure means "not healthy"
+        return _no_store(JSONResponse({"status": "error", "database": "unreachable"}, 503))
+    return _no_store(JSONResponse({"status": "ok", "database": "ok"}))
+
+
+def _ping_database() -> None:
+    with session_scope() as session:
+        session.exec(text("SELECT 1"))
+
+
+async def _read_form(request: Request) -> dict[str, str] | None:
+    if int(request.headers.get("content-length") or 0) > MAX_FORM_BYTES:
+        return None
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("application/json"):
+        body = await request.body()
+        if len(body) > MAX_FORM_BYTES:
+            return None
+        try:
+            data = await request.json()
+        except ValueError:
+            return None
+        return (
+            {k: v for k, v in data.items() if isinstance(v, str)}
+            if isinstance(data, dict)
+            else None
+        )
+    form = await request.form(max_files=0, max_fields=8, max_part_size=MAX_FORM_BYTES)
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+def _sign_in(form: dict[str, str], context: dict[str, str]) -> tuple[str, str] | None:
+    """Exchange a ticket (or an email and password) for a new session token."""
+    with session_scope() as session:
+        if "ticket" in form:
+            ticket = sessions.redeem_login_ticket(session=session, ticket=form["ticket"])
+            user_id, next_path = (ticket.user_id, ticket.next_path) if ticket else (None, "/")
+        else:
+            user = accounts.authenticate(
+                session=session, email=form.get("email", ""), password=form.get("password", "")
+            )
+            user_id, next_path = (user.id if user else None), form.get("next", "/")
+            if user is None:
+                audit.record_event(session=session, kind="signin.failed", **context)
+        if user_id is None:
+            return None
+        _, token = sessions.create_session(session=session, user_id=user_id, **context)
+        audit.record_event(session=session, kind="signin.succeeded", user_id=user_id, **context)
+    return token, sessions.safe_next_path(next_path)
+
+
+async def login(request: Request) -> Response:
+    """Start a session and set the HttpOnly cookie.
+
+    Takes a form or JSON body with either a `ticket` from the sign-in page or
+    `email` and `password`. Browsers get a 303 to where they were going;
+    API clients (JSON) get JSON.
+    """
+    wants_json = request.headers.get("content-type", "").startswith("application/json")
+    if _foreign_origin(request):
+        return _no_store(JSONResponse({"error": "forbidden origin"}, 403))
+    form = await _read_form(request)
+    result = await run_in_threadpool(_sign_in, form, _request_context(request)) if form else None
+    settings = get_settings()
+    if result is None:
+        if wants_json:
+            return _no_store(JSONResponse({"error": "invalid credentials"}, 401))
+        return _no_store(RedirectResponse(f"{settings.app_url}/login?expired=1", 303))
+    token, next_path = result
+    response: Response
+    if wants_json:
+        response = JSONResponse({"status": "signed in"})
+    else:
+        response = RedirectResponse(settings.app_url.rstrip("/") + next_path, 303)
+    response.set_cookie(
+        sessions.SESSION_COOKIE,
+        token,
+        max_age=settings.session_lifetime_days * 86400,
+        path="/",
+        secure=settings.secure_cookies,
+        httponly=True,
+        samesite="lax",
+    )
+    return _no_store(response)
+
+
+def _sign_out(token: str | None, context: dict[str, str]) -> None:
+    with session_scope() as session:
+        user_id = sessions.revoke_session(session=session, token=token)
+        if user_id:
+            audit.record_event(session=session, kind="signout", user_id=user_id, **context)
+
+
+async def logout(request: Request) -> Response:
+    """Delete the server-side session and the cookie, then go to the sign-in page."""
+    if _foreign_origin(request):
+        return _no_store(JSONResponse({"error": "forbidden origin"}, 403))
+    token = request.cookies.get(sessions.SESSION_COOKIE)
+    await run_in_threadpool(_sign_out, token, _request_context(request))
+    settings = get_settings()
+    if request.headers.get("content-type", "").startswith("application/json"):
+        response: Response = JSONResponse({"status": "signed out"})
+    else:
+        response = RedirectResponse(f"{settings.app_url}/login", 303)
+    response.delete_cookie(
+        sessions.SESSION_COOKIE,
+        path="/",
+        secure=settings.secure_cookies,
+        httponly=True,
+        samesite="lax",
+    )
+    return _no_store(response)
+
+
+def create_api() -> Starlette:
+    """The Starlette app that Reflex mounts its own backend into."""
+    return Starlette(
+        routes=[
+            Route("/api/health", health, methods=["GET"]),
+            Route("/api/auth/login", login, methods=["POST"]),
+            Route("/api/auth/logout", logout, methods=["POST"]),
+        ]
+    )

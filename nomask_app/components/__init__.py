@@ -1,0 +1,1 @@
+"""Reusable UI pieces. Components import states, never services or vendors."""

@@ -1,0 +1,81 @@
+"""Accessible form fields: a visible label tied to the input, errors next to it."""
+
+import reflex as rx
+
+
+def field_error(field_id: str, message: rx.Var[str]) -> rx.Component:
+    """The error line under a field; always present so `aria-describedby` resolves."""
+    return rx.text(
+        message,
+        id=f"{field_id}-error",
+        color_scheme="red",
+        size="2",
+        aria_live="polite",
+    )
+
+
+def text_field(
+    label: str,
+    field_id: str,
+    *,
+    name: str,
+    error: rx.Var[str] | str = "",
+    input_type: str = "text",
+    autocomplete: str = "off",
+    default_value: rx.Var[str] | str = "",
+    hint: str = "",
+    max_length: int | None = None,
+) -> rx.Component:
+    """A labelled text input with its error message (and an optional hint)."""
+    invalid = rx.cond(error != "", "true", "false") if isinstance(error, rx.Var) else "false"
+    described_by = f"{field_id}-error" + (f" {field_id}-hint" if hint else "")
+    return rx.flex(
+        rx.el.label(label, html_for=field_id, class_name="nm-label"),
+        rx.input(
+            id=field_id,
+            name=name,
+            type=input_type,
+            auto_complete=autocomplete,
+            default_value=default_value,
+            max_length=max_length,
+            size="3",
+            custom_attrs={"aria-invalid": invalid, "aria-describedby": described_by},
+        ),
+        rx.cond(hint != "", rx.text(hint, id=f"{field_id}-hint", size="1", color_scheme="gray")),
+        field_error(field_id, error),
+        direction="column",
+        spacing="1",
+        width="100%",
+    )
+
+
+def checkbox_field(
+    label: rx.Component | str,
+    field_id: str,
+    *,
+    name: str,
+    error: rx.Var[str],
+) -> rx.Component:
+    """A checkbox whose label is its accessible name, with its error message.
+
+    Uncontrolled: the form keeps its state, and the form data carries it.
+    """
+    return rx.flex(
+        rx.checkbox(
+            label,
+            id=field_id,
+            name=name,
+            custom_attrs={"aria-describedby": f"{field_id}-error"},
+        ),
+        field_error(field_id, error),
+        direction="column",
+        spacing="1",
+    )
+
+
+def form_alert(message: rx.Var[str], *, tone: str = "red") -> rx.Component:
+    """A message about the whole form, announced to screen readers."""
+    return rx.cond(
+        message != "",
+        rx.callout(message, color_scheme=tone, role="alert", width="100%"),
+    )

@@ -1,0 +1,34 @@
+"""The Reflex app: pages, the HTTP API and the security middleware."""
+
+import reflex as rx
+
+from nomask_app.api import create_api
+from nomask_app.middleware import SecurityMiddleware
+from nomask_app.pages.auth import login_page, signup_page
+from nomask_app.pages.home import home_page
+from nomask_app.pages.policy import policy_page
+from nomask_app.pages.privacy import privacy_page
+from nomask_app.pages.settings import settings_page
+from nomask_app.states.login import LoginState
+from nomask_app.states.session import SessionState
+
+app = rx.App(
+    stylesheets=["/nomask.css"],
+    head_components=[rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml")],
+    # The Starlette app receives Reflex's backend as a mount; the middleware
+    # then wraps everything, pages and websocket included.
+    api_transformer=[create_api(), SecurityMiddleware],
+)
+
+_SIGNED_IN = SessionState.require_user
+app.add_page(home_page, route="/", title="Chat · NoMask AI", on_load=_SIGNED_IN)
+app.add_page(settings_page, route="/settings", title="Settings · NoMask AI", on_load=_SIGNED_IN)
+app.add_page(privacy_page, route="/privacy", title="Privacy center · NoMask AI", on_load=_SIGNED_IN)
+app.add_page(login_page, route="/login", title="Sign in · NoMask AI", on_load=LoginState.load)
+app.add_page(
+    signup_page,
+    route="/signup",
+    title="Create account · NoMask AI",
+    on_load=SessionState.redirect_if_signed_in,
+)
+app.add_page(policy_page, route="/policy", title="Privacy policy · NoMask AI")

@@ -1,0 +1,1 @@
+"""Pages, registered on the app in `nomask_app.nomask_app`."""

@@ -1,0 +1,1 @@
+"""Domain logic as plain functions. No Reflex imports; services never commit."""

@@ -1,0 +1,70 @@
+"""Who is signed in, re-derived from the HttpOnly session cookie on every use.
+
+The client can call any event handler with any arguments, so handlers that
+touch user data call `current_user()` themselves instead of trusting a var.
+"""
+
+from http.cookies import CookieError, SimpleCookie
+
+import reflex as rx
+
+from nomask_app.db import session_scope
+from nomask_app.models import User
+from nomask_app.services.sessions import SESSION_COOKIE, resolve_session, safe_next_path
+
+
+class SessionState(rx.State):
+    """The signed-in person, as shown in the page chrome."""
+
+    signed_in: bool = False
+    user_name: str = ""
+    user_email: str = ""
+    _user_id: str = ""
+
+    def _session_token(self) -> str | None:
+        # The websocket's own request headers: never sent to the browser.
+        raw = self.router.headers.cookie
+        if not raw:
+            return None
+        cookies = SimpleCookie()
+        try:
+            cookies.load(raw)
+        except CookieError:
+            return None
+        morsel = cookies.get(SESSION_COOKIE)
+        return morsel.value if morsel else None
+
+    async def current_user(self) -> User | None:
+        """Resolve the cookie to a user now; forget all view data of another identity."""
+        with session_scope() as session:
+            resolved = resolve_session(session=session, token=self._session_token())
+        user = resolved[0] if resolved else None
+        root = await self.get_state(SessionState)
+        if root._user_id and (user is None or user.id != root._user_id):
+            # Signed out, expired or someone else: reset this state and every
+            # loaded substate, so nothing shown for the last identity survives.
+            root.reset()
+            root._user_id = ""
+        if user is not None:
+            root._user_id = user.id
+            root.signed_in = True
+            root.user_name = user.name
+            root.user_email = user.email
+        return user
+
+    @rx.event
+    async def require_user(self):
+        """On-load guard for pages behind sign-in."""
+        if await self.current_user() is None:
+            # The static build serves pages with a trailing slash; drop it.
+            path = safe_next_path(self.router.url.path.rstrip("/") or "/")
+            target = "/login" if path == "/" else f"/login?next={path}"
+            return rx.redirect(target, replace=True)
+        return None
+
+    @rx.event
+    async def redirect_if_signed_in(self):
+        """On-load guard for the sign-in and sign-up pages."""
+        if await self.current_user() is not None:
+            return rx.redirect("/", replace=True)
+        return None

@@ -1,0 +1,91 @@
+"""One production app for the whole session, and a fresh browser context per test."""
+
+import os
+import shutil
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import sync_playwright
+
+from tests.browser.server import AppServer, fresh_postgres_database
+
+CHROMIUM = os.environ.get("NOMASK_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("app")
+    postgres = os.environ.get("NOMASK_TEST_DATABASE_URL", "")
+    database_url = (
+        fresh_postgres_database(postgres, "nomask_browser_test")
+        if postgres
+        else f"sqlite:///{workdir}/app.db"
+    )
+    server = AppServer(workdir, database_url).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class PageProblems(list):
+    """Console errors and uncaught exceptions seen while a test ran."""
+
+
+@pytest.fixture
+def page(browser, app_server):
+    context = browser.new_context(base_url=app_server.url, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    problems = PageProblems()
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(f"console {message.type}: {message.text}")
+            if message.type == "error"
+            else None
+        ),
+    )
+    page.problems = problems
+    yield page
+    context.close()
+    assert list(problems) == [], f"browser reported problems:\n{app_server.log_tail(20)}"
+
+
+@pytest.fixture(scope="session")
+def axe():
+    return Axe()
+
+
+@pytest.fixture
+def assert_accessible(axe):
+    """Fail on any WCAG 2.x A/AA violation that axe-core finds on the page."""
+
+    def check(page):
+        results = axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
+        violations = results.response["violations"]
+        assert violations == [], results.generate_report()
+
+    return check

@@ -1,0 +1,49 @@
+"""Steps that many browser tests share, by accessible names only."""
+
+import itertools
+import re
+
+from playwright.sync_api import Page, expect
+
+from tests.factories import PASSWORD
+
+_numbers = itertools.count(1)
+
+
+def at(path: str, query: str = "") -> re.Pattern:
+    """Match the page URL for `path` (the static build may add a trailing slash)."""
+    suffix = re.escape(query) if query else r"(\?.*)?"
+    return re.compile(rf"^https?://[^/]+{re.escape(path.rstrip('/'))}/?{suffix}$")
+
+
+def unique_email(prefix: str = "person") -> str:
+    return f"{prefix}{next(_numbers)}-{id(_numbers)}@example.com"
+
+
+def sign_up(
+    page: Page, *, name: str = "Browser Person", email: str | None = None, password: str = PASSWORD
+) -> str:
+    email = email or unique_email()
+    page.goto("/signup")
+    page.get_by_label("Name").fill(name)
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("checkbox", name="I am 18 or older").check()
+    page.get_by_role("checkbox", name="I accept the privacy policy").check()
+    page.get_by_role("button", name="Create account").click()
+    expect(page).to_have_url(at("/"))
+    expect(page.get_by_role("button", name="Account")).to_be_visible()
+    return email
+
+
+def sign_in(page: Page, email: str, password: str = PASSWORD, *, path: str = "/login") -> None:
+    page.goto(path)
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def sign_out(page: Page) -> None:
+    page.get_by_role("button", name="Account").click()
+    page.get_by_role("menuitem", name="Sign out").click()
+    expect(page).to_have_url(at("/login"))

@@ -1,0 +1,107 @@
+"""Run the real production build (`reflex run --env prod`) for browser tests."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from nomask_app.config import PROJECT_ROOT
+
+VENV_BIN = Path(sys.executable).parent
+START_TIMEOUT = 600  # a cold npm install plus the production build
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def fresh_postgres_database(admin_url: str, name: str) -> str:
+    """Create an empty database next to the one in `admin_url`; return its URL."""
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+class AppServer:
+    """The app in production mode on a free port, with its own database and files."""
+
+    def __init__(self, workdir: Path, database_url: str, extra_env: dict[str, str] | None = None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.workdir = workdir
+        self.log_path = workdir / "server.log"
+        self.env = {
+            **os.environ,
+            "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+            "NOMASK_ENV": "test",
+            "NOMASK_APP_URL": self.url,
+            "NOMASK_DATABASE_URL": database_url,
+            "NOMASK_DATA_DIR": str(workdir / "data"),
+            "NOMASK_BCRYPT_ROUNDS": "4",
+            # A separate build folder, so tests never disturb a running `make run`.
+            "REFLEX_WEB_WORKDIR": str(PROJECT_ROOT / ".web-test"),
+            "REFLEX_STATES_WORKDIR": str(workdir / "states"),
+            "REFLEX_USE_NPM": "1",
+            "REFLEX_TELEMETRY_ENABLED": "false",
+            "REFLEX_CHECK_LATEST_VERSION": "false",
+            **(extra_env or {}),
+        }
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> "AppServer":
+        subprocess.run(
+            [str(VENV_BIN / "alembic"), "upgrade", "head"],
+            cwd=PROJECT_ROOT,
+            env=self.env,
+            check=True,
+            capture_output=True,
+        )
+        log = self.log_path.open("wb")
+        self.process = subprocess.Popen(
+            [str(VENV_BIN / "reflex"), "run", "--env", "prod", "--loglevel", "info"],
+            cwd=PROJECT_ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"app exited early:\n{self.log_tail()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/login", timeout=5) as response:
+                    if response.status == 200:
+                        return self
+            except OSError:
+                pass
+            time.sleep(1)
+        self.stop()
+        raise RuntimeError(f"app did not start in {START_TIMEOUT}s:\n{self.log_tail()}")
+
+    def log_tail(self, lines: int = 60) -> str:
+        if not self.log_path.exists():
+            return ""
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()

@@ -1,0 +1,48 @@
+import pytest
+
+from nomask_app.config import DEV_PASSWORD_PEPPER, DEV_SECRET_KEY, Settings
+
+STRONG = "k" * 40
+
+
+def test_production_refuses_default_secrets():
+    with pytest.raises(ValueError, match="NOMASK_SECRET_KEY"):
+        Settings(_env_file=None, env="prod", password_pepper=STRONG + "p")
+    with pytest.raises(ValueError, match="NOMASK_PASSWORD_PEPPER"):
+        Settings(_env_file=None, env="prod", secret_key=STRONG)
+    with pytest.raises(ValueError, match="at least 32"):
+        Settings(_env_file=None, env="prod", secret_key="short", password_pepper=STRONG)
+
+
+def test_production_refuses_weak_bcrypt_cost():
+    with pytest.raises(ValueError, match="BCRYPT_ROUNDS"):
+        Settings(
+            _env_file=None, env="prod", secret_key=STRONG, password_pepper=STRONG, bcrypt_rounds=10
+        )
+
+
+def test_production_starts_with_real_secrets():
+    settings = Settings(
+        _env_file=None,
+        env="prod",
+        secret_key=STRONG,
+        password_pepper=STRONG + "x",
+        bcrypt_rounds=12,
+    )
+    assert settings.secret_key.get_secret_value() not in (DEV_SECRET_KEY, DEV_PASSWORD_PEPPER)
+
+
+def test_dev_defaults_work_without_any_configuration():
+    settings = Settings(_env_file=None, env="dev", database_url="sqlite:///data/nomask.db")
+    assert settings.sqlalchemy_url.startswith("sqlite:////")
+    assert settings.sqlalchemy_url.endswith("/data/nomask.db")
+    assert settings.allowed_origins == ["http://localhost:3000"]
+    assert not settings.secure_cookies
+
+
+def test_https_app_url_means_secure_cookies():
+    assert Settings(_env_file=None, app_url="https://nomask.example").secure_cookies
+
+
+def test_secrets_are_not_shown_in_repr():
+    assert DEV_SECRET_KEY not in repr(Settings(_env_file=None))
