@@ -8,6 +8,7 @@ import nomask_app.models  # noqa: F401  (registers every table on SQLModel.metad
 from alembic import context
 from nomask_app.config import get_settings
 from nomask_app.db import build_engine
+from nomask_app.models.search import include_in_autogenerate
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):
@@ -43,6 +44,7 @@ def run_migrations_online() -> None:
             # SQLite cannot ALTER most things: batch mode rebuilds tables instead.
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            include_name=include_in_autogenerate,
         )
         with context.begin_transaction():
             context.run_migrations()

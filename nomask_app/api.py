@@ -12,19 +12,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from nomask_app.api_chat import chat_routes
 from nomask_app.config import get_settings
 from nomask_app.db import session_scope
-from nomask_app.middleware import client_ip
+from nomask_app.integrations.llm import gateway_ready
 from nomask_app.services import accounts, audit, sessions
+from nomask_app.web import no_store, request_context
 
 MAX_FORM_BYTES = 8 * 1024
-
-
-def _request_context(request: Request) -> dict[str, str]:
-    return {
-        "ip_address": client_ip(request.scope, get_settings().trusted_proxy_hops),
-        "user_agent": request.headers.get("user-agent", "")[:512],
-    }
 
 
 def _foreign_origin(request: Request) -> bool:
@@ -33,18 +28,16 @@ def _foreign_origin(request: Request) -> bool:
     return bool(origin) and origin not in get_settings().allowed_origins
 
 
-def _no_store(response: Response) -> Response:
-    response.headers["cache-control"] = "no-store"
-    return response
-
-
 async def health(_request: Request) -> Response:
-    """200 when the database answers, 503 otherwise."""
+    """200 when the database answers, 503 otherwise; `models` says if chat is warmed up."""
+    models = "ready" if gateway_ready() else "starting"
     try:
         await run_in_threadpool(_ping_database)
     except Exception:  # any failure means "not healthy"
-        return _no_store(JSONResponse({"status": "error", "database": "unreachable"}, 503))
-    return _no_store(JSONResponse({"status": "ok", "database": "ok"}))
+        return no_store(
+            JSONResponse({"status": "error", "database": "unreachable", "models": models}, 503)
+        )
+    return no_store(JSONResponse({"status": "ok", "database": "ok", "models": models}))
 
 
 def _ping_database() -> None:
@@ -102,14 +95,14 @@ async def login(request: Request) -> Response:
     """
     wants_json = request.headers.get("content-type", "").startswith("application/json")
     if _foreign_origin(request):
-        return _no_store(JSONResponse({"error": "forbidden origin"}, 403))
+        return no_store(JSONResponse({"error": "forbidden origin"}, 403))
     form = await _read_form(request)
-    result = await run_in_threadpool(_sign_in, form, _request_context(request)) if form else None
+    result = await run_in_threadpool(_sign_in, form, request_context(request)) if form else None
     settings = get_settings()
     if result is None:
         if wants_json:
-            return _no_store(JSONResponse({"error": "invalid credentials"}, 401))
-        return _no_store(RedirectResponse(f"{settings.app_url}/login?expired=1", 303))
+            return no_store(JSONResponse({"error": "invalid credentials"}, 401))
+        return no_store(RedirectResponse(f"{settings.app_url}/login?expired=1", 303))
     token, next_path = result
     response: Response
     if wants_json:
@@ -125,7 +118,7 @@ async def login(request: Request) -> Response:
         httponly=True,
         samesite="lax",
     )
-    return _no_store(response)
+    return no_store(response)
 
 
 def _sign_out(token: str | None, context: dict[str, str]) -> None:
@@ -138,9 +131,9 @@ def _sign_out(token: str | None, context: dict[str, str]) -> None:
 async def logout(request: Request) -> Response:
     """Delete the server-side session and the cookie, then go to the sign-in page."""
     if _foreign_origin(request):
-        return _no_store(JSONResponse({"error": "forbidden origin"}, 403))
+        return no_store(JSONResponse({"error": "forbidden origin"}, 403))
     token = request.cookies.get(sessions.SESSION_COOKIE)
-    await run_in_threadpool(_sign_out, token, _request_context(request))
+    await run_in_threadpool(_sign_out, token, request_context(request))
     settings = get_settings()
     if request.headers.get("content-type", "").startswith("application/json"):
         response: Response = JSONResponse({"status": "signed out"})
@@ -153,7 +146,7 @@ async def logout(request: Request) -> Response:
         httponly=True,
         samesite="lax",
     )
-    return _no_store(response)
+    return no_store(response)
 
 
 def create_api() -> Starlette:
@@ -163,5 +156,6 @@ def create_api() -> Starlette:
             Route("/api/health", health, methods=["GET"]),
             Route("/api/auth/login", login, methods=["POST"]),
             Route("/api/auth/logout", logout, methods=["POST"]),
+            *chat_routes,
         ]
     )

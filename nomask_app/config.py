@@ -59,6 +59,37 @@ class Settings(BaseSettings):
     cors_extra_origins: list[str] = Field(default_factory=list)
     trusted_proxy_hops: int = Field(default=0, ge=0)
 
+    # AI providers (integrations/llm.py). The usual key variables are read as
+    # they are; a provider is offered only when its key or URL is set.
+    openai_api_key: SecretStr | None = Field(default=None, validation_alias="OPENAI_API_KEY")
+    anthropic_api_key: SecretStr | None = Field(default=None, validation_alias="ANTHROPIC_API_KEY")
+    gemini_api_key: SecretStr | None = Field(default=None, validation_alias="GEMINI_API_KEY")
+    mistral_api_key: SecretStr | None = Field(default=None, validation_alias="MISTRAL_API_KEY")
+    groq_api_key: SecretStr | None = Field(default=None, validation_alias="GROQ_API_KEY")
+    openrouter_api_key: SecretStr | None = Field(
+        default=None, validation_alias="OPENROUTER_API_KEY"
+    )
+    # Models offered per provider key, overriding the built-in lists,
+    # e.g. {"openai": ["gpt-4o-mini"], "anthropic": ["claude-sonnet-4-5"]}.
+    llm_models: dict[str, list[str]] = Field(default_factory=dict)
+    ollama_base_url: str | None = None
+    ollama_models: list[str] = Field(default_factory=lambda: ["llama3.2"])
+    openai_compatible_base_url: str | None = None
+    openai_compatible_api_key: SecretStr | None = None
+    openai_compatible_models: list[str] = Field(default_factory=list)
+    openai_compatible_vision: bool = False
+    openai_compatible_context_tokens: int = Field(default=8192, ge=512)
+    # A litellm Router `model_list` (+ `fallbacks`) in JSON or YAML.
+    models_file: Path | None = None
+    llm_timeout_seconds: float = Field(default=60.0, gt=0)
+    llm_num_retries: int = Field(default=0, ge=0, le=5)
+    llm_cooldown_seconds: float = Field(default=30.0, ge=0)
+    demo_token_delay: float = Field(default=0.02, ge=0)
+    max_message_chars: int = Field(default=32_000, ge=100)
+    max_text_attachment_bytes: int = Field(default=100_000, ge=1_000)
+    max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    max_image_pixels: int = Field(default=40_000_000, ge=10_000)
+
     @model_validator(mode="after")
     def _refuse_defaults(self) -> "Settings":
         """Refuse development secrets and weak hashing in production."""

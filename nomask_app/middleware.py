@@ -11,6 +11,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nomask_app.config import Settings, get_settings
 
+# Requests other than uploads carry small forms and JSON (webhooks, sign-in).
+MAX_BODY_BYTES = 1024 * 1024
+
 
 def header(scope: Scope, name: bytes) -> str:
     """Return one request header from an ASGI scope ("" when absent)."""
@@ -84,6 +87,8 @@ class SecurityMiddleware:
         self.settings = get_settings()
         self.headers = security_headers(self.settings)
         self.allowed_origins = set(self.settings.allowed_origins)
+        # Room for the multipart envelope around the largest allowed files.
+        self.upload_limit = self.settings.max_upload_bytes * 5 + 1024 * 1024
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Handle one ASGI connection."""
@@ -97,16 +102,55 @@ class SecurityMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if scope["path"].startswith("/_upload") and scope["method"] != "POST":
+        path = scope["path"]
+        if path.startswith("/_upload") and scope["method"] != "POST":
             await _plain_response(send, 404, b"Not found", self.headers)
             return
+        limit = self.upload_limit if path.startswith("/_upload") else MAX_BODY_BYTES
+        declared = header(scope, b"content-length")
+        if declared.isdigit() and int(declared) > limit:
+            await _plain_response(send, 413, b"Request too large", self.headers)
+            return
+        state = {"started": False, "refused": False}
 
         async def send_with_headers(message: Message) -> None:
+            if state["refused"]:
+                return  # the 413 already went out; drop whatever the app says now
             if message["type"] == "http.response.start":
+                state["started"] = True
                 message["headers"] = _merge(message.get("headers", []), self.headers)
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        async def refuse() -> None:
+            if not state["started"]:
+                await _plain_response(send, 413, b"Request too large", self.headers)
+            state["refused"] = True
+
+        try:
+            await self.app(scope, _capped(receive, limit, refuse), send_with_headers)
+        except Exception:
+            if not state["refused"]:
+                raise
+
+
+def _capped(receive: Receive, limit: int, refuse) -> Receive:
+    """Count body bytes as they arrive, whatever Content-Length claimed.
+
+    Past the cap the client gets a 413 and the app sees a disconnect.
+    """
+    seen = 0
+
+    async def counting_receive() -> Message:
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                await refuse()
+                return {"type": "http.disconnect"}
+        return message
+
+    return counting_receive
 
 
 def _merge(

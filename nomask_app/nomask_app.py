@@ -5,10 +5,12 @@ import reflex as rx
 from nomask_app.api import create_api
 from nomask_app.middleware import SecurityMiddleware
 from nomask_app.pages.auth import login_page, signup_page
-from nomask_app.pages.home import home_page
+from nomask_app.pages.chat import chat_page
 from nomask_app.pages.policy import policy_page
 from nomask_app.pages.privacy import privacy_page
 from nomask_app.pages.settings import settings_page
+from nomask_app.startup import on_start
+from nomask_app.states.chat import ChatState
 from nomask_app.states.login import LoginState
 from nomask_app.states.session import SessionState
 
@@ -19,9 +21,16 @@ app = rx.App(
     # then wraps everything, pages and websocket included.
     api_transformer=[create_api(), SecurityMiddleware],
 )
+app.register_lifespan_task(on_start)
 
 _SIGNED_IN = SessionState.require_user
-app.add_page(home_page, route="/", title="Chat · NoMask AI", on_load=_SIGNED_IN)
+app.add_page(chat_page, route="/", title="Chat · NoMask AI", on_load=ChatState.open_new)
+app.add_page(
+    chat_page,
+    route="/chat/[conversation]",
+    title="Chat · NoMask AI",
+    on_load=ChatState.open_conversation,
+)
 app.add_page(settings_page, route="/settings", title="Settings · NoMask AI", on_load=_SIGNED_IN)
 app.add_page(privacy_page, route="/privacy", title="Privacy center · NoMask AI", on_load=_SIGNED_IN)
 app.add_page(login_page, route="/login", title="Sign in · NoMask AI", on_load=LoginState.load)

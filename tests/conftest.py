@@ -25,16 +25,34 @@ import pytest  # noqa: E402
 from sqlmodel import Session, SQLModel  # noqa: E402
 
 import nomask_app.models  # noqa: E402,F401  (registers every table)
-from tests.support import reset_app_caches  # noqa: E402
+from tests.support import (  # noqa: E402
+    PROVIDER_KEYS,
+    drop_postgres_database,
+    fresh_postgres_database,
+    reset_app_caches,
+)
 
-POSTGRES_URL = os.environ.get("NOMASK_TEST_DATABASE_URL", "")
-DB_BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+POSTGRES_ADMIN_URL = os.environ.get("NOMASK_TEST_DATABASE_URL", "")
+DB_BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_ADMIN_URL else [])
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A database of this test run's own, so parallel runs never collide."""
+    name = f"nomask_unit_{os.getpid()}"
+    url = fresh_postgres_database(POSTGRES_ADMIN_URL, name)
+    yield url
+    drop_postgres_database(POSTGRES_ADMIN_URL, name)
 
 
 @pytest.fixture(params=DB_BACKENDS)
 def engine(request, tmp_path, monkeypatch):
     """An empty database with every table, used by the app's own engine too."""
-    url = f"sqlite:///{tmp_path}/test.db" if request.param == "sqlite" else POSTGRES_URL
+    url = (
+        f"sqlite:///{tmp_path}/test.db"
+        if request.param == "sqlite"
+        else request.getfixturevalue("postgres_url")
+    )
     monkeypatch.setenv("NOMASK_DATABASE_URL", url)
     monkeypatch.setenv("NOMASK_DATA_DIR", str(tmp_path / "data"))
     reset_app_caches()
@@ -54,3 +72,39 @@ def session(engine):
     """A session on the test database (tests commit when they need to)."""
     with Session(engine, expire_on_commit=False) as session:
         yield session
+
+
+@pytest.fixture
+def fake_provider():
+    """A local OpenAI-compatible server (real HTTP + SSE through litellm)."""
+    from tests.fakes.openai_server import FakeOpenAIServer
+
+    server = FakeOpenAIServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def use_models(monkeypatch):
+    """Configure the AI providers for one test: `use_models(VAR=value, ...)`."""
+
+    def configure(**env: str) -> None:
+        for key in PROVIDER_KEYS:
+            monkeypatch.delenv(key, raising=False)
+        monkeypatch.setenv("NOMASK_DEMO_TOKEN_DELAY", "0")
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        reset_app_caches()
+
+    yield configure
+    reset_app_caches()
+
+
+@pytest.fixture
+def fake_models(fake_provider, use_models):
+    """The fake provider as the configured model "custom/fake-a"."""
+    use_models(
+        NOMASK_OPENAI_COMPATIBLE_BASE_URL=fake_provider.base_url,
+        NOMASK_OPENAI_COMPATIBLE_MODELS='["fake-a"]',
+    )
+    return fake_provider

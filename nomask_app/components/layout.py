@@ -35,6 +35,7 @@ def account_menu() -> rx.Component:
         ),
         rx.menu.content(
             rx.box(
+                rx.text(SessionState.user_name, size="2", weight="bold"),
                 rx.text(SessionState.user_email, size="1", color_scheme="gray"),
                 padding_x="0.75rem",
                 padding_y="0.25rem",

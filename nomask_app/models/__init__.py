@@ -1,7 +1,19 @@
 """All tables, imported here so that `SQLModel.metadata` knows every one of them."""
 
+from nomask_app.models import search  # noqa: F401  (attaches the full-text index DDL)
 from nomask_app.models.audit import SecurityEvent
+from nomask_app.models.chat import Conversation, Message
+from nomask_app.models.files import StoredFile
 from nomask_app.models.privacy import ConsentRecord
 from nomask_app.models.user import LoginTicket, User, UserSession
 
-__all__ = ["ConsentRecord", "LoginTicket", "SecurityEvent", "User", "UserSession"]
+__all__ = [
+    "ConsentRecord",
+    "Conversation",
+    "LoginTicket",
+    "Message",
+    "SecurityEvent",
+    "StoredFile",
+    "User",
+    "UserSession",
+]

@@ -21,6 +21,7 @@ class User(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
     age_confirmed_at: datetime
     email_verified_at: datetime | None = None
+    default_model: str = Field(default="", max_length=200)
 
 
 class UserSession(SQLModel, table=True):

@@ -74,7 +74,7 @@ def test_logout_deletes_the_server_side_session_and_the_cookie(client, session):
     assert response.status_code == 303
     assert response.headers["location"] == "http://localhost:3000/login"
     assert 'nomask_session=""' in response.headers["set-cookie"]
-    session.expire_all()
+    session.rollback()  # end this test's read snapshot
     assert session.exec(select(UserSession)).first() is None
 
 

@@ -1,5 +1,6 @@
 """One production app for the whole session, and a fresh browser context per test."""
 
+import json
 import os
 import shutil
 
@@ -7,7 +8,9 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import sync_playwright
 
-from tests.browser.server import AppServer, fresh_postgres_database
+from tests.browser.server import AppServer
+from tests.fakes.openai_server import FakeOpenAIServer
+from tests.support import fresh_postgres_database
 
 CHROMIUM = os.environ.get("NOMASK_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -28,15 +31,52 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(scope="session")
-def app_server(tmp_path_factory):
+def fake_llm():
+    """The local OpenAI-compatible provider that the app under test talks to."""
+    server = FakeOpenAIServer().start()
+    yield server
+    server.stop()
+
+
+def _models_file(path, base_url: str):
+    """Models of the app under test: a team with failover, a tiny window, a vision model."""
+
+    def deployment(name, model, **extra):
+        params = {"model": f"openai/{model}", "api_base": base_url, "api_key": "test"}
+        return {
+            "model_name": name,
+            "litellm_params": {**params, **extra.pop("params", {})},
+            **extra,
+        }
+
+    models = [
+        deployment("team", "fake-a", params={"order": 1}, model_info={"label": "Fake Team"}),
+        deployment("team", "fake-b", params={"order": 2}, model_info={"label": "Fake Team"}),
+        deployment("tiny", "fake-t", model_info={"label": "Tiny Window", "max_input_tokens": 80}),
+        deployment(
+            "vision", "fake-v", model_info={"label": "Fake Vision", "supports_vision": True}
+        ),
+    ]
+    path.write_text(json.dumps({"model_list": models}))
+    return path
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory, fake_llm):
     workdir = tmp_path_factory.mktemp("app")
     postgres = os.environ.get("NOMASK_TEST_DATABASE_URL", "")
     database_url = (
-        fresh_postgres_database(postgres, "nomask_browser_test")
+        fresh_postgres_database(postgres, f"nomask_browser_{os.getpid()}")
         if postgres
         else f"sqlite:///{workdir}/app.db"
     )
-    server = AppServer(workdir, database_url).start()
+    models = _models_file(workdir / "models.json", fake_llm.base_url)
+    env = {
+        "NOMASK_MODELS_FILE": str(models),
+        "NOMASK_LLM_COOLDOWN_SECONDS": "1",
+        "NOMASK_LLM_TIMEOUT_SECONDS": "20",
+    }
+    server = AppServer(workdir, database_url, extra_env=env).start()
     yield server
     server.stop()
 

@@ -2,6 +2,7 @@
 
 import itertools
 import re
+import time
 
 from playwright.sync_api import Page, expect
 
@@ -43,7 +44,29 @@ def sign_in(page: Page, email: str, password: str = PASSWORD, *, path: str = "/l
     page.get_by_role("button", name="Sign in").click()
 
 
+def open_account_menu(page: Page) -> None:
+    """Open the "Account" menu (a click before hydration is retried)."""
+    item = page.get_by_role("menuitem", name="Sign out")
+    for _ in range(5):
+        page.get_by_role("button", name="Account").click()
+        try:
+            expect(item).to_be_visible(timeout=2_000)
+            return
+        except AssertionError:
+            page.keyboard.press("Escape")
+    expect(item).to_be_visible()
+
+
 def sign_out(page: Page) -> None:
-    page.get_by_role("button", name="Account").click()
+    open_account_menu(page)
     page.get_by_role("menuitem", name="Sign out").click()
     expect(page).to_have_url(at("/login"))
+
+
+def wait_until(condition, timeout: float = 10.0, interval: float = 0.1) -> None:
+    """Wait for something outside the page (e.g. the fake provider) to become true."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(interval)

@@ -1,5 +1,6 @@
 """Run the real production build (`reflex run --env prod`) for browser tests."""
 
+import json
 import os
 import signal
 import socket
@@ -9,10 +10,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-
 from nomask_app.config import PROJECT_ROOT
+from tests.support import PROVIDER_KEYS
 
 VENV_BIN = Path(sys.executable).parent
 START_TIMEOUT = 600  # a cold npm install plus the production build
@@ -24,16 +23,6 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def fresh_postgres_database(admin_url: str, name: str) -> str:
-    """Create an empty database next to the one in `admin_url`; return its URL."""
-    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-
-
 class AppServer:
     """The app in production mode on a free port, with its own database and files."""
 
@@ -43,7 +32,7 @@ class AppServer:
         self.workdir = workdir
         self.log_path = workdir / "server.log"
         self.env = {
-            **os.environ,
+            **{k: v for k, v in os.environ.items() if k not in PROVIDER_KEYS},
             "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
             "NOMASK_ENV": "test",
             "NOMASK_APP_URL": self.url,
@@ -82,10 +71,10 @@ class AppServer:
             if self.process.poll() is not None:
                 raise RuntimeError(f"app exited early:\n{self.log_tail()}")
             try:
-                with urllib.request.urlopen(f"{self.url}/login", timeout=5) as response:
-                    if response.status == 200:
+                with urllib.request.urlopen(f"{self.url}/api/health", timeout=5) as response:
+                    if json.load(response).get("models") == "ready":
                         return self
-            except OSError:
+            except (OSError, ValueError):
                 pass
             time.sleep(1)
         self.stop()

@@ -1,0 +1,203 @@
+// Markdown for chat replies (and the policy page), safe by construction:
+// - no raw HTML is ever rendered (react-markdown without rehype-raw shows it as text),
+// - javascript: and other unsafe URLs are dropped by react-markdown's urlTransform,
+// - images load only from this app's own file route; others become plain links,
+//   so a reply cannot make the browser contact a third party.
+// Code highlighting (lowlight) and LaTeX (KaTeX) are loaded only when a reply
+// needs them. With `streamSrc`, the reply grows from a Server-Sent Events stream
+// that carries only new text, and `onDone(status)` fires when it ends.
+import { createElement, Fragment, useEffect, useRef, useState } from "react";
+import Markdown from "react-markdown";
+import remarkGfm from "remark-gfm";
+import { toJsxRuntime } from "hast-util-to-jsx-runtime";
+import { jsx, jsxs } from "react/jsx-runtime";
+
+const MATH = /\$\$[\s\S]+?\$\$|\\\([\s\S]+?\\\)|\\\[[\s\S]+?\\\]|(^|[^\\$])\$[^\s$][^$\n]*\$/;
+const OWN_FILE = /^\/api\/files\/[A-Za-z0-9]+$/;
+const RENDER_EVERY_MS = 50;
+
+let mathPlugins = null;
+let mathLoading = null;
+function loadMath() {
+  mathLoading ??= Promise.all([
+    import("remark-math"),
+    import("rehype-katex"),
+    import("katex/dist/katex.min.css"),
+  ]).then(([remarkMath, rehypeKatex]) => {
+    mathPlugins = { remark: remarkMath.default, rehype: rehypeKatex.default };
+    return mathPlugins;
+  });
+  return mathLoading;
+}
+
+let highlighter = null;
+let highlighterLoading = null;
+function loadHighlighter() {
+  highlighterLoading ??= import("lowlight").then(({ common, createLowlight }) => {
+    highlighter = createLowlight(common);
+    return highlighter;
+  });
+  return highlighterLoading;
+}
+
+function useLoaded(needed, current, load) {
+  const [value, setValue] = useState(current);
+  useEffect(() => {
+    let active = true;
+    if (needed && !value) load().then((loaded) => active && setValue(loaded));
+    return () => {
+      active = false;
+    };
+  }, [needed]);
+  return value;
+}
+
+function CopyButton({ text }) {
+  const [copied, setCopied] = useState(false);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(text);
+      setCopied(true);
+      setTimeout(() => setCopied(false), 1500);
+    } catch {
+      setCopied(false);
+    }
+  };
+  return (
+    <button type="button" className="nm-copy" onClick={copy} aria-label="Copy code">
+      {copied ? "Copied" : "Copy"}
+    </button>
+  );
+}
+
+function CodeBlock({ node, children }) {
+  const code = node?.children?.[0];
+  const className = (code?.properties?.className || []).join(" ");
+  const language = /language-([\w+#-]+)/.exec(className)?.[1];
+  const text = (code?.children || []).map((child) => child.value || "").join("").replace(/\n$/, "");
+  const lowlight = useLoaded(true, highlighter, loadHighlighter);
+  let highlighted = null;
+  if (lowlight && text) {
+    try {
+      const tree =
+        language && lowlight.registered(language)
+          ? lowlight.highlight(language, text)
+          : lowlight.highlightAuto(text);
+      // A syntax tree rendered as React elements: no HTML string is ever injected.
+      highlighted = toJsxRuntime(tree, { Fragment, jsx, jsxs });
+    } catch {
+      highlighted = null;
+    }
+  }
+  return (
+    <div className="nm-code">
+      <div className="nm-code-bar">
+        <span>{language || "code"}</span>
+        <CopyButton text={text} />
+      </div>
+      <pre tabIndex={0}>
+        <code className={className}>{highlighted || text}</code>
+      </pre>
+    </div>
+  );
+}
+
+function SafeImage({ src, alt }) {
+  if (src && OWN_FILE.test(src)) return <img src={src} alt={alt || ""} loading="lazy" />;
+  const label = alt ? `Image: ${alt}` : "Image";
+  return src ? (
+    <a href={src} target="_blank" rel="noopener noreferrer nofollow">
+      {label}
+    </a>
+  ) : (
+    <span>{label}</span>
+  );
+}
+
+function SafeLink({ href, children }) {
+  const external = href && !href.startsWith("/") && !href.startsWith("#");
+  return external ? (
+    <a href={href} target="_blank" rel="noopener noreferrer nofollow">
+      {children}
+    </a>
+  ) : (
+    <a href={href}>{children}</a>
+  );
+}
+
+function Table({ children }) {
+  return (
+    <div className="nm-table" tabIndex={0}>
+      <table>{children}</table>
+    </div>
+  );
+}
+
+const components = { pre: CodeBlock, img: SafeImage, a: SafeLink, table: Table };
+
+function useStream(content, streamSrc, onDone) {
+  const [text, setText] = useState(content);
+  const pending = useRef("");
+  const timer = useRef(null);
+  const doneRef = useRef(onDone);
+  doneRef.current = onDone;
+
+  useEffect(() => {
+    setText(content);
+  }, [content]);
+
+  useEffect(() => {
+    if (!streamSrc) return undefined;
+    const flush = () => {
+      timer.current = null;
+      const piece = pending.current;
+      pending.current = "";
+      if (piece) setText((current) => current + piece);
+    };
+    const source = new EventSource(streamSrc);
+    source.addEventListener("delta", (event) => {
+      pending.current += JSON.parse(event.data).t;
+      timer.current ??= setTimeout(flush, RENDER_EVERY_MS);
+    });
+    source.addEventListener("done", (event) => {
+      source.close();
+      clearTimeout(timer.current);
+      flush();
+      const { status } = JSON.parse(event.data);
+      if (doneRef.current) doneRef.current(status);
+    });
+    return () => {
+      source.close();
+      clearTimeout(timer.current);
+      timer.current = null;
+    };
+  }, [streamSrc]);
+  return text;
+}
+
+function useStickToBottom(ref, text) {
+  useEffect(() => {
+    const root = ref.current?.closest("[data-scroll-root]");
+    if (!root) return;
+    const nearBottom = root.scrollHeight - root.scrollTop - root.clientHeight < 120;
+    if (nearBottom) root.scrollTop = root.scrollHeight;
+  }, [text]);
+}
+
+export function ChatMarkdown({ content = "", streamSrc = "", onDone, className = "" }) {
+  const text = useStream(content, streamSrc, onDone);
+  const ref = useRef(null);
+  useStickToBottom(ref, text);
+  const math = useLoaded(MATH.test(text), mathPlugins, loadMath);
+  return (
+    <div ref={ref} className={`nm-md ${className}`}>
+      <Markdown
+        remarkPlugins={math ? [remarkGfm, math.remark] : [remarkGfm]}
+        rehypePlugins={math ? [[math.rehype, { throwOnError: false, strict: "ignore" }]] : []}
+        components={components}
+      >
+        {text}
+      </Markdown>
+    </div>
+  );
+}

@@ -1,0 +1,468 @@
+"""The only module that imports litellm: model catalogue, streaming, token counting.
+
+Providers switch on by configuration alone (API-key variables, an Ollama or
+OpenAI-compatible URL, or a litellm Router models file). With nothing
+configured, an "Offline demo" model answers locally through the same litellm
+Router path, so streaming, usage and errors behave as with a real provider.
+
+litellm fetches a cost map and tokenizers from the internet unless
+LITELLM_OFFLINE_MODE is set before its import; the import also costs ~6 s,
+so it happens once per process, lazily (see `warm_up`).
+"""
+
+import asyncio
+import json
+import os
+import threading
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from nomask_app.config import Settings, get_settings
+
+os.environ.setdefault("LITELLM_OFFLINE_MODE", "true")
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "true")
+
+DEMO_MODEL_ID = "offline-demo"
+_DEMO_LITELLM_MODEL = "nomaskdemo/offline-demo"
+_DEFAULT_CONTEXT = 8192
+
+# provider -> (settings field with its key, models offered by default, litellm prefix, label)
+_PROVIDERS: dict[str, tuple[str, tuple[str, ...], str, str]] = {
+    "openai": ("openai_api_key", ("gpt-4o-mini", "gpt-4.1"), "openai/", "OpenAI"),
+    "anthropic": (
+        "anthropic_api_key",
+        ("claude-sonnet-4-5", "claude-haiku-4-5"),
+        "anthropic/",
+        "Anthropic",
+    ),
+    "gemini": ("gemini_api_key", ("gemini-2.5-flash", "gemini-2.5-pro"), "gemini/", "Gemini"),
+    "mistral": (
+        "mistral_api_key",
+        ("mistral-large-latest", "mistral-small-latest"),
+        "mistral/",
+        "Mistral",
+    ),
+    "groq": ("groq_api_key", ("llama-3.3-70b-versatile",), "groq/", "Groq"),
+    "openrouter": ("openrouter_api_key", ("openai/gpt-4o-mini",), "openrouter/", "OpenRouter"),
+}
+
+# The only request parameters a person may set, with their allowed ranges.
+# Everything else (api_base, api_key, headers, ...) is never taken from users.
+ALLOWED_PARAMS: dict[str, tuple[float, float]] = {
+    "temperature": (0.0, 2.0),
+    "top_p": (0.0, 1.0),
+    "max_tokens": (1, 32_768),
+}
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """A model people can pick.
+
+    Attributes:
+        id: Public id, the Router's model name (e.g. ``openai/gpt-4o-mini``).
+        label: What the picker shows.
+        provider: Provider name recorded with each reply.
+        litellm_model: The litellm model string of its first deployment.
+        supports_vision: Whether images can be sent to it.
+        max_input_tokens: Its context window.
+    """
+
+    id: str
+    label: str
+    provider: str
+    litellm_model: str
+    supports_vision: bool
+    max_input_tokens: int
+
+
+@dataclass(frozen=True)
+class Delta:
+    """A piece of reply text."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Finished:
+    """The end of a reply, with what it cost."""
+
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float
+    model: str
+    provider: str
+
+
+class ProviderError(Exception):
+    """A provider failure, with a message fit to show in the conversation."""
+
+    def __init__(self, kind: str, message: str):
+        """Store the failure kind (rate_limit, timeout, auth, ...) and the message."""
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+def clean_params(raw: dict[str, Any] | None) -> dict[str, float | int]:
+    """Keep only allow-listed parameters with values inside their ranges."""
+    params: dict[str, float | int] = {}
+    for name, value in (raw or {}).items():
+        if name not in ALLOWED_PARAMS or isinstance(value, bool):
+            continue
+        low, high = ALLOWED_PARAMS[name]
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            continue
+        if low <= number <= high:
+            params[name] = int(number) if name == "max_tokens" else number
+    return params
+
+
+_import_lock = threading.Lock()
+
+
+@cache
+def _litellm():
+    with _import_lock:
+        import litellm
+
+        litellm.telemetry = False
+        litellm.suppress_debug_info = True
+        litellm.custom_provider_map = [
+            {"provider": "nomaskdemo", "custom_handler": _offline_demo_handler(litellm)}
+        ]
+        return litellm
+
+
+def _offline_demo_handler(litellm):
+    from litellm import CustomLLM
+    from litellm.types.utils import GenericStreamingChunk
+
+    class OfflineDemo(CustomLLM):
+        """Answers locally, token by token, so a fresh machine runs the whole app."""
+
+        async def astreaming(self, model, messages, *args, **kwargs):
+            reply = demo_reply(messages)
+            delay = get_settings().demo_token_delay
+            for word in _words(reply):
+                if delay:
+                    await asyncio.sleep(delay)
+                yield GenericStreamingChunk(
+                    text=word, is_finished=False, finish_reason="", usage=None, index=0
+                )
+            prompt = litellm.token_counter(model="gpt-4o-mini", messages=messages)
+            completion = litellm.token_counter(model="gpt-4o-mini", text=reply)
+            yield GenericStreamingChunk(
+                text="",
+                is_finished=True,
+                finish_reason="stop",
+                usage={
+                    "prompt_tokens": prompt,
+                    "completion_tokens": completion,
+                    "total_tokens": prompt + completion,
+                },
+                index=0,
+            )
+
+    return OfflineDemo()
+
+
+def _words(text: str) -> list[str]:
+    words = text.split(" ")
+    return [w + " " for w in words[:-1]] + [words[-1]]
+
+
+def demo_reply(messages: Sequence[dict]) -> str:
+    """What the offline demo model says: an honest note and an echo of the question."""
+    question = ""
+    for message in reversed(messages):
+        if message.get("role") == "user":
+            content = message.get("content")
+            if isinstance(content, list):
+                content = " ".join(p.get("text", "") for p in content if p.get("type") == "text")
+            question = str(content or "").strip()
+            break
+    quoted = "\n".join(f"> {line}" for line in question.splitlines()[:12]) or "> (empty)"
+    return (
+        "**Offline demo.** No AI provider is configured, so NoMask answered locally.\n\n"
+        f"You wrote:\n\n{quoted}\n\n"
+        "To chat with a real model, set a provider key such as `OPENAI_API_KEY` or "
+        "`ANTHROPIC_API_KEY`, or point `NOMASK_OPENAI_COMPATIBLE_BASE_URL` at any "
+        "OpenAI-compatible server, then restart. Everything else — streaming, stop, "
+        "search, export and deletion — works the same with this demo."
+    )
+
+
+def _model_facts(litellm, litellm_model: str, info: dict) -> tuple[bool, int]:
+    try:
+        known = litellm.get_model_info(litellm_model)
+    except Exception:  # unknown models are fine: use the configured or default facts
+        known = {}
+    vision = info.get("supports_vision", known.get("supports_vision") or False)
+    context = info.get("max_input_tokens") or known.get("max_input_tokens") or _DEFAULT_CONTEXT
+    return bool(vision), int(context)
+
+
+def _configured_deployments(settings: Settings) -> tuple[list[dict], list[dict]]:
+    """Router `model_list` and `fallbacks` from the settings (without the demo)."""
+    model_list: list[dict] = []
+    fallbacks: list[dict] = []
+    if settings.models_file:
+        model_list, fallbacks = _read_models_file(settings.resolve_path(settings.models_file))
+    for provider, (key_field, defaults, prefix, label) in _PROVIDERS.items():
+        key = getattr(settings, key_field)
+        if key is None:
+            continue
+        for name in settings.llm_models.get(provider, defaults):
+            model_list.append(
+                {
+                    "model_name": f"{provider}/{name}",
+                    "litellm_params": {
+                        "model": f"{prefix}{name}",
+                        "api_key": key.get_secret_value(),
+                    },
+                    "model_info": {"label": f"{name} · {label}", "provider": provider},
+                }
+            )
+    if settings.ollama_base_url:
+        for name in settings.ollama_models:
+            model_list.append(
+                {
+                    "model_name": f"ollama/{name}",
+                    "litellm_params": {
+                        "model": f"ollama_chat/{name}",
+                        "api_base": settings.ollama_base_url,
+                    },
+                    "model_info": {"label": f"{name} · Ollama", "provider": "ollama"},
+                }
+            )
+    if settings.openai_compatible_base_url:
+        key = settings.openai_compatible_api_key
+        for name in settings.openai_compatible_models:
+            model_list.append(
+                {
+                    "model_name": f"custom/{name}",
+                    "litellm_params": {
+                        "model": f"openai/{name}",
+                        "api_base": settings.openai_compatible_base_url,
+                        "api_key": key.get_secret_value() if key else "not-needed",
+                    },
+                    "model_info": {
+                        "label": f"{name} · Custom",
+                        "provider": "custom",
+                        "supports_vision": settings.openai_compatible_vision,
+                        "max_input_tokens": settings.openai_compatible_context_tokens,
+                    },
+                }
+            )
+    return model_list, fallbacks
+
+
+def _read_models_file(path: Path) -> tuple[list[dict], list[dict]]:
+    text = path.read_text(encoding="utf-8")
+    if path.suffix in (".yaml", ".yml"):
+        import yaml  # litellm depends on PyYAML
+
+        data = yaml.safe_load(text) or {}
+    else:
+        data = json.loads(text)
+    return list(data.get("model_list", [])), list(data.get("fallbacks", []))
+
+
+class LLMGateway:
+    """The configured models behind one litellm Router."""
+
+    def __init__(self, settings: Settings):
+        """Build the Router; the offline demo is used only when nothing is configured."""
+        litellm = _litellm()
+        self.settings = settings
+        model_list, fallbacks = _configured_deployments(settings)
+        if not model_list:
+            model_list = [
+                {
+                    "model_name": DEMO_MODEL_ID,
+                    "litellm_params": {"model": _DEMO_LITELLM_MODEL},
+                    "model_info": {
+                        "label": "Offline demo",
+                        "provider": "offline-demo",
+                        "supports_vision": False,
+                        "max_input_tokens": _DEFAULT_CONTEXT,
+                    },
+                }
+            ]
+        self._deployments = model_list
+        self._models: dict[str, ModelInfo] = {}
+        for entry in model_list:
+            name = entry["model_name"]
+            if name in self._models:
+                continue  # a further deployment of the same model (load balancing / failover)
+            info = entry.get("model_info") or {}
+            litellm_model = entry["litellm_params"]["model"]
+            vision, context = _model_facts(litellm, litellm_model, info)
+            self._models[name] = ModelInfo(
+                id=name,
+                label=info.get("label") or name,
+                provider=info.get("provider") or litellm_model.split("/", 1)[0],
+                litellm_model=litellm_model,
+                supports_vision=vision,
+                max_input_tokens=context,
+            )
+        self.router = litellm.Router(
+            model_list=model_list,
+            fallbacks=fallbacks,
+            num_retries=settings.llm_num_retries,
+            allowed_fails=0,
+            cooldown_time=settings.llm_cooldown_seconds,
+            timeout=settings.llm_timeout_seconds,
+        )
+
+    def models(self) -> list[ModelInfo]:
+        """Every model people can pick, in configuration order."""
+        return list(self._models.values())
+
+    def model(self, model_id: str) -> ModelInfo | None:
+        """The model with this public id, if configured."""
+        return self._models.get(model_id)
+
+    @property
+    def is_demo(self) -> bool:
+        """True when no provider is configured."""
+        return list(self._models) == [DEMO_MODEL_ID]
+
+    def count_tokens(self, model_id: str, messages: list[dict]) -> int:
+        """Tokens these messages take for this model (litellm's counter, offline)."""
+        info = self._models[model_id]
+        model = "gpt-4o-mini" if info.id == DEMO_MODEL_ID else info.litellm_model
+        return _litellm().token_counter(model=model, messages=messages)
+
+    async def stream(
+        self, model_id: str, messages: list[dict], params: dict[str, Any] | None = None
+    ) -> AsyncIterator[Delta | Finished]:
+        """Stream a reply: `Delta` pieces, then one `Finished`.
+
+        Closing the iterator (e.g. when the reply is stopped) closes the
+        upstream HTTP stream at once.
+
+        Raises:
+            ProviderError: the provider failed; the message is fit to show.
+        """
+        litellm = _litellm()
+        if model_id not in self._models:
+            raise ProviderError("bad_request", "This model is not available.")
+        try:
+            response = await self.router.acompletion(
+                model=model_id,
+                messages=messages,
+                stream=True,
+                stream_options={"include_usage": True},
+                **clean_params(params),
+            )
+        except Exception as error:
+            raise _provider_error(litellm, error) from error
+        usage = None
+        try:
+            async for chunk in response:
+                if chunk.choices:
+                    text = chunk.choices[0].delta.content
+                    if text:
+                        yield Delta(text)
+                usage = getattr(chunk, "usage", None) or usage
+        except Exception as error:
+            raise _provider_error(litellm, error) from error
+        finally:
+            await response.aclose()
+        served_by = self._served_by(response) or self._deployments[0]["litellm_params"]["model"]
+        prompt = getattr(usage, "prompt_tokens", 0) or 0
+        completion = getattr(usage, "completion_tokens", 0) or 0
+        yield Finished(
+            prompt_tokens=prompt,
+            completion_tokens=completion,
+            cost_usd=_cost(litellm, served_by, prompt, completion),
+            model=served_by,
+            provider=self._models[model_id].provider,
+        )
+
+    def _served_by(self, response) -> str | None:
+        deployment_id = (getattr(response, "_hidden_params", None) or {}).get("model_id")
+        if not deployment_id:
+            return None
+        deployment = self.router.get_deployment(model_id=deployment_id)
+        return deployment.litellm_params.model if deployment else None
+
+
+def _cost(litellm, model: str, prompt: int, completion: int) -> float:
+    try:
+        prompt_cost, completion_cost = litellm.cost_per_token(
+            model=model, prompt_tokens=prompt, completion_tokens=completion
+        )
+    except Exception:  # models without a price (local, custom, demo) cost nothing here
+        return 0.0
+    return float(prompt_cost + completion_cost)
+
+
+_ERROR_MESSAGES = {
+    "context": "This conversation is too long for the model. "
+    "Start a new chat or pick a model with a larger context.",
+    "rate_limit": "The AI provider is busy right now (rate limit). Please retry in a moment.",
+    "timeout": "The AI provider did not answer in time.",
+    "auth": "The AI provider refused the configured credentials. "
+    "An administrator needs to check the API key.",
+    "connection": "The connection to the AI provider was interrupted.",
+    "unavailable": "The AI provider is unavailable right now.",
+    "bad_request": "The AI provider rejected the request.",
+}
+
+
+def _provider_error(litellm, error: Exception) -> ProviderError:
+    from litellm.types.router import RouterRateLimitError
+
+    exceptions = litellm.exceptions
+    # Most specific first: ContextWindowExceededError is a BadRequestError.
+    kinds = [
+        (RouterRateLimitError, "unavailable"),  # every deployment is cooling down
+        (exceptions.ContextWindowExceededError, "context"),
+        (exceptions.RateLimitError, "rate_limit"),
+        (exceptions.Timeout, "timeout"),
+        (exceptions.AuthenticationError, "auth"),
+        (exceptions.APIConnectionError, "connection"),
+        (exceptions.ServiceUnavailableError, "unavailable"),
+        (exceptions.InternalServerError, "unavailable"),
+        (exceptions.BadRequestError, "bad_request"),
+    ]
+    kind = next((k for t, k in kinds if isinstance(error, t)), "connection")
+    return ProviderError(kind, _ERROR_MESSAGES[kind])
+
+
+_gateway: LLMGateway | None = None
+_gateway_lock = threading.Lock()
+
+
+def get_gateway() -> LLMGateway:
+    """The process-wide gateway (built on first use from the settings)."""
+    global _gateway
+    with _gateway_lock:
+        if _gateway is None:
+            _gateway = LLMGateway(get_settings())
+        return _gateway
+
+
+def gateway_ready() -> bool:
+    """Whether the gateway is built (litellm imported): the first reply will be quick."""
+    return _gateway is not None
+
+
+def reset_gateway() -> None:
+    """Forget the gateway so the next use reads the settings again (tests)."""
+    global _gateway
+    with _gateway_lock:
+        _gateway = None
+
+
+async def warm_up() -> None:
+    """Import litellm and build the gateway off the event loop, at app start."""
+    await asyncio.to_thread(get_gateway)

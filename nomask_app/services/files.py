@@ -1,0 +1,124 @@
+"""The private file store: bytes on local disk, metadata in `stored_files`.
+
+Files never go through Reflex's public `/_upload` mount; they are served only
+by the owner-checked `GET /api/files/{id}`. Rows are deleted inside the
+caller's transaction; the bytes are removed after it commits
+(`remove_from_disk`), and `sweep_orphans` removes any bytes left behind by a
+crash in between.
+"""
+
+import hashlib
+import os
+import secrets
+from collections.abc import Iterable
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from nomask_app.config import get_settings
+from nomask_app.models import StoredFile
+from nomask_app.services.errors import NotFound
+
+
+def _store_root() -> Path:
+    return get_settings().files_dir
+
+
+def path_for(storage_key: str) -> Path:
+    """Where the bytes of a storage key live."""
+    if not storage_key or "/" in storage_key or "." in storage_key:
+        raise ValueError("bad storage key")
+    return _store_root() / storage_key[:2] / storage_key
+
+
+def store_bytes(
+    *,
+    session: Session,
+    user_id: str,
+    data: bytes,
+    filename: str,
+    content_type: str,
+    kind: str = "upload",
+    conversation_id: str | None = None,
+    message_id: str | None = None,
+    source_file_id: str | None = None,
+    width: int | None = None,
+    height: int | None = None,
+) -> StoredFile:
+    """Write `data` to the store and add its row (the caller commits)."""
+    key = secrets.token_hex(20)
+    path = path_for(key)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".part")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
+    row = StoredFile(
+        user_id=user_id,
+        conversation_id=conversation_id,
+        message_id=message_id,
+        source_file_id=source_file_id,
+        kind=kind,
+        filename=_safe_filename(filename),
+        content_type=content_type,
+        size_bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        width=width,
+        height=height,
+        storage_key=key,
+    )
+    session.add(row)
+    return row
+
+
+def _safe_filename(name: str) -> str:
+    name = Path(name or "file").name.replace("\x00", "")
+    return "".join(ch for ch in name if ch.isprintable())[:255] or "file"
+
+
+def get_file(*, session: Session, user_id: str, file_id: str) -> StoredFile:
+    """The file with this id if it belongs to `user_id`.
+
+    Raises:
+        NotFound: no such file, or someone else's.
+    """
+    row = session.get(StoredFile, file_id)
+    if row is None or row.user_id != user_id:
+        raise NotFound(file_id)
+    return row
+
+
+def read_bytes(row: StoredFile) -> bytes:
+    """The stored bytes of a file row."""
+    return path_for(row.storage_key).read_bytes()
+
+
+def files_of_message(*, session: Session, user_id: str, message_id: str) -> list[StoredFile]:
+    """Files attached to one message of this user."""
+    return list(
+        session.exec(
+            select(StoredFile)
+            .where(StoredFile.user_id == user_id, StoredFile.message_id == message_id)
+            .order_by(StoredFile.created_at)
+        )
+    )
+
+
+def remove_from_disk(storage_keys: Iterable[str]) -> None:
+    """Delete stored bytes (after the transaction that deleted their rows committed)."""
+    for key in storage_keys:
+        path_for(key).unlink(missing_ok=True)
+
+
+def sweep_orphans(*, session: Session) -> int:
+    """Remove bytes on disk that no row refers to; return how many were removed."""
+    root = _store_root()
+    if not root.exists():
+        return 0
+    known = set(session.exec(select(StoredFile.storage_key)))
+    removed = 0
+    for path in root.glob("*/*"):
+        key = path.name.removesuffix(".part")
+        if key not in known:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed

@@ -1,0 +1,192 @@
+"""Replies generated as server-side jobs that outlive the browser tab.
+
+A job streams from the provider, keeps the growing text in memory for
+followers (the page's event stream), saves it to the database at least once a
+second, and ends as ``complete``, ``stopped`` or ``failed``. Closing or
+reloading the page loses nothing: a new follower resumes from any offset.
+"""
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+
+from nomask_app.db import session_scope
+from nomask_app.integrations.llm import Finished, ProviderError, get_gateway
+from nomask_app.services import chat
+
+log = logging.getLogger(__name__)
+
+SAVE_INTERVAL = 1.0  # seconds between saves of a growing reply
+FINISHED_GRACE = 30.0  # finished jobs stay in memory this long for late followers
+STALLED = "The AI provider stopped responding. Retry to try again."
+
+
+@dataclass
+class ReplyJob:
+    """One reply being written."""
+
+    message_id: str
+    user_id: str
+    model_id: str
+    context_dropped: int
+    text: str = ""
+    status: str = "streaming"
+    error: str = ""
+    task: asyncio.Task | None = None
+    changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+
+    @property
+    def done(self) -> bool:
+        """Whether the reply has ended one way or another."""
+        return self.status != "streaming"
+
+
+@dataclass(frozen=True)
+class StreamEvent:
+    """A piece of text for a follower, or the end of the reply (`status` set)."""
+
+    offset: int
+    text: str = ""
+    status: str = ""
+    error: str = ""
+
+
+async def _in_thread(function: Callable, /, **kwargs) -> None:
+    def run() -> None:
+        with session_scope() as session:
+            function(session=session, **kwargs)
+
+    await asyncio.to_thread(run)
+
+
+class ReplyJobs:
+    """The jobs of this process, by assistant message id."""
+
+    def __init__(self, save: Callable[..., Awaitable[None]] = _in_thread):
+        """Create an empty registry; `save` runs a chat service function in a session."""
+        self._jobs: dict[str, ReplyJob] = {}
+        self._save = save
+
+    def get(self, message_id: str) -> ReplyJob | None:
+        """The job writing this message, if it runs (or just ran) here."""
+        return self._jobs.get(message_id)
+
+    def start(
+        self,
+        *,
+        message_id: str,
+        user_id: str,
+        model_id: str,
+        messages: list[dict],
+        params: dict | None = None,
+        context_dropped: int = 0,
+        stall_timeout: float = 60.0,
+    ) -> ReplyJob:
+        """Start writing a reply in the background and return its job."""
+        job = ReplyJob(message_id, user_id, model_id, context_dropped)
+        self._jobs[message_id] = job
+        job.task = asyncio.create_task(self._run(job, messages, params or {}, stall_timeout))
+        return job
+
+    async def stop(self, *, message_id: str, user_id: str) -> bool:
+        """Stop a reply of `user_id`; the text so far is kept. False if none runs."""
+        job = self._jobs.get(message_id)
+        if job is None or job.user_id != user_id or job.done or job.task is None:
+            return False
+        job.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await job.task
+        return True
+
+    async def follow(self, message_id: str, offset: int = 0) -> AsyncIterator[StreamEvent]:
+        """Text from `offset` on as it arrives, then one event with the final status."""
+        job = self._jobs.get(message_id)
+        if job is None:
+            return
+        while True:
+            async with job.changed:
+                await job.changed.wait_for(lambda seen=offset: len(job.text) > seen or job.done)
+                piece, status = job.text[offset:], job.status
+            if piece:
+                offset += len(piece)
+                yield StreamEvent(offset, piece)
+            if status != "streaming":
+                yield StreamEvent(offset, status=status, error=job.error)
+                return
+
+    async def _run(self, job: ReplyJob, messages: list[dict], params: dict, stall: float) -> None:
+        finished: Finished | None = None
+        status, error = "complete", ""
+        stream = get_gateway().stream(job.model_id, messages, params)
+        last_save = time.monotonic()
+        try:
+            while True:
+                try:
+                    item = await asyncio.wait_for(anext(stream), timeout=stall)
+                except StopAsyncIteration:
+                    break
+                if isinstance(item, Finished):
+                    finished = item
+                    continue
+                await self._grow(job, item.text)
+                if time.monotonic() - last_save >= SAVE_INTERVAL:
+                    last_save = time.monotonic()
+                    await self._save(
+                        chat.save_progress, message_id=job.message_id, content=job.text
+                    )
+        except asyncio.CancelledError:
+            status = "stopped"
+        except TimeoutError:
+            status, error = "failed", STALLED
+        except ProviderError as problem:
+            status, error = "failed", problem.message
+        except Exception:  # never lose the reply silently, whatever broke
+            log.exception("reply generation failed", extra={"message_id": job.message_id})
+            status, error = "failed", "Something went wrong while writing the reply."
+        finally:
+            with contextlib.suppress(Exception):
+                await stream.aclose()  # closes the upstream HTTP stream at once
+            await self._finish(job, status, error, finished)
+
+    async def _grow(self, job: ReplyJob, text: str) -> None:
+        async with job.changed:
+            job.text += text
+            job.changed.notify_all()
+
+    async def _finish(
+        self, job: ReplyJob, status: str, error: str, finished: Finished | None
+    ) -> None:
+        usage = {}
+        if finished is not None:
+            usage = {
+                "deployment": finished.model,
+                "provider": finished.provider,
+                "prompt_tokens": finished.prompt_tokens,
+                "completion_tokens": finished.completion_tokens,
+                "cost_usd": finished.cost_usd,
+            }
+        try:
+            await self._save(
+                chat.finish_reply,
+                message_id=job.message_id,
+                content=job.text,
+                status=status,
+                error=error,
+                context_dropped=job.context_dropped,
+                **usage,
+            )
+        finally:
+            # Followers learn the end only once it is saved, so a page that
+            # reloads the message on "done" sees the final version.
+            async with job.changed:
+                job.status, job.error = status, error
+                job.changed.notify_all()
+            asyncio.get_running_loop().call_later(
+                FINISHED_GRACE, self._jobs.pop, job.message_id, None
+            )
+
+
+jobs = ReplyJobs()

@@ -1,0 +1,23 @@
+"""Work done once when a backend process starts."""
+
+import asyncio
+from datetime import timedelta
+
+from nomask_app.db import session_scope
+from nomask_app.integrations.llm import warm_up
+from nomask_app.models.base import utcnow
+from nomask_app.services import chat
+
+# A streaming reply is saved every second; one unchanged this long lost its process.
+INTERRUPTED_AFTER = timedelta(seconds=15)
+
+
+def _mark_interrupted_replies() -> None:
+    with session_scope() as session:
+        chat.mark_interrupted(session=session, stale_before=utcnow() - INTERRUPTED_AFTER)
+
+
+async def on_start() -> None:
+    """Import litellm (seconds) now rather than on the first message; close dead replies."""
+    await asyncio.to_thread(_mark_interrupted_replies)
+    await warm_up()

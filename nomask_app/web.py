@@ -1,0 +1,38 @@
+"""Helpers shared by the HTTP routes: who is calling, from where, and common responses."""
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from nomask_app.config import get_settings
+from nomask_app.db import session_scope
+from nomask_app.middleware import client_ip
+from nomask_app.services.sessions import SESSION_COOKIE, resolve_session
+
+
+def request_context(request: Request) -> dict[str, str]:
+    """The client's IP address and User-Agent, for sessions and security events."""
+    return {
+        "ip_address": client_ip(request.scope, get_settings().trusted_proxy_hops),
+        "user_agent": request.headers.get("user-agent", "")[:512],
+    }
+
+
+def authenticated_user_id(request: Request) -> str | None:
+    """The id of the signed-in user behind the session cookie (blocking: use a thread)."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    with session_scope() as session:
+        resolved = resolve_session(session=session, token=token)
+    return resolved[0].id if resolved else None
+
+
+def no_store(response: Response) -> Response:
+    """Mark a response as never to be cached."""
+    response.headers["cache-control"] = "no-store"
+    return response
+
+
+def not_found() -> Response:
+    """The answer for anything that does not exist or belongs to someone else."""
+    return no_store(JSONResponse({"error": "not found"}, 404))

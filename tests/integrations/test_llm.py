@@ -1,0 +1,160 @@
+"""The litellm gateway against the offline demo and a local OpenAI-compatible server."""
+
+import asyncio
+
+import pytest
+
+from nomask_app.integrations import llm
+from nomask_app.integrations.llm import Delta, Finished, LLMGateway, ProviderError, clean_params
+
+
+@pytest.fixture
+def gateway_for(use_models):
+    def build(**env: str) -> LLMGateway:
+        use_models(**env)
+        from nomask_app.config import get_settings
+
+        return LLMGateway(get_settings())
+
+    return build
+
+
+async def _collect(stream):
+    pieces, finished = [], None
+    async for item in stream:
+        if isinstance(item, Delta):
+            pieces.append(item.text)
+        else:
+            finished = item
+    return "".join(pieces), finished
+
+
+def test_nothing_configured_means_only_the_offline_demo(gateway_for):
+    gateway = gateway_for()
+    assert [m.label for m in gateway.models()] == ["Offline demo"]
+    assert gateway.is_demo
+
+
+async def test_offline_demo_streams_with_usage_through_litellm(gateway_for):
+    gateway = gateway_for()
+    messages = [{"role": "user", "content": "What is NoMask?"}]
+    text, finished = await _collect(gateway.stream(llm.DEMO_MODEL_ID, messages))
+    assert text.startswith("**Offline demo.**")
+    assert "> What is NoMask?" in text
+    assert isinstance(finished, Finished)
+    assert finished.prompt_tokens > 0 and finished.completion_tokens > 10
+    assert finished.cost_usd == 0.0
+
+
+def test_keys_switch_providers_on(gateway_for):
+    gateway = gateway_for(OPENAI_API_KEY="sk-test", ANTHROPIC_API_KEY="sk-ant-test")
+    ids = [m.id for m in gateway.models()]
+    assert "openai/gpt-4o-mini" in ids and "anthropic/claude-sonnet-4-5" in ids
+    assert llm.DEMO_MODEL_ID not in ids
+    assert gateway.model("openai/gpt-4o-mini").supports_vision
+    assert gateway.model("openai/gpt-4o-mini").max_input_tokens >= 100_000
+
+
+async def test_openai_compatible_server_streams_and_counts(gateway_for, fake_provider):
+    gateway = gateway_for(
+        NOMASK_OPENAI_COMPATIBLE_BASE_URL=fake_provider.base_url,
+        NOMASK_OPENAI_COMPATIBLE_MODELS='["fake-a"]',
+    )
+    assert [m.id for m in gateway.models()] == ["custom/fake-a"]
+    text, finished = await _collect(
+        gateway.stream("custom/fake-a", [{"role": "user", "content": "hello there"}])
+    )
+    assert text == "Echo: hello there"
+    assert (finished.prompt_tokens, finished.completion_tokens) == (10, 3)
+    assert finished.model == "openai/fake-a"
+    request = fake_provider.chat_requests()[-1]
+    assert request.body["stream"] is True
+    assert request.body["messages"] == [{"role": "user", "content": "hello there"}]
+
+
+@pytest.mark.parametrize(
+    ("directive", "kind"),
+    [
+        ("[[error:429]]", "rate_limit"),
+        ("[[error:500]]", "unavailable"),
+        ("[[error:401]]", "auth"),
+        ("[[drop]] [[tokens:20]]", "connection"),
+    ],
+)
+async def test_provider_failures_become_clear_errors(gateway_for, fake_provider, directive, kind):
+    gateway = gateway_for(
+        NOMASK_OPENAI_COMPATIBLE_BASE_URL=fake_provider.base_url,
+        NOMASK_OPENAI_COMPATIBLE_MODELS='["fake-a"]',
+    )
+    with pytest.raises(ProviderError) as caught:
+        await _collect(gateway.stream("custom/fake-a", [{"role": "user", "content": directive}]))
+    assert caught.value.kind == kind
+    assert caught.value.message
+
+
+async def test_closing_the_stream_cancels_the_upstream_request(gateway_for, fake_provider):
+    gateway = gateway_for(
+        NOMASK_OPENAI_COMPATIBLE_BASE_URL=fake_provider.base_url,
+        NOMASK_OPENAI_COMPATIBLE_MODELS='["fake-a"]',
+    )
+    stream = gateway.stream(
+        "custom/fake-a", [{"role": "user", "content": "[[slow]] [[tokens:100]]"}]
+    )
+    first = await anext(stream)
+    assert isinstance(first, Delta)
+    await stream.aclose()
+    for _ in range(40):
+        if fake_provider.state.disconnects:
+            break
+        await asyncio.sleep(0.1)
+    assert fake_provider.state.disconnects == ["fake-a"]
+
+
+async def test_models_file_with_failover_to_the_next_deployment(
+    gateway_for, fake_provider, tmp_path
+):
+    models_file = tmp_path / "models.json"
+    models_file.write_text(
+        '{"model_list": ['
+        f'{{"model_name": "team", "litellm_params": {{"model": "openai/fake-a", "api_base": "{fake_provider.base_url}", "api_key": "x", "order": 1}}}},'  # noqa: E501
+        f'{{"model_name": "team", "litellm_params": {{"model": "openai/fake-b", "api_base": "{fake_provider.base_url}", "api_key": "x", "order": 2}}}}'  # noqa: E501
+        "]}"
+    )
+    gateway = gateway_for(NOMASK_MODELS_FILE=str(models_file))
+    assert [m.id for m in gateway.models()] == ["team"]
+    fake_provider.fail_model("fake-a", 500)
+    text, finished = await _collect(gateway.stream("team", [{"role": "user", "content": "hi"}]))
+    # The primary failed; the same request went on to the next deployment.
+    assert [r.model for r in fake_provider.chat_requests()] == ["fake-a", "fake-b"]
+    assert (text, finished.model) == ("Echo: hi", "openai/fake-b")
+    # The failed deployment now cools down: the next request starts with the healthy one.
+    await _collect(gateway.stream("team", [{"role": "user", "content": "hi"}]))
+    assert [r.model for r in fake_provider.chat_requests()][2:] == ["fake-b"]
+    # When every deployment fails, the person gets a clear error.
+    fake_provider.fail_model("fake-b", 503)
+    with pytest.raises(ProviderError) as caught:
+        await _collect(gateway.stream("team", [{"role": "user", "content": "hi"}]))
+    assert caught.value.kind == "unavailable"
+
+
+def test_only_allow_listed_parameters_reach_the_provider():
+    assert clean_params(
+        {
+            "temperature": "0.7",
+            "api_base": "http://evil",
+            "api_key": "x",
+            "max_tokens": 99.0,
+            "top_p": 5,
+            "extra_headers": {"a": "b"},
+            "temperature2": 1,
+        }
+    ) == {"temperature": 0.7, "max_tokens": 99}
+    assert clean_params({"temperature": True}) == {}
+    assert clean_params(None) == {}
+
+
+def test_token_counting_works_offline(gateway_for):
+    gateway = gateway_for()
+    small = gateway.count_tokens(llm.DEMO_MODEL_ID, [{"role": "user", "content": "hi"}])
+    big = gateway.count_tokens(llm.DEMO_MODEL_ID, [{"role": "user", "content": "hi " * 500}])
+    assert 0 < small < big

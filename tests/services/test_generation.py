@@ -1,0 +1,170 @@
+"""Replies as server-side jobs, against the local OpenAI-compatible server."""
+
+import asyncio
+
+import pytest
+from sqlmodel import Session
+
+from nomask_app.models import Message
+from nomask_app.services import chat
+from nomask_app.services.generation import STALLED, ReplyJobs
+from tests.factories import make_user
+
+
+@pytest.fixture
+def jobs():
+    return ReplyJobs()
+
+
+def _turn(session, text):
+    user = make_user(session)
+    turn = chat.post_user_message(
+        session=session,
+        user_id=user.id,
+        conversation_id=None,
+        text=text,
+        model_id="custom/fake-a",
+        max_chars=10_000,
+    )
+    session.commit()
+    return user, turn
+
+
+def _start(jobs, user, turn, text, **kwargs):
+    return jobs.start(
+        message_id=turn.reply.id,
+        user_id=user.id,
+        model_id="custom/fake-a",
+        messages=[{"role": "user", "content": text}],
+        **kwargs,
+    )
+
+
+def _stored(engine, message_id) -> Message:
+    with Session(engine) as session:
+        return session.get(Message, message_id)
+
+
+async def _finished(job, timeout=10):
+    for _ in range(int(timeout / 0.05)):
+        if job.done:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the reply did not finish")
+
+
+async def test_a_reply_is_stored_complete_with_its_usage(session, engine, fake_models, jobs):
+    user, turn = _turn(session, "hello")
+    job = _start(jobs, user, turn, "hello")
+    await _finished(job)
+    stored = _stored(engine, turn.reply.id)
+    assert (stored.status, stored.content) == ("complete", "Echo: hello")
+    assert (stored.prompt_tokens, stored.completion_tokens) == (10, 2)
+    assert (stored.model, stored.deployment, stored.provider) == (
+        "custom/fake-a",
+        "openai/fake-a",
+        "custom",
+    )
+
+
+async def test_the_growing_reply_is_saved_while_it_streams(session, engine, fake_models, jobs):
+    user, turn = _turn(session, "x")
+    job = _start(jobs, user, turn, "[[slow]] [[tokens:20]]")
+    await asyncio.sleep(1.6)
+    partial = _stored(engine, turn.reply.id)
+    assert partial.status == "streaming"
+    assert partial.content.startswith("word0 word1")
+    await _finished(job)
+    assert _stored(engine, turn.reply.id).content.endswith("word19")
+
+
+async def test_stop_keeps_the_text_and_closes_the_upstream_stream(
+    session, engine, fake_models, jobs
+):
+    user, turn = _turn(session, "x")
+    _start(jobs, user, turn, "[[slow]] [[tokens:100]]")
+    await asyncio.sleep(0.6)
+    other = make_user(session)
+    assert not await jobs.stop(message_id=turn.reply.id, user_id=other.id)
+    assert await jobs.stop(message_id=turn.reply.id, user_id=user.id)
+    stored = _stored(engine, turn.reply.id)
+    assert stored.status == "stopped"
+    assert stored.content.startswith("word0")
+    assert len(stored.content) < len(" ".join(f"word{i}" for i in range(100)))
+    for _ in range(40):
+        if fake_models.state.disconnects:
+            break
+        await asyncio.sleep(0.05)
+    assert fake_models.state.disconnects == ["fake-a"]
+    assert not await jobs.stop(message_id=turn.reply.id, user_id=user.id)
+
+
+@pytest.mark.parametrize(
+    ("directive", "message"),
+    [
+        ("[[error:429]]", "busy"),
+        ("[[error:500]]", "unavailable"),
+        ("[[drop]] [[tokens:9]]", "interrupted"),
+    ],
+)
+async def test_provider_failures_are_stored_with_a_clear_message(
+    session, engine, fake_models, jobs, directive, message
+):
+    user, turn = _turn(session, "keep me")
+    job = _start(jobs, user, turn, directive)
+    await _finished(job)
+    stored = _stored(engine, turn.reply.id)
+    assert stored.status == "failed"
+    assert message in stored.error
+    assert _stored(engine, turn.user_message.id).content == "keep me"
+
+
+async def test_a_hung_provider_fails_the_reply(session, engine, fake_models, jobs):
+    user, turn = _turn(session, "x")
+    job = _start(jobs, user, turn, "[[hang]]", stall_timeout=0.5)
+    await _finished(job)
+    stored = _stored(engine, turn.reply.id)
+    assert (stored.status, stored.error) == ("failed", STALLED)
+
+
+async def test_followers_resume_from_any_offset(session, engine, fake_models, jobs):
+    user, turn = _turn(session, "x")
+    job = _start(jobs, user, turn, "[[slow]] [[tokens:12]]")
+    await asyncio.sleep(0.5)
+    late_offset = len(job.text)
+    assert late_offset > 0
+    pieces, end = [], None
+    async for event in jobs.follow(turn.reply.id, offset=late_offset):
+        if event.status:
+            end = event
+        else:
+            pieces.append(event.text)
+    full = " ".join(f"word{i}" for i in range(12))
+    assert job.text[:late_offset] + "".join(pieces) == full
+    assert end.status == "complete" and end.offset == len(full)
+    # The stored row says "complete" by the time followers hear the end.
+    assert _stored(engine, turn.reply.id).status == "complete"
+
+
+async def test_the_offline_demo_runs_as_a_job_too(session, engine, use_models, jobs):
+    use_models()
+    user = make_user(session)
+    turn = chat.post_user_message(
+        session=session,
+        user_id=user.id,
+        conversation_id=None,
+        text="hi demo",
+        model_id="offline-demo",
+        max_chars=100,
+    )
+    session.commit()
+    job = jobs.start(
+        message_id=turn.reply.id,
+        user_id=user.id,
+        model_id="offline-demo",
+        messages=[{"role": "user", "content": "hi demo"}],
+    )
+    await _finished(job)
+    stored = _stored(engine, turn.reply.id)
+    assert stored.status == "complete" and "> hi demo" in stored.content
+    assert stored.completion_tokens > 0
