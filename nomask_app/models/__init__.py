@@ -1,7 +1,17 @@
 """All tables, imported here so that `SQLModel.metadata` knows every one of them."""
 
 from nomask_app.models.audit import SecurityEvent
+from nomask_app.models.billing import BillingAccount, StripeEvent, UsageEvent
 from nomask_app.models.privacy import ConsentRecord
 from nomask_app.models.user import LoginTicket, User, UserSession
 
-__all__ = ["ConsentRecord", "LoginTicket", "SecurityEvent", "User", "UserSession"]
+__all__ = [
+    "BillingAccount",
+    "ConsentRecord",
+    "LoginTicket",
+    "SecurityEvent",
+    "StripeEvent",
+    "UsageEvent",
+    "User",
+    "UserSession",
+]

@@ -8,6 +8,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import sync_playwright
 
 from tests.browser.server import AppServer, fresh_postgres_database
+from tests.fakes.stripe_server import FakeStripe, billing_env
 
 CHROMIUM = os.environ.get("NOMASK_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -28,7 +29,15 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(scope="session")
-def app_server(tmp_path_factory):
+def stripe_server():
+    """The local Stripe API; the shared app runs with billing on against it."""
+    fake = FakeStripe().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory, stripe_server):
     workdir = tmp_path_factory.mktemp("app")
     postgres = os.environ.get("NOMASK_TEST_DATABASE_URL", "")
     database_url = (
@@ -36,7 +45,7 @@ def app_server(tmp_path_factory):
         if postgres
         else f"sqlite:///{workdir}/app.db"
     )
-    server = AppServer(workdir, database_url).start()
+    server = AppServer(workdir, database_url, extra_env=billing_env(stripe_server)).start()
     yield server
     server.stop()
 
