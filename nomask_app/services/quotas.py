@@ -82,7 +82,9 @@ def check_quota(
     Args:
         session: The caller's session (only read).
         user_id: Who is asking; identity must come from the session cookie.
-        kind: ``"message"`` or ``"image"``.
+        kind: ``"message"`` (a chat message, attachment included), ``"image"``
+            (an image generation or AI edit), or ``"upload"`` (storing a file
+            only: just `upload_bytes` is checked, no allowance is counted).
         model: The model about to be called, if any; checked against the plan.
         upload_bytes: The size of a file about to be stored, if any.
         count: How many messages or images this request would use.
@@ -95,8 +97,8 @@ def check_quota(
         QuotaExceeded: the plan does not allow it; nothing was used up.
         FieldErrors: an unknown kind.
     """
-    if kind not in KINDS:
-        raise FieldErrors({"kind": f"Usage kind must be one of {', '.join(KINDS)}."})
+    if kind not in (*KINDS, "upload"):
+        raise FieldErrors({"kind": f"Quota kind must be one of {', '.join(KINDS)} or upload."})
     now = now or utcnow()
     account = get_account(session=session, user_id=user_id)
     plan = plan_of(account, now=now)
@@ -120,6 +122,8 @@ def check_quota(
             resets_at=None,
             plan=plan,
         )
+    if kind == "upload":
+        return plan
     if kind == "message":
         since, resets_at = next_utc_midnight(now) - timedelta(days=1), next_utc_midnight(now)
         limit, what, span = plan.messages_per_day, "messages", "today"

@@ -137,6 +137,18 @@ def test_uploads_above_the_plan_limit_are_refused(session, billing_off):
     assert refused.value.limit == 1000
 
 
+def test_a_plain_upload_checks_the_size_but_no_allowance(session, billing_off):
+    user = make_user(session)
+    _use(session, user, "image", times=2)  # the monthly generations are used up
+    check_quota(session=session, user_id=user.id, kind="upload", upload_bytes=1000, now=NOW)
+    with pytest.raises(QuotaExceeded) as refused:
+        check_quota(session=session, user_id=user.id, kind="upload", upload_bytes=1001, now=NOW)
+    assert refused.value.reason == "upload_size"
+    with pytest.raises(QuotaExceeded) as refused:
+        check_quota(session=session, user_id=user.id, kind="image", now=NOW)
+    assert refused.value.reason == "images_per_month"
+
+
 def test_unknown_kinds_are_a_programming_error(session, billing_off):
     user = make_user(session)
     with pytest.raises(FieldErrors):
