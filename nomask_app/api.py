@@ -6,6 +6,7 @@ single-use ticket that it posts here in a full page load.
 """
 
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -15,11 +16,13 @@ from starlette.routing import Route
 from nomask_app.api_chat import chat_routes
 from nomask_app.config import get_settings
 from nomask_app.db import session_scope
+from nomask_app.integrations import stripe as stripe_api
 from nomask_app.integrations.llm import gateway_ready
-from nomask_app.services import accounts, audit, sessions
+from nomask_app.services import accounts, audit, sessions, stripe_events
 from nomask_app.web import no_store, request_context
 
 MAX_FORM_BYTES = 8 * 1024
+MAX_WEBHOOK_BYTES = 512 * 1024
 
 
 def _foreign_origin(request: Request) -> bool:
@@ -149,6 +152,42 @@ async def logout(request: Request) -> Response:
     return no_store(response)
 
 
+def _apply_stripe_event(event: dict) -> str:
+    try:
+        with session_scope() as session:
+            return stripe_events.handle_event(session=session, event=event)
+    except IntegrityError:
+        # The same event, delivered twice at once, was applied by the other request.
+        with session_scope() as session:
+            if stripe_events.already_processed(session=session, event_id=event["id"]):
+                return "duplicate"
+        raise
+
+
+async def stripe_webhook(request: Request) -> Response:
+    """Apply a Stripe event once its signature on the raw body checks out.
+
+    400 for a missing, forged or expired signature; 503 when Stripe cannot be
+    read back (nothing is stored, so Stripe's retry applies it later).
+    """
+    if not get_settings().billing_enabled:
+        return JSONResponse({"error": "billing is off"}, 404)
+    if int(request.headers.get("content-length") or 0) > MAX_WEBHOOK_BYTES:
+        return JSONResponse({"error": "too large"}, 413)
+    payload = await request.body()
+    if len(payload) > MAX_WEBHOOK_BYTES:
+        return JSONResponse({"error": "too large"}, 413)
+    try:
+        event = stripe_api.verify_webhook(payload, request.headers.get("stripe-signature"))
+    except stripe_api.InvalidWebhook:
+        return JSONResponse({"error": "invalid signature"}, 400)
+    try:
+        outcome = await run_in_threadpool(_apply_stripe_event, event)
+    except stripe_api.StripeUnavailable:
+        return JSONResponse({"error": "try again later"}, 503)
+    return JSONResponse({"status": outcome})
+
+
 def create_api() -> Starlette:
     """The Starlette app that Reflex mounts its own backend into."""
     return Starlette(
@@ -156,6 +195,7 @@ def create_api() -> Starlette:
             Route("/api/health", health, methods=["GET"]),
             Route("/api/auth/login", login, methods=["POST"]),
             Route("/api/auth/logout", logout, methods=["POST"]),
+            Route("/api/stripe/webhook", stripe_webhook, methods=["POST"]),
             *chat_routes,
         ]
     )

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Development-only values. Production refuses them (see `_refuse_defaults`).
@@ -38,6 +38,12 @@ class Settings(BaseSettings):
         cors_extra_origins: Origins allowed besides `app_url` and `api_url`.
         trusted_proxy_hops: Reverse proxies in front of the app whose
             ``X-Forwarded-For`` may be trusted for the client IP.
+        stripe_secret_key: Stripe secret API key; billing is off without it.
+        stripe_webhook_secret: Signing secret of the Stripe webhook endpoint.
+        stripe_api_base: Stripe API address (tests point it at a local stand-in).
+        stripe_price_ids: Plan id -> Stripe price id, overriding the plans file.
+        billing_grace_days: Days a paid plan keeps working after a failed payment.
+        plans_file: Plans and their entitlements (TOML); the bundled file by default.
     """
 
     model_config = SettingsConfigDict(
@@ -58,6 +64,30 @@ class Settings(BaseSettings):
     session_lifetime_days: int = Field(default=30, ge=1)
     cors_extra_origins: list[str] = Field(default_factory=list)
     trusted_proxy_hops: int = Field(default=0, ge=0)
+    stripe_secret_key: SecretStr | None = None
+    stripe_webhook_secret: SecretStr | None = None
+    stripe_api_base: str = "https://api.stripe.com"
+    stripe_price_ids: dict[str, str] = Field(default_factory=dict)
+    billing_grace_days: int = Field(default=7, ge=0, le=60)
+    plans_file: Path | None = None
+
+    @field_validator("stripe_secret_key", "stripe_webhook_secret", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        # `NOMASK_STRIPE_SECRET_KEY=` in a .env file means "not configured".
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @model_validator(mode="after")
+    def _stripe_keys_come_in_pairs(self) -> "Settings":
+        """Billing needs both keys: without the webhook secret nobody who pays gets access."""
+        if (self.stripe_secret_key is None) != (self.stripe_webhook_secret is None):
+            raise ValueError(
+                "set both NOMASK_STRIPE_SECRET_KEY and NOMASK_STRIPE_WEBHOOK_SECRET, or neither"
+            )
+        production = self.env == "prod" and self.stripe_secret_key is not None
+        if production and urlsplit(self.stripe_api_base).scheme != "https":
+            raise ValueError("NOMASK_STRIPE_API_BASE must be an https URL in production")
+        return self
 
     # AI providers (integrations/llm.py). The usual key variables are read as
     # they are; a provider is offered only when its key or URL is set.
@@ -115,6 +145,11 @@ class Settings(BaseSettings):
     def backend_url(self) -> str:
         """The backend's public URL (the app URL when one port serves both)."""
         return (self.api_url or self.app_url).rstrip("/")
+
+    @property
+    def billing_enabled(self) -> bool:
+        """Whether Stripe billing is on (both Stripe keys are configured)."""
+        return self.stripe_secret_key is not None and self.stripe_webhook_secret is not None
 
     @property
     def secure_cookies(self) -> bool:

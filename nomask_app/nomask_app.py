@@ -5,11 +5,13 @@ import reflex as rx
 from nomask_app.api import create_api
 from nomask_app.middleware import SecurityMiddleware
 from nomask_app.pages.auth import login_page, signup_page
+from nomask_app.pages.billing import billing_page
 from nomask_app.pages.chat import chat_page
 from nomask_app.pages.policy import policy_page
 from nomask_app.pages.privacy import privacy_page
 from nomask_app.pages.settings import settings_page
 from nomask_app.startup import on_start
+from nomask_app.states.billing import BillingState
 from nomask_app.states.chat import ChatState
 from nomask_app.states.login import LoginState
 from nomask_app.states.session import SessionState
@@ -33,6 +35,12 @@ app.add_page(
 )
 app.add_page(settings_page, route="/settings", title="Settings · NoMask AI", on_load=_SIGNED_IN)
 app.add_page(privacy_page, route="/privacy", title="Privacy center · NoMask AI", on_load=_SIGNED_IN)
+app.add_page(
+    billing_page,
+    route="/billing",
+    title="Billing · NoMask AI",
+    on_load=[_SIGNED_IN, BillingState.load],
+)
 app.add_page(login_page, route="/login", title="Sign in · NoMask AI", on_load=LoginState.load)
 app.add_page(
     signup_page,

@@ -22,6 +22,7 @@ os.environ.update(
 )
 
 import pytest  # noqa: E402
+from sqlalchemy import create_engine, event  # noqa: E402
 from sqlmodel import Session, SQLModel  # noqa: E402
 
 import nomask_app.models  # noqa: E402,F401  (registers every table)
@@ -67,11 +68,34 @@ def engine(request, tmp_path, monkeypatch):
     reset_app_caches()
 
 
+def _observer_engine(engine):
+    """An engine for the test's own session that always sees the latest commits.
+
+    The app's SQLite engine runs real transactions, so a read opens a snapshot
+    that lasts until commit. A test inspects what requests and jobs wrote
+    through other connections, so its reads must not pin a snapshot: this
+    engine leaves SQLite in autocommit for reads (pysqlite's default).
+    """
+    if engine.dialect.name != "sqlite":
+        return engine
+    observer = create_engine(engine.url, connect_args={"check_same_thread": False})
+
+    @event.listens_for(observer, "connect")
+    def _foreign_keys(dbapi_connection, _record):
+        dbapi_connection.execute("PRAGMA foreign_keys=ON")
+        dbapi_connection.execute("PRAGMA busy_timeout=5000")
+
+    return observer
+
+
 @pytest.fixture
 def session(engine):
     """A session on the test database (tests commit when they need to)."""
-    with Session(engine, expire_on_commit=False) as session:
+    observer = _observer_engine(engine)
+    with Session(observer, expire_on_commit=False) as session:
         yield session
+    if observer is not engine:
+        observer.dispose()
 
 
 @pytest.fixture

@@ -2,18 +2,22 @@
 
 from nomask_app.models import search  # noqa: F401  (attaches the full-text index DDL)
 from nomask_app.models.audit import SecurityEvent
+from nomask_app.models.billing import BillingAccount, StripeEvent, UsageEvent
 from nomask_app.models.chat import Conversation, Message
 from nomask_app.models.files import StoredFile
 from nomask_app.models.privacy import ConsentRecord
 from nomask_app.models.user import LoginTicket, User, UserSession
 
 __all__ = [
+    "BillingAccount",
     "ConsentRecord",
     "Conversation",
     "LoginTicket",
     "Message",
     "SecurityEvent",
     "StoredFile",
+    "StripeEvent",
+    "UsageEvent",
     "User",
     "UserSession",
 ]

@@ -10,6 +10,7 @@ from playwright.sync_api import sync_playwright
 
 from tests.browser.server import AppServer
 from tests.fakes.openai_server import FakeOpenAIServer
+from tests.fakes.stripe_server import FakeStripe, billing_env
 from tests.support import fresh_postgres_database
 
 CHROMIUM = os.environ.get("NOMASK_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
@@ -62,7 +63,15 @@ def _models_file(path, base_url: str):
 
 
 @pytest.fixture(scope="session")
-def app_server(tmp_path_factory, fake_llm):
+def stripe_server():
+    """The local Stripe API; the shared app runs with billing on against it."""
+    fake = FakeStripe().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory, fake_llm, stripe_server):
     workdir = tmp_path_factory.mktemp("app")
     postgres = os.environ.get("NOMASK_TEST_DATABASE_URL", "")
     database_url = (
@@ -75,6 +84,7 @@ def app_server(tmp_path_factory, fake_llm):
         "NOMASK_MODELS_FILE": str(models),
         "NOMASK_LLM_COOLDOWN_SECONDS": "1",
         "NOMASK_LLM_TIMEOUT_SECONDS": "20",
+        **billing_env(stripe_server),
     }
     server = AppServer(workdir, database_url, extra_env=env).start()
     yield server

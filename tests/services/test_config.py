@@ -46,3 +46,40 @@ def test_https_app_url_means_secure_cookies():
 
 def test_secrets_are_not_shown_in_repr():
     assert DEV_SECRET_KEY not in repr(Settings(_env_file=None))
+
+
+def test_billing_is_off_without_stripe_keys_and_blank_keys_count_as_none():
+    assert not Settings(_env_file=None).billing_enabled
+    blank = Settings(_env_file=None, stripe_secret_key="  ", stripe_webhook_secret="")
+    assert not blank.billing_enabled
+
+
+def test_stripe_keys_come_in_pairs():
+    with pytest.raises(ValueError, match="NOMASK_STRIPE_WEBHOOK_SECRET"):
+        Settings(_env_file=None, stripe_secret_key="sk_test_x")
+    with pytest.raises(ValueError, match="NOMASK_STRIPE_SECRET_KEY"):
+        Settings(_env_file=None, stripe_webhook_secret="whsec_x")
+    both = Settings(_env_file=None, stripe_secret_key="sk_test_x", stripe_webhook_secret="whsec_x")
+    assert both.billing_enabled
+    assert "sk_test_x" not in repr(both) and "whsec_x" not in repr(both)
+
+
+def test_production_talks_to_stripe_over_https_only():
+    keys = {
+        "stripe_secret_key": "sk_live_x",
+        "stripe_webhook_secret": "whsec_x",
+        "bcrypt_rounds": 12,
+    }
+    with pytest.raises(ValueError, match="NOMASK_STRIPE_API_BASE"):
+        Settings(
+            _env_file=None,
+            env="prod",
+            secret_key=STRONG,
+            password_pepper=STRONG + "x",
+            stripe_api_base="http://127.0.0.1:12111",
+            **keys,
+        )
+    settings = Settings(
+        _env_file=None, env="prod", secret_key=STRONG, password_pepper=STRONG + "x", **keys
+    )
+    assert settings.stripe_api_base == "https://api.stripe.com"

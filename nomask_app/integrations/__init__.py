@@ -1,0 +1,1 @@
+"""Vendor SDKs, one module per vendor; the only place that imports them."""
