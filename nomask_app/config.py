@@ -38,6 +38,14 @@ class Settings(BaseSettings):
         cors_extra_origins: Origins allowed besides `app_url` and `api_url`.
         trusted_proxy_hops: Reverse proxies in front of the app whose
             ``X-Forwarded-For`` may be trusted for the client IP.
+        smtp_host: SMTP server; empty (the default) writes every email to the
+            local outbox folder instead (`outbox_dir`).
+        smtp_port: SMTP port (587 for STARTTLS, 465 for implicit TLS).
+        smtp_username: SMTP login; empty means no authentication.
+        smtp_password: SMTP password.
+        smtp_security: ``starttls`` (default), ``tls`` (implicit) or ``none``.
+        smtp_timeout_seconds: Give up on one SMTP attempt after this long.
+        mail_from: The From header of every email we send.
     """
 
     model_config = SettingsConfigDict(
@@ -58,6 +66,14 @@ class Settings(BaseSettings):
     session_lifetime_days: int = Field(default=30, ge=1)
     cors_extra_origins: list[str] = Field(default_factory=list)
     trusted_proxy_hops: int = Field(default=0, ge=0)
+    # Email (integrations/mailer.py).
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0)
+    mail_from: str = "NoMask AI <no-reply@nomask.ai>"
 
     @model_validator(mode="after")
     def _refuse_defaults(self) -> "Settings":
@@ -105,6 +121,11 @@ class Settings(BaseSettings):
     def files_dir(self) -> Path:
         """Private file store (uploads, generated and edited images)."""
         return self.resolve_path(self.data_dir) / "files"
+
+    @property
+    def outbox_dir(self) -> Path:
+        """Where emails are written, one .eml file each, when no SMTP server is set."""
+        return self.resolve_path(self.data_dir) / "outbox"
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -2,6 +2,7 @@
 
 from nomask_app.models.audit import SecurityEvent
 from nomask_app.models.privacy import ConsentRecord
+from nomask_app.models.tokens import AccountToken
 from nomask_app.models.user import LoginTicket, User, UserSession
 
-__all__ = ["ConsentRecord", "LoginTicket", "SecurityEvent", "User", "UserSession"]
+__all__ = ["AccountToken", "ConsentRecord", "LoginTicket", "SecurityEvent", "User", "UserSession"]

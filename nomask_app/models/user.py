@@ -21,6 +21,9 @@ class User(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
     age_confirmed_at: datetime
     email_verified_at: datetime | None = None
+    # Preferences (settings page): light | dark | system, and opt-in marketing email.
+    theme: str = Field(default="system", max_length=8)
+    product_updates: bool = False
 
 
 class UserSession(SQLModel, table=True):
