@@ -70,6 +70,7 @@ def sessions_section() -> rx.Component:
                     rx.callout(DevicesState.notice, color_scheme="green", role="status"),
                 ),
                 rx.table.root(
+                    rx.el.caption("Active sessions", class_name="nm-sr"),
                     rx.table.header(
                         rx.table.row(
                             rx.table.column_header_cell("Browser and device"),
@@ -80,7 +81,6 @@ def sessions_section() -> rx.Component:
                         )
                     ),
                     rx.table.body(rx.foreach(DevicesState.sessions, _row)),
-                    custom_attrs={"aria-labelledby": "settings-sessions-heading"},
                     width="100%",
                 ),
                 rx.button(

@@ -211,8 +211,8 @@ def settings_page() -> rx.Component:
     return signed_in_page(
         "Settings",
         rx.cond(
-            SettingsState.email != "",
-            rx.fragment(
+            SettingsState.loaded_version > 0,
+            rx.box(
                 _profile(),
                 _email(),
                 _password(),
@@ -225,6 +225,7 @@ def settings_page() -> rx.Component:
                     ".",
                     margin_top="1.5rem",
                 ),
+                key=SettingsState.loaded_version,
             ),
             rx.center(rx.spinner(aria_label="Loading settings"), padding="2rem"),
         ),

@@ -56,6 +56,9 @@ class SettingsState(SessionState):
     notice: dict[str, str] = {}
     busy: str = ""
     password_form_version: int = 0
+    # Bumped by every load: the forms remount with fresh default values
+    # (their inputs are uncontrolled, so what was typed survives an error).
+    loaded_version: int = 0
 
     def _context(self) -> dict[str, str]:
         return {
@@ -76,6 +79,7 @@ class SettingsState(SessionState):
         self.name_error, self.email_errors, self.password_errors = "", {}, {}
         self.notice, self.busy = {}, ""
         self._apply(await asyncio.to_thread(_load, user.id))
+        self.loaded_version += 1
 
     @rx.event
     async def save_name(self, form_data: dict):
