@@ -23,6 +23,8 @@ LIFETIMES = {
     CHANGE_EMAIL: timedelta(hours=24),
     RESET_PASSWORD: timedelta(hours=1),
 }
+# One link a minute per account and kind at most: the forms cannot flood a mailbox.
+RESEND_INTERVAL = timedelta(minutes=1)
 INVALID_LINK = "This link is not valid or has already been used. Request a new one."
 EXPIRED_LINK = "This link has expired. Request a new one."
 _MAX_TOKEN_LENGTH = 128
@@ -88,4 +90,18 @@ def delete_tokens(*, session: Session, user_id: str, purpose: str) -> None:
         delete(AccountToken).where(
             col(AccountToken.user_id) == user_id, col(AccountToken.purpose) == purpose
         )
+    )
+
+
+def issued_recently(*, session: Session, user_id: str, purpose: str) -> bool:
+    """Whether a link of this kind went to the user less than `RESEND_INTERVAL` ago."""
+    return (
+        session.exec(
+            select(AccountToken.id).where(
+                AccountToken.user_id == user_id,
+                AccountToken.purpose == purpose,
+                AccountToken.created_at > utcnow() - RESEND_INTERVAL,
+            )
+        ).first()
+        is not None
     )

@@ -6,11 +6,9 @@ response nor its timing tells who has an account. Setting the new password
 signs out every session.
 """
 
-from datetime import timedelta
+from sqlmodel import Session
 
-from sqlmodel import Session, select
-
-from nomask_app.models import AccountToken, User
+from nomask_app.models import User
 from nomask_app.models.base import utcnow
 from nomask_app.services import account_tokens, emails
 from nomask_app.services.account_tokens import RESET_PASSWORD
@@ -21,9 +19,6 @@ from nomask_app.services.errors import FieldErrors
 from nomask_app.services.passwords import password_problem
 from nomask_app.services.profile import set_password
 from nomask_app.services.validation import normalize_email
-
-# One link a minute per account at most: the form cannot flood a mailbox.
-RESEND_INTERVAL = timedelta(minutes=1)
 
 
 def request_password_reset(
@@ -40,14 +35,7 @@ def request_password_reset(
     user = find_user_by_email(session=session, email=normalized)
     if user is None:
         return
-    recent = session.exec(
-        select(AccountToken).where(
-            AccountToken.user_id == user.id,
-            AccountToken.purpose == RESET_PASSWORD,
-            AccountToken.created_at > utcnow() - RESEND_INTERVAL,
-        )
-    ).first()
-    if recent is not None:
+    if account_tokens.issued_recently(session=session, user_id=user.id, purpose=RESET_PASSWORD):
         return
     token = account_tokens.issue_token(
         session=session, user_id=user.id, purpose=RESET_PASSWORD, email=user.email

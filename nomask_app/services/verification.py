@@ -21,14 +21,22 @@ VERIFIED = "verified"
 CHANGED = "changed"
 
 
-def start_email_verification(*, session: Session, user: User) -> None:
-    """Send (or send again) the link that confirms the account's address."""
-    if user.email_verified_at is not None:
-        return
+def start_email_verification(*, session: Session, user: User) -> bool:
+    """Send (or send again) the link that confirms the account's address.
+
+    Returns:
+        False when nothing was sent: the address is verified, or a link went
+        out less than a minute ago.
+    """
+    if user.email_verified_at is not None or account_tokens.issued_recently(
+        session=session, user_id=user.id, purpose=VERIFY_EMAIL
+    ):
+        return False
     token = account_tokens.issue_token(
         session=session, user_id=user.id, purpose=VERIFY_EMAIL, email=user.email
     )
     send_after_commit(session, emails.verify_email(to=user.email, name=user.name, token=token))
+    return True
 
 
 def start_email_change(*, session: Session, user: User, new_email: str) -> None:

@@ -10,9 +10,10 @@ from nomask_app.services.verification import start_email_verification
 from nomask_app.states.session import SessionState
 
 
-def _resend(user_id: str) -> None:
+def _resend(user_id: str) -> bool:
     with session_scope() as session:
-        start_email_verification(session=session, user=get_user(session=session, user_id=user_id))
+        user = get_user(session=session, user_id=user_id)
+        return start_email_verification(session=session, user=user)
 
 
 class ChromeState(SessionState):
@@ -38,5 +39,7 @@ class ChromeState(SessionState):
         if user is None or user.email_verified_at is not None:
             self.email_verified = True
             return
-        await asyncio.to_thread(_resend, user.id)
-        self.verification_notice = f"We sent a new link to {user.email}."
+        if await asyncio.to_thread(_resend, user.id):
+            self.verification_notice = f"We sent a new link to {user.email}."
+        else:
+            self.verification_notice = "We sent you a link less than a minute ago."

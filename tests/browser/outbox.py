@@ -1,10 +1,15 @@
 """Reading the browser-test app's email outbox and adjusting its database."""
 
 import time
+from datetime import timedelta
 from email.message import EmailMessage
+from urllib.parse import urlsplit
 
-from sqlalchemy import create_engine, text
+from sqlmodel import Session, select
 
+from nomask_app.db import build_engine
+from nomask_app.models import AccountToken, User
+from nomask_app.services import notifications
 from tests.mail import parse
 
 WAIT_SECONDS = 15
@@ -35,15 +40,33 @@ def emails_to(app_server, to: str) -> list[str]:
     return kinds
 
 
-def expire_links(app_server, email: str) -> None:
-    """Make every emailed link of this account expired (as if an hour passed)."""
-    engine = create_engine(app_server.env["NOMASK_DATABASE_URL"])
-    with engine.begin() as connection:
-        connection.execute(
-            text(
-                "UPDATE account_tokens SET expires_at = created_at "
-                "WHERE user_id IN (SELECT id FROM users WHERE email = :email)"
-            ),
-            {"email": email},
-        )
+def _shift_links(app_server, email: str, **changes: timedelta) -> None:
+    engine = build_engine(app_server.env["NOMASK_DATABASE_URL"])
+    with Session(engine) as session:
+        user = session.exec(select(User).where(User.email == email)).one()
+        for row in session.exec(select(AccountToken).where(AccountToken.user_id == user.id)):
+            for column, delta in changes.items():
+                setattr(row, column, getattr(row, column) - delta)
+            session.add(row)
+        session.commit()
     engine.dispose()
+
+
+def expire_links(app_server, email: str) -> None:
+    """Make every emailed link of this account expired (as if the time passed)."""
+    _shift_links(app_server, email, expires_at=timedelta(days=7))
+
+
+def age_links(app_server, email: str) -> None:
+    """Make every emailed link of this account two minutes older (past the resend limit)."""
+    _shift_links(app_server, email, created_at=timedelta(minutes=2))
+
+
+def unsubscribe_path(app_server, email: str) -> str:
+    """The path and query of the account's one-click unsubscribe link."""
+    engine = build_engine(app_server.env["NOMASK_DATABASE_URL"])
+    with Session(engine) as session:
+        user = session.exec(select(User).where(User.email == email)).one()
+    engine.dispose()
+    parts = urlsplit(notifications.unsubscribe_url(user.id))
+    return f"{parts.path}?{parts.query}"

@@ -4,7 +4,7 @@ from playwright.sync_api import expect
 
 from nomask_app.services import emails
 from tests.browser.helpers import at, sign_in, sign_up, unique_email
-from tests.browser.outbox import emails_to, expire_links, wait_for_email
+from tests.browser.outbox import age_links, emails_to, expire_links, wait_for_email
 from tests.factories import PASSWORD
 from tests.mail import token_in
 
@@ -92,9 +92,19 @@ def test_verifying_the_address_removes_the_reminder(page, assert_accessible, app
     email = sign_up(page)
     reminder = page.get_by_text("Please confirm your email address")
     expect(reminder).to_be_visible()
+    first = token_in(wait_for_email(app_server, emails.VERIFY_EMAIL, email), "/verify-email")
+    page.get_by_role("button", name="Send the link again").click()
+    expect(page.get_by_text("We sent you a link less than a minute ago.")).to_be_visible()
+    assert emails_to(app_server, email).count(emails.VERIFY_EMAIL) == 1
+    age_links(app_server, email)
     page.get_by_role("button", name="Send the link again").click()
     expect(page.get_by_text(f"We sent a new link to {email}.")).to_be_visible()
     token = token_in(wait_for_email(app_server, emails.VERIFY_EMAIL, email), "/verify-email")
+    assert token != first
+
+    page.goto(f"/verify-email?token={first}")  # replaced by the new link
+    page.get_by_role("button", name="Confirm email address").click()
+    expect(page.get_by_role("alert")).to_have_text(INVALID)
 
     page.goto(f"/verify-email?token={token}")
     assert_accessible(page)

@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from nomask_app.services import emails
 from tests.browser.helpers import at, sign_in, sign_up, unique_email
-from tests.browser.outbox import emails_to, wait_for_email
+from tests.browser.outbox import emails_to, unsubscribe_path, wait_for_email
 from tests.factories import PASSWORD
 from tests.mail import body, token_in
 
@@ -217,8 +217,10 @@ def test_theme_is_stored_on_the_account_without_browser_storage(page):
     expect(page.get_by_role("radio", name="Dark")).to_be_checked()
 
 
-def test_product_updates_switch_is_saved(page):
-    sign_up(page)
+def test_product_updates_switch_and_one_click_unsubscribe(
+    page, assert_accessible, browser, app_server
+):
+    email = sign_up(page)
     _open_settings(page)
     switch = page.get_by_role("switch", name="Product updates and tips")
     switch.click()
@@ -228,3 +230,12 @@ def test_product_updates_switch_is_saved(page):
     )
     page.reload()
     expect(page.get_by_role("switch", name="Product updates and tips")).to_be_checked()
+
+    # The link in a product email works in a browser that is not signed in.
+    stranger = _second_browser(browser, app_server)
+    stranger.goto(unsubscribe_path(app_server, email))
+    expect(stranger.get_by_role("heading", name="You are unsubscribed", level=1)).to_be_visible()
+    assert_accessible(stranger)
+    stranger.context.close()
+    page.reload()
+    expect(page.get_by_role("switch", name="Product updates and tips")).not_to_be_checked()

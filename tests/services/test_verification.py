@@ -1,6 +1,9 @@
-import pytest
+from datetime import timedelta
 
-from nomask_app.models import User
+import pytest
+from sqlmodel import select
+
+from nomask_app.models import AccountToken, User
 from nomask_app.services import emails
 from nomask_app.services.account_tokens import INVALID_LINK
 from nomask_app.services.errors import FieldErrors
@@ -30,17 +33,26 @@ def test_sign_up_emails_a_verification_link_and_the_account_works_meanwhile(sess
     assert caught.value.errors == {"token": INVALID_LINK}
 
 
+def _age_links(session, minutes=2):
+    for row in session.exec(select(AccountToken)):
+        row.created_at -= timedelta(minutes=minutes)
+    session.commit()
+
+
 def test_resending_replaces_the_link_and_verified_accounts_get_none(session):
     user = make_user(session, email="resend@example.com")
     first = token_in(sent(emails.VERIFY_EMAIL)[0], "/verify-email")
-    start_email_verification(session=session, user=user)
+    assert not start_email_verification(session=session, user=user)  # within a minute
+    _age_links(session)
+    assert start_email_verification(session=session, user=user)
     session.commit()
     second = token_in(sent(emails.VERIFY_EMAIL)[1], "/verify-email")
     with pytest.raises(FieldErrors):
         confirm_email_link(session=session, token=first)
     confirm_email_link(session=session, token=second)
     session.commit()
-    start_email_verification(session=session, user=session.get(User, user.id))
+    _age_links(session)
+    assert not start_email_verification(session=session, user=session.get(User, user.id))
     session.commit()
     assert len(sent(emails.VERIFY_EMAIL)) == 2
 
