@@ -1,7 +1,9 @@
 """Settings: profile, email, password, preferences, communication, active sessions.
 
-Every form is named by its heading (`aria-labelledby`), so its "Save" button
-is unambiguous to a screen reader: "Save, Profile form", "Save, Password form".
+Each form's fields sit in a fieldset whose legend is the section heading, so
+every "Save" button is announced within its group ("Profile", "Password").
+Fieldsets, unlike `aria-labelledby` forms, keep label look-ups unambiguous:
+"Email" names one field on the page, not also the forms about email.
 """
 
 import reflex as rx
@@ -22,28 +24,29 @@ def _status(key: str) -> rx.Component:
 
 
 def _form(section: str, title: str, description: str, *fields, on_submit, **props) -> rx.Component:
-    heading_id = f"settings-{section}-heading"
     return rx.el.section(
         rx.card(
             rx.form(
-                rx.flex(
-                    rx.heading(title, as_="h2", size="5", id=heading_id),
-                    rx.cond(description != "", rx.text(description, color_scheme="gray")),
-                    *fields,
-                    _status(section),
-                    rx.button(
-                        "Save",
-                        type="submit",
-                        width="fit-content",
-                        loading=SettingsState.busy == section,
+                rx.el.fieldset(
+                    rx.el.legend(rx.heading(title, as_="h2", size="5"), class_name="nm-legend"),
+                    rx.flex(
+                        *([rx.text(description, color_scheme="gray")] if description else []),
+                        *fields,
+                        _status(section),
+                        rx.button(
+                            "Save",
+                            type="submit",
+                            width="fit-content",
+                            loading=SettingsState.busy == section,
+                        ),
+                        direction="column",
+                        spacing="3",
                     ),
-                    direction="column",
-                    spacing="3",
+                    class_name="nm-fieldset",
                 ),
                 on_submit=on_submit,
                 reset_on_submit=False,
                 no_validate=True,
-                custom_attrs={"aria-labelledby": heading_id},
                 **props,
             ),
             size="3",
@@ -109,12 +112,13 @@ def _email() -> rx.Component:
             max_length=254,
         ),
         text_field(
-            "Current password",
+            "Your password",
             "settings-email-password",
             name="current_password",
             input_type="password",
             autocomplete="current-password",
             error=errors.get("current_password", ""),
+            hint="We ask for it to make sure the change comes from you.",
         ),
         on_submit=SettingsState.change_email,
     )
@@ -170,8 +174,8 @@ def _preferences() -> rx.Component:
                     direction="column",
                     spacing="2",
                 ),
-                value=SettingsState.theme,
-                on_change=SettingsState.set_theme,
+                name="theme",
+                default_value=SettingsState.theme,
                 margin_top="0.5rem",
             ),
             class_name="nm-fieldset",
@@ -188,8 +192,8 @@ def _communication() -> rx.Component:
         rx.flex(
             rx.switch(
                 id="settings-product-updates",
-                checked=SettingsState.product_updates,
-                on_change=SettingsState.set_product_updates,
+                name="product_updates",
+                default_checked=SettingsState.product_updates,
                 custom_attrs={"aria-describedby": "settings-product-updates-hint"},
             ),
             rx.el.label("Product updates and tips", html_for="settings-product-updates"),

@@ -156,37 +156,35 @@ class SettingsState(SessionState):
         self.notice = {"password": "Your password is changed." + others}
 
     @rx.event
-    def set_theme(self, value: str):
-        """Preferences form: the theme radio buttons."""
-        self.theme = value if value in profile.THEMES else "system"
-
-    @rx.event
-    async def save_preferences(self):
+    async def save_preferences(self, form_data: dict):
         """Preferences form: store the theme and apply it."""
         user = await self.current_user()
         if user is None:
             return
         self.notice = {}
-        saved = await asyncio.to_thread(
-            _call, profile.update_theme, user_id=user.id, theme=self.theme
-        )
+        try:
+            saved = await asyncio.to_thread(
+                _call, profile.update_theme, user_id=user.id, theme=str(form_data.get("theme"))
+            )
+        except FieldErrors as problem:
+            self.notice = {"preferences": problem.errors.get("theme", "")}
+            return
+        self.theme = saved.theme
         (await self.get_state(ChromeState)).theme = saved.theme
         self.notice = {"preferences": "Your preferences are saved."}
 
     @rx.event
-    def set_product_updates(self, value: bool):
-        """Communication form: the "Product updates and tips" switch."""
-        self.product_updates = bool(value)
-
-    @rx.event
-    async def save_communication(self):
-        """Communication form: store the choice (recorded as consent)."""
+    async def save_communication(self, form_data: dict):
+        """Communication form: store the switch (recorded as a consent decision)."""
         user = await self.current_user()
         if user is None:
             return
         self.notice = {}
+        enabled = form_data.get("product_updates") in ("on", True, "true")
         await asyncio.to_thread(
-            _call, profile.set_product_updates, user_id=user.id, enabled=self.product_updates
+            _call, profile.set_product_updates, user_id=user.id, enabled=enabled
         )
-        state = "on" if self.product_updates else "off"
-        self.notice = {"communication": f"Product updates and tips are {state}."}
+        self.product_updates = enabled
+        self.notice = {
+            "communication": f"Product updates and tips are {'on' if enabled else 'off'}."
+        }

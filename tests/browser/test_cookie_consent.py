@@ -150,7 +150,9 @@ def test_a_full_session_talks_only_to_our_own_origin(page, app_server):
     page.goto("/settings")
     expect(page.get_by_role("heading", name="Active sessions")).to_be_visible()
     page.get_by_role("radio", name="Dark").check()
-    page.get_by_role("form", name="Preferences").get_by_role("button", name="Save").click()
+    page.get_by_role("group", name="Preferences", exact=True).get_by_role(
+        "button", name="Save"
+    ).click()
     expect(page.get_by_text("Your preferences are saved.")).to_be_visible()
     page.goto("/settings/cookies")
     expect(page.get_by_text("Recorded choice: Accept all")).to_be_visible()

@@ -16,7 +16,7 @@ FORMS = ("Profile", "Email address", "Password", "Preferences", "Email from us")
 
 
 def _form(page, name):
-    return page.get_by_role("form", name=name)
+    return page.get_by_role("group", name=name, exact=True)
 
 
 def _open_settings(page):
@@ -36,6 +36,9 @@ def test_every_form_has_a_name_and_its_own_save_button(page, assert_accessible, 
     for name in FORMS:
         expect(_form(page, name).get_by_role("button", name="Save")).to_have_count(1)
     expect(page.get_by_role("button", name="Save")).to_have_count(len(FORMS))
+    # The contract's names each find exactly one field on the page.
+    for label in ("Name", "Email", "Current password", "New password"):
+        expect(page.get_by_label(label)).to_have_count(1)
     expect(_form(page, "Profile").get_by_label("Name")).to_have_value("Form Finder")
     expect(_form(page, "Email address").get_by_label("Email")).to_have_value(email)
     expect(page.get_by_role("switch", name="Product updates and tips")).not_to_be_checked()
@@ -107,19 +110,19 @@ def test_email_change_needs_the_link_and_refuses_bad_input(page, assert_accessib
     form = _form(page, "Email address")
 
     form.get_by_label("Email").fill(email)  # own address
-    form.get_by_label("Current password").fill(PASSWORD)
+    form.get_by_label("Your password").fill(PASSWORD)
     form.get_by_role("button", name="Save").click()
     expect(form.get_by_text("This is already your email address.")).to_be_visible()
 
     new_email = unique_email("moved")
     form.get_by_label("Email").fill(new_email)
-    form.get_by_label("Current password").fill("wrong-password")
+    form.get_by_label("Your password").fill("wrong-password")
     form.get_by_role("button", name="Save").click()
     expect(form.get_by_text("Your current password is not correct.")).to_be_visible()
     expect(form.get_by_label("Email")).to_have_value(new_email)  # nothing typed is lost
     assert_accessible(page)
 
-    form.get_by_label("Current password").fill(PASSWORD)
+    form.get_by_label("Your password").fill(PASSWORD)
     form.get_by_role("button", name="Save").click()
     expect(form.get_by_role("status")).to_contain_text(f"We sent a link to {new_email}.")
     expect(form.get_by_text("Waiting for confirmation:")).to_be_visible()
@@ -158,7 +161,7 @@ def test_an_address_in_use_is_refused(page, browser, app_server):
     _open_settings(page)
     form = _form(page, "Email address")
     form.get_by_label("Email").fill(taken.upper())
-    form.get_by_label("Current password").fill(PASSWORD)
+    form.get_by_label("Your password").fill(PASSWORD)
     form.get_by_role("button", name="Save").click()
     expect(form.get_by_text("An account with this email already exists.")).to_be_visible()
     expect(form.get_by_label("Email")).to_have_attribute("aria-invalid", "true")
