@@ -80,6 +80,8 @@ def test_expired_and_forged_reset_links_are_refused(page, assert_accessible, app
 
 def test_not_an_address_is_said_next_to_the_field(page):
     page.goto("/login")
+    # The banner renders once the page is hydrated: the link then navigates in-app.
+    expect(page.get_by_role("region", name="Cookies on NoMask AI")).to_be_visible()
     page.get_by_role("link", name="Forgot password?").click()
     expect(page).to_have_url(at("/forgot-password"))
     page.get_by_label("Email").fill("not an address")
