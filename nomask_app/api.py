@@ -1,4 +1,4 @@
-"""HTTP routes next to Reflex's websocket: health, and the session cookie.
+"""HTTP routes next to Reflex's websocket: health, the session cookie, unsubscribe.
 
 The session cookie is HttpOnly, so no Reflex event handler can set it: the
 sign-in form is checked over the websocket, which hands the browser a
@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from nomask_app.api_chat import chat_routes
@@ -18,7 +18,7 @@ from nomask_app.config import get_settings
 from nomask_app.db import session_scope
 from nomask_app.integrations import stripe as stripe_api
 from nomask_app.integrations.llm import gateway_ready
-from nomask_app.services import accounts, audit, sessions, stripe_events
+from nomask_app.services import accounts, audit, devices, notifications, sessions, stripe_events
 from nomask_app.web import no_store, request_context
 
 MAX_FORM_BYTES = 8 * 1024
@@ -85,6 +85,8 @@ def _sign_in(form: dict[str, str], context: dict[str, str]) -> tuple[str, str] |
         if user_id is None:
             return None
         _, token = sessions.create_session(session=session, user_id=user_id, **context)
+        # Before this sign-in is recorded, so that only earlier ones count as known.
+        devices.alert_if_new_device(session=session, user_id=user_id, **context)
         audit.record_event(session=session, kind="signin.succeeded", user_id=user_id, **context)
     return token, sessions.safe_next_path(next_path)
 
@@ -124,19 +126,33 @@ async def login(request: Request) -> Response:
     return no_store(response)
 
 
-def _sign_out(token: str | None, context: dict[str, str]) -> None:
+def _sign_out(token: str | None, context: dict[str, str], everywhere: bool) -> None:
     with session_scope() as session:
+        if everywhere:
+            resolved = sessions.resolve_session(session=session, token=token)
+            if resolved:
+                user_id = resolved[0].id
+                devices.revoke_all_sessions(session=session, user_id=user_id)
+                audit.record_event(
+                    session=session, kind="signout.everywhere", user_id=user_id, **context
+                )
+            return
         user_id = sessions.revoke_session(session=session, token=token)
         if user_id:
             audit.record_event(session=session, kind="signout", user_id=user_id, **context)
 
 
 async def logout(request: Request) -> Response:
-    """Delete the server-side session and the cookie, then go to the sign-in page."""
+    """Delete the server-side session and the cookie, then go to the sign-in page.
+
+    With ``everywhere=1`` in the body, every session of the account ends.
+    """
     if _foreign_origin(request):
         return no_store(JSONResponse({"error": "forbidden origin"}, 403))
     token = request.cookies.get(sessions.SESSION_COOKIE)
-    await run_in_threadpool(_sign_out, token, request_context(request))
+    form = await _read_form(request) or {}
+    everywhere = form.get("everywhere", "") in ("1", "true", "on")
+    await run_in_threadpool(_sign_out, token, request_context(request), everywhere)
     settings = get_settings()
     if request.headers.get("content-type", "").startswith("application/json"):
         response: Response = JSONResponse({"status": "signed out"})
@@ -188,6 +204,54 @@ async def stripe_webhook(request: Request) -> Response:
     return JSONResponse({"status": outcome})
 
 
+# --- One-click unsubscribe from product updates (RFC 8058), no sign-in needed ---
+
+_UNSUBSCRIBE_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title} · NoMask AI</title>
+<style>body{{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;
+line-height:1.5;color:#1c2024}}a{{color:#5b3ec7}}</style></head>
+<body><main><h1>{title}</h1><p>{text}</p>
+<p><a href="{settings_url}">Open your settings</a></p></main></body></html>
+"""
+
+
+def _unsubscribe(user_id: str, signature: str) -> bool:
+    with session_scope() as session:
+        return notifications.unsubscribe(session=session, user_id=user_id, signature=signature)
+
+
+async def unsubscribe(request: Request) -> Response:
+    """Switch "Product updates and tips" off through the signed link in an email.
+
+    GET is the link in the message; POST is the one-click button mail programs
+    show for the ``List-Unsubscribe-Post`` header. Security alerts continue.
+    """
+    params = request.query_params
+    done = await run_in_threadpool(
+        _unsubscribe, params.get("user", "")[:64], params.get("sig", "")[:64]
+    )
+    if request.method == "POST":
+        return no_store(
+            JSONResponse(
+                {"status": "unsubscribed" if done else "invalid link"}, 200 if done else 400
+            )
+        )
+    if done:
+        title = "You are unsubscribed"
+        text = (
+            "You will no longer receive product updates and tips. Security alerts about "
+            "your account continue, because they protect it."
+        )
+    else:
+        title = "This link is not valid"
+        text = "Switch product updates and tips off in your settings instead."
+    settings_url = f"{get_settings().app_url.rstrip('/')}/settings"
+    page = _UNSUBSCRIBE_PAGE.format(title=title, text=text, settings_url=settings_url)
+    return no_store(HTMLResponse(page, 200 if done else 400))
+
+
 def create_api() -> Starlette:
     """The Starlette app that Reflex mounts its own backend into."""
     return Starlette(
@@ -197,5 +261,6 @@ def create_api() -> Starlette:
             Route("/api/auth/logout", logout, methods=["POST"]),
             Route("/api/stripe/webhook", stripe_webhook, methods=["POST"]),
             *chat_routes,
+            Route(notifications.UNSUBSCRIBE_PATH, unsubscribe, methods=["GET", "POST"]),
         ]
     )

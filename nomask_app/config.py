@@ -44,6 +44,14 @@ class Settings(BaseSettings):
         stripe_price_ids: Plan id -> Stripe price id, overriding the plans file.
         billing_grace_days: Days a paid plan keeps working after a failed payment.
         plans_file: Plans and their entitlements (TOML); the bundled file by default.
+        smtp_host: SMTP server; empty (the default) writes every email to the
+            local outbox folder instead (`outbox_dir`).
+        smtp_port: SMTP port (587 for STARTTLS, 465 for implicit TLS).
+        smtp_username: SMTP login; empty means no authentication.
+        smtp_password: SMTP password.
+        smtp_security: ``starttls`` (default), ``tls`` (implicit) or ``none``.
+        smtp_timeout_seconds: Give up on one SMTP attempt after this long.
+        mail_from: The From header of every email we send.
     """
 
     model_config = SettingsConfigDict(
@@ -119,6 +127,14 @@ class Settings(BaseSettings):
     max_text_attachment_bytes: int = Field(default=100_000, ge=1_000)
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
     max_image_pixels: int = Field(default=40_000_000, ge=10_000)
+    # Email (integrations/mailer.py).
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0)
+    mail_from: str = "NoMask AI <no-reply@nomask.ai>"
 
     @model_validator(mode="after")
     def _refuse_defaults(self) -> "Settings":
@@ -171,6 +187,11 @@ class Settings(BaseSettings):
     def files_dir(self) -> Path:
         """Private file store (uploads, generated and edited images)."""
         return self.resolve_path(self.data_dir) / "files"
+
+    @property
+    def outbox_dir(self) -> Path:
+        """Where emails are written, one .eml file each, when no SMTP server is set."""
+        return self.resolve_path(self.data_dir) / "outbox"
 
     @property
     def sqlalchemy_url(self) -> str:

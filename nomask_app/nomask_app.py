@@ -3,22 +3,41 @@
 import reflex as rx
 
 from nomask_app.api import create_api
+from nomask_app.components.cookie_banner import cookie_banner_wrap, storage_guard
 from nomask_app.middleware import SecurityMiddleware
 from nomask_app.pages.auth import login_page, signup_page
 from nomask_app.pages.billing import billing_page
 from nomask_app.pages.chat import chat_page
+from nomask_app.pages.cookies import cookies_page
+from nomask_app.pages.email_links import (
+    forgot_password_page,
+    reset_password_page,
+    verify_email_page,
+)
 from nomask_app.pages.policy import policy_page
 from nomask_app.pages.privacy import privacy_page
 from nomask_app.pages.settings import settings_page
 from nomask_app.startup import on_start
 from nomask_app.states.billing import BillingState
 from nomask_app.states.chat import ChatState
+from nomask_app.states.consent import ConsentState
+from nomask_app.states.email_links import (
+    ForgotPasswordState,
+    ResetPasswordState,
+    VerifyEmailState,
+)
 from nomask_app.states.login import LoginState
 from nomask_app.states.session import SessionState
+from nomask_app.states.settings import SettingsState
 
 app = rx.App(
     stylesheets=["/nomask.css"],
-    head_components=[rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml")],
+    head_components=[
+        rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml"),
+        storage_guard(),
+    ],
+    # The cookie banner comes first on every page (inside the theme, before the page).
+    extra_app_wraps={(3, "CookieBanner"): cookie_banner_wrap},
     # The Starlette app receives Reflex's backend as a mount; the middleware
     # then wraps everything, pages and websocket included.
     api_transformer=[create_api(), SecurityMiddleware],
@@ -33,7 +52,6 @@ app.add_page(
     title="Chat · NoMask AI",
     on_load=ChatState.open_conversation,
 )
-app.add_page(settings_page, route="/settings", title="Settings · NoMask AI", on_load=_SIGNED_IN)
 app.add_page(privacy_page, route="/privacy", title="Privacy center · NoMask AI", on_load=_SIGNED_IN)
 app.add_page(
     billing_page,
@@ -49,3 +67,34 @@ app.add_page(
     on_load=SessionState.redirect_if_signed_in,
 )
 app.add_page(policy_page, route="/policy", title="Privacy policy · NoMask AI")
+
+app.add_page(
+    settings_page,
+    route="/settings",
+    title="Settings · NoMask AI",
+    on_load=[_SIGNED_IN, SettingsState.load],
+)
+app.add_page(
+    cookies_page,
+    route="/settings/cookies",
+    title="Cookies · NoMask AI",
+    on_load=ConsentState.load_page,
+)
+app.add_page(
+    forgot_password_page,
+    route="/forgot-password",
+    title="Forgot password · NoMask AI",
+    on_load=ForgotPasswordState.load,
+)
+app.add_page(
+    reset_password_page,
+    route="/reset-password",
+    title="Choose a new password · NoMask AI",
+    on_load=ResetPasswordState.load,
+)
+app.add_page(
+    verify_email_page,
+    route="/verify-email",
+    title="Confirm your email address · NoMask AI",
+    on_load=VerifyEmailState.load,
+)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 05:33:33.070646
+Create Date: 2026-11-29 05:39:10.860076
 """
 
 from collections.abc import Sequence
@@ -40,10 +40,28 @@ def upgrade() -> None:
     sa.Column('age_confirmed_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('email_verified_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('default_model', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('theme', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+    sa.Column('product_updates', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_users_email'), ['email'], unique=True)
+
+    op.create_table('account_tokens',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('user_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('purpose', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('token_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('email', sqlmodel.sql.sqltypes.AutoString(length=254), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('expires_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('token_hash')
+    )
+    with op.batch_alter_table('account_tokens', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_account_tokens_purpose'), ['purpose'], unique=False)
+        batch_op.create_index(batch_op.f('ix_account_tokens_user_id'), ['user_id'], unique=False)
 
     op.create_table('billing_accounts',
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
@@ -70,6 +88,7 @@ def upgrade() -> None:
     op.create_table('consent_records',
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('user_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+    sa.Column('consent_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
     sa.Column('subject', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('choice', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('policy_version', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
@@ -78,6 +97,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('consent_records', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_consent_records_consent_id'), ['consent_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_consent_records_user_id'), ['user_id'], unique=False)
 
     op.create_table('conversations',
@@ -257,6 +277,7 @@ def downgrade() -> None:
     op.drop_table('conversations')
     with op.batch_alter_table('consent_records', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_consent_records_user_id'))
+        batch_op.drop_index(batch_op.f('ix_consent_records_consent_id'))
 
     op.drop_table('consent_records')
     with op.batch_alter_table('billing_accounts', schema=None) as batch_op:
@@ -264,6 +285,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_billing_accounts_stripe_subscription_id'))
 
     op.drop_table('billing_accounts')
+    with op.batch_alter_table('account_tokens', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_account_tokens_user_id'))
+        batch_op.drop_index(batch_op.f('ix_account_tokens_purpose'))
+
+    op.drop_table('account_tokens')
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_users_email'))
 

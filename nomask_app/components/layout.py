@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from nomask_app.components.account_chrome import account_notices, theme_picker
 from nomask_app.components.handoff import sign_out_event
 from nomask_app.states.session import SessionState
 
@@ -85,7 +86,9 @@ def signed_in_page(title: str, *children: rx.Component) -> rx.Component:
         rx.el.main(
             rx.cond(
                 SessionState.signed_in,
-                rx.container(rx.heading(title, as_="h1", size="7"), *children, size="3"),
+                rx.container(
+                    account_notices(), rx.heading(title, as_="h1", size="7"), *children, size="3"
+                ),
                 rx.center(rx.spinner(aria_label="Loading"), padding="4rem"),
             ),
             id="main",
@@ -99,7 +102,14 @@ def public_page(*children: rx.Component) -> rx.Component:
     return rx.fragment(
         rx.el.a("Skip to content", href="#main", class_name="nm-skip"),
         rx.el.header(
-            rx.hstack(brand(), padding_x="1.25rem", padding_y="0.75rem"),
+            rx.hstack(
+                brand(),
+                rx.spacer(),
+                theme_picker(),
+                align="center",
+                padding_x="1.25rem",
+                padding_y="0.75rem",
+            ),
             class_name="nm-header",
         ),
         rx.el.main(rx.container(*children, size="2"), id="main", padding_y="2rem"),

@@ -6,9 +6,11 @@ from nomask_app.models.billing import BillingAccount, StripeEvent, UsageEvent
 from nomask_app.models.chat import Conversation, Message
 from nomask_app.models.files import StoredFile
 from nomask_app.models.privacy import ConsentRecord
+from nomask_app.models.tokens import AccountToken
 from nomask_app.models.user import LoginTicket, User, UserSession
 
 __all__ = [
+    "AccountToken",
     "BillingAccount",
     "ConsentRecord",
     "Conversation",

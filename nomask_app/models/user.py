@@ -22,6 +22,9 @@ class User(SQLModel, table=True):
     age_confirmed_at: datetime
     email_verified_at: datetime | None = None
     default_model: str = Field(default="", max_length=200)
+    # Preferences (settings page): light | dark | system, and opt-in marketing email.
+    theme: str = Field(default="system", max_length=8)
+    product_updates: bool = False
 
 
 class UserSession(SQLModel, table=True):

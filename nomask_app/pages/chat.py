@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from nomask_app.components.account_chrome import account_notices
 from nomask_app.components.chat import composer, conversation_header, message_item
 from nomask_app.components.layout import app_header
 from nomask_app.components.sidebar import sidebar
@@ -82,6 +83,7 @@ def chat_page() -> rx.Component:
             rx.box(
                 sidebar(),
                 rx.el.main(
+                    rx.box(account_notices(), padding_x="1rem", padding_top="0.5rem"),
                     rx.cond(ChatState.not_found, _not_found(), _conversation()),
                     id="main",
                     class_name="nm-chat-column",

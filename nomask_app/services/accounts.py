@@ -15,6 +15,7 @@ from nomask_app.services.passwords import (
 )
 from nomask_app.services.policy import current_policy
 from nomask_app.services.validation import PASSWORD_MAX, clean_name, normalize_email
+from nomask_app.services.verification import start_email_verification
 
 DUPLICATE_EMAIL = "An account with this email already exists. Sign in instead."
 
@@ -31,6 +32,8 @@ def sign_up(
     user_agent: str = "",
 ) -> User:
     """Create an account, recording age confirmation and policy acceptance.
+
+    A link to verify the address is emailed when the transaction commits.
 
     Slow on purpose (bcrypt): call it from a worker thread in async code.
 
@@ -85,6 +88,8 @@ def sign_up(
         ip_address=ip_address,
         user_agent=user_agent,
     )
+    # The account is usable at once; the page reminds the person until they verify.
+    start_email_verification(session=session, user=user)
     return user
 
 

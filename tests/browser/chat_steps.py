@@ -24,7 +24,7 @@ def wait_for_reply_end(page: Page, timeout: float = 20_000) -> None:
     last = messages(page).last
     expect(last).to_have_attribute("data-role", "assistant", timeout=timeout)
     expect(last).to_have_attribute("data-status", ENDED, timeout=timeout)
-    expect(page.get_by_role("button", name="Send")).to_be_visible(timeout=timeout)
+    expect(page.get_by_role("button", name="Send", exact=True)).to_be_visible(timeout=timeout)
 
 
 def pick_model(page: Page, label: str) -> None:

@@ -53,7 +53,7 @@ def test_stop_cancels_the_upstream_stream_and_keeps_the_text(page, fake_llm):
     before = len(fake_llm.state.disconnects)
     page.get_by_role("button", name="Stop").click()
     expect(reply).to_contain_text("Stopped.")
-    expect(page.get_by_role("button", name="Send")).to_be_visible()
+    expect(page.get_by_role("button", name="Send", exact=True)).to_be_visible()
     wait_until(lambda: len(fake_llm.state.disconnects) == before + 1)
     kept = reply.inner_text()
     assert "word199" not in kept
@@ -225,7 +225,7 @@ def test_text_attachments_reach_the_model_and_images_need_vision(page, fake_llm,
     expect(page.get_by_role("alert")).to_contain_text("cannot see images")
     expect(page.get_by_role("textbox", name="Message")).to_have_value("What colour is this?")
     pick_model(page, "Fake Vision")
-    page.get_by_role("button", name="Send").click()
+    page.get_by_role("button", name="Send", exact=True).click()
     expect(messages(page, "user")).to_have_count(2)
     wait_for_reply_end(page)
     content = fake_llm.chat_requests()[-1].body["messages"][-1]["content"]
@@ -234,7 +234,7 @@ def test_text_attachments_reach_the_model_and_images_need_vision(page, fake_llm,
 
 def test_bad_input_keeps_what_was_typed(page, tmp_path):
     sign_up(page)
-    page.get_by_role("button", name="Send").click()
+    page.get_by_role("button", name="Send", exact=True).click()
     expect(page.get_by_role("alert")).to_have_text("Type a message first.")
     bad = tmp_path / "cat.png"
     bad.write_text("<html><script>alert(1)</script></html>")
