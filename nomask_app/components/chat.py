@@ -167,7 +167,20 @@ def composer() -> rx.Component:
     return rx.form(
         rx.cond(
             ChatState.notice != "",
-            rx.callout(ChatState.notice, color_scheme="red", role="alert", size="1"),
+            rx.callout.root(
+                rx.callout.text(
+                    ChatState.notice,
+                    rx.cond(
+                        ChatState.notice_link != "",
+                        rx.fragment(
+                            " ", rx.link("See plans and upgrade", href=ChatState.notice_link)
+                        ),
+                    ),
+                ),
+                color_scheme="red",
+                role="alert",
+                size="1",
+            ),
         ),
         rx.cond(
             ChatState.attachments.length() > 0,

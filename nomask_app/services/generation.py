@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from nomask_app.db import session_scope
 from nomask_app.integrations.llm import Finished, ProviderError, get_gateway
-from nomask_app.services import chat
+from nomask_app.services import chat, replies
 
 log = logging.getLogger(__name__)
 
@@ -170,7 +170,7 @@ class ReplyJobs:
             }
         try:
             await self._save(
-                chat.finish_reply,
+                replies.finish_reply,
                 message_id=job.message_id,
                 content=job.text,
                 status=status,

@@ -15,6 +15,8 @@ from nomask_app.integrations.llm import ModelInfo, get_gateway
 from nomask_app.models import Message, StoredFile
 from nomask_app.services import chat, files
 from nomask_app.services.errors import FieldErrors
+from nomask_app.services.quotas import check_quota
+from nomask_app.services.usage import record_usage
 
 # Room left for the reply itself inside the model's context window.
 _REPLY_RESERVE_SHARE = 4
@@ -108,8 +110,10 @@ def start_turn(
     Raises:
         FieldErrors: bad text, or images for a model that cannot see them.
         NotFound: a foreign conversation or attachment.
+        QuotaExceeded: the plan allows no more messages now (nothing is stored).
     """
     model = pick_model(model_id)
+    check_quota(session=session, user_id=user_id, kind="message", model=model.id)
     _refuse_images_for_blind_models(session, user_id, attachment_ids, model)
     turn = chat.post_user_message(
         session=session,
@@ -129,6 +133,7 @@ def regenerate(
 ) -> PreparedReply:
     """Replace the last reply with a new one (Regenerate and Retry)."""
     model = pick_model(model_id)
+    check_quota(session=session, user_id=user_id, kind="message", model=model.id)
     turn = chat.regenerate_last_reply(
         session=session, user_id=user_id, conversation_id=conversation_id, model_id=model.id
     )
@@ -141,6 +146,7 @@ def edit_and_resend(
 ) -> PreparedReply:
     """Change the last user message and answer it again."""
     model = pick_model(model_id)
+    check_quota(session=session, user_id=user_id, kind="message", model=model.id)
     turn = chat.edit_last_user_message(
         session=session,
         user_id=user_id,
@@ -151,3 +157,44 @@ def edit_and_resend(
     )
     messages, dropped = _context(session, turn, model)
     return PreparedReply(turn, model.id, messages, dropped)
+
+
+def finish_reply(
+    *,
+    session: Session,
+    message_id: str,
+    content: str,
+    status: str,
+    error: str = "",
+    context_dropped: int = 0,
+    deployment: str = "",
+    provider: str = "",
+    prompt_tokens: int = 0,
+    completion_tokens: int = 0,
+    cost_usd: float = 0.0,
+) -> None:
+    """Store a reply's end and count it against the plan when it produced an answer."""
+    message = chat.finish_reply(
+        session=session,
+        message_id=message_id,
+        content=content,
+        status=status,
+        error=error,
+        context_dropped=context_dropped,
+        deployment=deployment,
+        provider=provider,
+        prompt_tokens=prompt_tokens,
+        completion_tokens=completion_tokens,
+        cost_usd=cost_usd,
+    )
+    if message is not None and status in ("complete", "stopped"):
+        record_usage(
+            session=session,
+            user_id=message.user_id,
+            kind="message",
+            model=message.model,
+            provider=provider or "unknown",
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+            cost=cost_usd,
+        )

@@ -10,6 +10,7 @@ from nomask_app.db import session_scope
 from nomask_app.models import StoredFile
 from nomask_app.services import files
 from nomask_app.services.errors import FieldErrors, NotFound
+from nomask_app.services.quotas import QuotaExceeded, check_quota
 from nomask_app.services.uploads import prepare_upload
 from nomask_app.states.chat import ChatState
 from nomask_app.states.chat_views import FileView, file_view
@@ -29,6 +30,7 @@ def _store(user_id: str, data: bytes, filename: str) -> FileView:
         max_text_bytes=settings.max_text_attachment_bytes,
     )
     with session_scope() as session:
+        check_quota(session=session, user_id=user_id, kind="upload", upload_bytes=len(data))
         row = files.store_bytes(
             session=session,
             user_id=user_id,
@@ -74,6 +76,9 @@ class AttachmentState(SessionState):
                 view = await asyncio.to_thread(_store, user.id, data, name)
             except FieldErrors as problem:
                 problems.append(problem.errors["file"])
+                continue
+            except QuotaExceeded as limit:
+                problems.append(limit.message)
                 continue
             conversation.attachments = [*conversation.attachments, view]
         conversation.notice = " ".join(problems)

@@ -15,6 +15,7 @@ from nomask_app.models import Message
 from nomask_app.services import chat, files, replies
 from nomask_app.services.errors import FieldErrors, NotFound
 from nomask_app.services.generation import jobs
+from nomask_app.services.quotas import QuotaExceeded
 from nomask_app.states.chat_views import (
     FileView,
     MessageView,
@@ -81,6 +82,7 @@ class ChatState(SessionState):
     model_id: str = ""
     streaming_id: str = ""
     notice: str = ""
+    notice_link: str = ""
     attachments: list[FileView] = []
     editing: bool = False
 
@@ -169,13 +171,16 @@ class ChatState(SessionState):
         if self.streaming_id:
             self.notice = "Wait for the reply to finish, or stop it first."
             return None
-        self.notice = ""
+        self.notice, self.notice_link = "", ""
         try:
             prepared = await asyncio.to_thread(
                 _prepare, action, user_id=user_id, model_id=self.model_id, **kwargs
             )
         except FieldErrors as problem:
             self.notice = next(iter(problem.errors.values()))
+            return None
+        except QuotaExceeded as limit:
+            self.notice, self.notice_link = limit.message, limit.upgrade_url
             return None
         except NotFound:
             self.not_found = True

@@ -242,3 +242,27 @@ def test_bad_input_keeps_what_was_typed(page, tmp_path):
     page.locator("input[type=file]").set_input_files(str(bad))
     expect(page.get_by_role("alert")).to_contain_text("not a valid image")
     expect(page.get_by_role("textbox", name="Message")).to_have_value("keep me")
+
+
+def test_at_the_quota_the_text_is_kept_and_upgrading_is_offered(page, app_server):
+    from sqlmodel import Session, select
+
+    from nomask_app.db import build_engine
+    from nomask_app.models import User
+    from nomask_app.services.usage import record_usage
+
+    email = sign_up(page)
+    engine = build_engine(app_server.env["NOMASK_DATABASE_URL"])
+    with Session(engine) as session:
+        user = session.exec(select(User).where(User.email == email)).one()
+        for _ in range(50):  # the free plan's daily allowance, used up
+            record_usage(session=session, user_id=user.id, kind="message", model="m", provider="p")
+        session.commit()
+    engine.dispose()
+    send(page, "one message too many")
+    expect(page.get_by_role("alert")).to_contain_text("UTC")
+    expect(page.get_by_role("link", name="See plans and upgrade")).to_have_attribute(
+        "href", "/billing"
+    )
+    expect(page.get_by_role("textbox", name="Message")).to_have_value("one message too many")
+    expect(messages(page)).to_have_count(0)
