@@ -42,7 +42,7 @@ def search_conversations(
     """Conversations of `user_id` whose title or messages match `query`.
 
     Every word must match (the last one as a prefix, for search-as-you-type).
-    Title matches come first, then message matches by relevance.
+    Title matches come first, then conversations with matching messages, newest first.
     """
     terms = _terms(query)
     if not terms:
@@ -85,7 +85,9 @@ def _sqlite_messages(session: Session, user_id: str, terms: list[str], limit: in
         text(
             "SELECT m.conversation_id, snippet(message_search, 0, '', '', '…', 12) "
             "FROM message_search JOIN messages m ON m.rowid = message_search.rowid "
-            "WHERE message_search MATCH :match ORDER BY rank LIMIT :limit"
+            # Newest first lets FTS5 walk its index backwards and stop early,
+            # instead of ranking every match of a common word.
+            "WHERE message_search MATCH :match ORDER BY message_search.rowid DESC LIMIT :limit"
         ),
         params={"match": match, "limit": limit},
     ).all()
@@ -97,11 +99,10 @@ def _postgres_messages(session: Session, user_id: str, terms: list[str], limit: 
         text(
             "SELECT conversation_id, ts_headline('simple', content, q, "
             '\'MaxWords=14, MinWords=6, StartSel="", StopSel=""\') '
-            "FROM (SELECT conversation_id, content, q, "
-            "ts_rank(to_tsvector('simple', content), q) AS score "
-            "FROM messages, to_tsquery('simple', :query) AS q "
+            "FROM (SELECT conversation_id, content, q FROM messages, "
+            "to_tsquery('simple', :query) AS q "
             "WHERE user_id = :user_id AND to_tsvector('simple', content) @@ q "
-            "ORDER BY score DESC LIMIT :limit) AS found"
+            "ORDER BY created_at DESC LIMIT :limit) AS found"
         ),
         params={"query": query, "user_id": user_id, "limit": limit},
     ).all()

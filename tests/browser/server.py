@@ -26,7 +26,13 @@ def free_port() -> int:
 class AppServer:
     """The app in production mode on a free port, with its own database and files."""
 
-    def __init__(self, workdir: Path, database_url: str, extra_env: dict[str, str] | None = None):
+    def __init__(
+        self,
+        workdir: Path,
+        database_url: str,
+        extra_env: dict[str, str] | None = None,
+        web_dir: str = ".web-test",
+    ):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.workdir = workdir
@@ -40,7 +46,7 @@ class AppServer:
             "NOMASK_DATA_DIR": str(workdir / "data"),
             "NOMASK_BCRYPT_ROUNDS": "4",
             # A separate build folder, so tests never disturb a running `make run`.
-            "REFLEX_WEB_WORKDIR": str(PROJECT_ROOT / ".web-test"),
+            "REFLEX_WEB_WORKDIR": str(PROJECT_ROOT / web_dir),
             "REFLEX_STATES_WORKDIR": str(workdir / "states"),
             "REFLEX_USE_NPM": "1",
             "REFLEX_TELEMETRY_ENABLED": "false",

@@ -4,6 +4,7 @@ Tests and the browser app reach it through litellm exactly as they would reach
 a provider. The reply is steered by directives in the last user message:
 
 - ``[[slow]]``: 150 ms between tokens; ``[[tokens:N]]``: reply with N tokens;
+- ``[[ttft:MS]]``: wait MS milliseconds before the first token; ``[[gap:MS]]``: between tokens;
 - ``[[error:429]]`` (any status): the request fails with that HTTP status;
 - ``[[hang]]``: headers are sent, then nothing until the client goes away;
 - ``[[drop]]``: a few tokens, then the connection is cut;
@@ -32,6 +33,9 @@ class RecordedRequest:
     model: str
     body: dict
     headers: dict
+    received_at: float = 0.0
+    first_token_at: float = 0.0
+    last_token_at: float = 0.0
 
 
 @dataclass
@@ -97,12 +101,15 @@ class _Handler(BaseHTTPRequestHandler):
         body = json.loads(self.rfile.read(length) or b"{}")
         state = self.server.state
         model = body.get("model", "")
+        record = RecordedRequest(
+            self.path,
+            model,
+            body,
+            {k.lower(): v for k, v in self.headers.items()},
+            received_at=time.monotonic(),
+        )
         with state.lock:
-            state.requests.append(
-                RecordedRequest(
-                    self.path, model, body, {k.lower(): v for k, v in self.headers.items()}
-                )
-            )
+            state.requests.append(record)
         if not self.path.endswith("/chat/completions"):
             self._json(404, {"error": {"message": "not found"}})
             return
@@ -118,26 +125,35 @@ class _Handler(BaseHTTPRequestHandler):
         if not body.get("stream"):
             self._json(200, _completion(model, reply))
             return
-        self._stream(model, reply, directives, body)
+        self._stream(model, reply, directives, body, record)
 
-    def _stream(self, model: str, reply: str, directives: dict, body: dict) -> None:
+    def _stream(
+        self, model: str, reply: str, directives: dict, body: dict, record: RecordedRequest
+    ) -> None:
         self.send_response(200)
         self.send_header("content-type", "text/event-stream")
         self.send_header("cache-control", "no-cache")
         self.send_header("connection", "close")
         self.end_headers()
         delay = 0.15 if "slow" in directives else self.server.state.token_delay
+        if "gap" in directives:
+            delay = int(directives["gap"]) / 1000
         tokens = _tokens(reply)
         try:
             if "hang" in directives:
                 self._hang()
                 return
+            if "ttft" in directives:
+                time.sleep(int(directives["ttft"]) / 1000)
             for index, token in enumerate(tokens):
                 if "drop" in directives and index == 3:
                     self.connection.shutdown(2)
                     return
                 self._event(_chunk(model, {"content": token}, None))
-                time.sleep(delay)
+                record.last_token_at = time.monotonic()
+                record.first_token_at = record.first_token_at or record.last_token_at
+                if index < len(tokens) - 1:
+                    time.sleep(delay)
             self._event(_chunk(model, {}, "stop"))
             if (body.get("stream_options") or {}).get("include_usage"):
                 usage = {

@@ -1,0 +1,69 @@
+"""JavaScript injected into benchmark pages: timestamps taken inside the page.
+
+Times are `performance.now()` (milliseconds since navigation start), taken in
+the next animation frame after the DOM changed, so they approximate paint.
+"""
+
+PROBE_SCRIPT = r"""
+(() => {
+  const nm = (window.__nm = {readyAt: 0, sentAt: 0, firstTokenAt: 0, lastTokenAt: 0,
+                             clickedAt: 0, foundAt: 0});
+  const painted = (set) => requestAnimationFrame(() => set(performance.now()));
+  const ready = () => {
+    const box = document.getElementById("composer");
+    const model = document.querySelector('[aria-label="Model"]');
+    return box && !box.disabled && model && model.textContent.trim().length > 0;
+  };
+  const watchReady = new MutationObserver(() => {
+    if (!nm.readyAt && ready()) {
+      nm.readyAt = -1;
+      painted((t) => (nm.readyAt = t));
+      watchReady.disconnect();
+    }
+  });
+  const everything = {childList: true, subtree: true, attributes: true};
+  document.addEventListener("DOMContentLoaded", () =>
+    watchReady.observe(document.documentElement, everything));
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && event.target.id === "composer") {
+      nm.sentAt = performance.now();
+    }
+  }, true);
+  document.addEventListener("click", (event) => {
+    if (event.target.closest("a")) nm.clickedAt = performance.now();
+  }, true);
+  nm.watchReplies = () => {
+    nm.firstTokenAt = nm.lastTokenAt = 0;
+    const before = document.querySelectorAll('[data-role="assistant"]').length;
+    const observer = new MutationObserver(() => {
+      const replies = document.querySelectorAll('[data-role="assistant"]');
+      if (replies.length <= before) return;
+      const body = replies[replies.length - 1].querySelector(".nm-md");
+      const text = body ? body.textContent : "";
+      if (!nm.firstTokenAt && text.includes("word0")) {
+        nm.firstTokenAt = -1;
+        painted((t) => (nm.firstTokenAt = t));
+      }
+      if (!nm.lastTokenAt && text.includes("word199")) {
+        nm.lastTokenAt = -1;
+        painted((t) => (nm.lastTokenAt = t));
+        observer.disconnect();
+      }
+    });
+    observer.observe(document.body, {childList: true, subtree: true, characterData: true});
+  };
+  nm.watchFor = (needle) => {
+    nm.foundAt = 0;
+    const observer = new MutationObserver(() => {
+      const shown = document.querySelectorAll('[data-testid="message"]');
+      const last = shown[shown.length - 1];
+      if (last && last.textContent.includes(needle)) {
+        nm.foundAt = -1;
+        painted((t) => (nm.foundAt = t));
+        observer.disconnect();
+      }
+    });
+    observer.observe(document.body, {childList: true, subtree: true});
+  };
+})();
+"""
