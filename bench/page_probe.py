@@ -9,17 +9,34 @@ PROBE_SCRIPT = r"""
   const nm = (window.__nm = {readyAt: 0, sentAt: 0, firstTokenAt: 0, lastTokenAt: 0,
                              clickedAt: 0, foundAt: 0});
   const painted = (set) => requestAnimationFrame(() => set(performance.now()));
+  // Ready: the box is on screen and the app's first state update has arrived
+  // over its websocket, so typing and sending are handled.
+  let live = false;
+  const NativeSocket = window.WebSocket;
+  window.WebSocket = class extends NativeSocket {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener("message", (event) => {
+        if (!live && typeof event.data === "string" && event.data.includes('"delta"')) {
+          live = true;
+          check();
+        }
+      });
+    }
+  };
   const ready = () => {
     const box = document.getElementById("composer");
-    const model = document.querySelector('[aria-label="Model"]');
-    return box && !box.disabled && model && model.textContent.trim().length > 0;
+    return live && box && !box.disabled;
   };
-  const watchReady = new MutationObserver(() => {
+  const check = () => {
     if (!nm.readyAt && ready()) {
       nm.readyAt = -1;
       painted((t) => (nm.readyAt = t));
-      watchReady.disconnect();
     }
+  };
+  const watchReady = new MutationObserver(() => {
+    check();
+    if (nm.readyAt) watchReady.disconnect();
   });
   const everything = {childList: true, subtree: true, attributes: true};
   document.addEventListener("DOMContentLoaded", () =>

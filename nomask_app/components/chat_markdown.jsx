@@ -6,7 +6,7 @@
 // Code highlighting (lowlight) and LaTeX (KaTeX) are loaded only when a reply
 // needs them. With `streamSrc`, the reply grows from a Server-Sent Events stream
 // that carries only new text, and `onDone(status)` fires when it ends.
-import { createElement, Fragment, useEffect, useRef, useState } from "react";
+import { Fragment, memo, useEffect, useRef, useState } from "react";
 import Markdown from "react-markdown";
 import remarkGfm from "remark-gfm";
 import { toJsxRuntime } from "hast-util-to-jsx-runtime";
@@ -155,9 +155,16 @@ function useStream(content, streamSrc, onDone) {
       if (piece) setText((current) => current + piece);
     };
     const source = new EventSource(streamSrc);
+    let first = true;
     source.addEventListener("delta", (event) => {
       pending.current += JSON.parse(event.data).t;
-      timer.current ??= setTimeout(flush, RENDER_EVERY_MS);
+      if (first) {
+        // The first words show at once; later ones are batched per frame budget.
+        first = false;
+        flush();
+      } else {
+        timer.current ??= setTimeout(flush, RENDER_EVERY_MS);
+      }
     });
     source.addEventListener("done", (event) => {
       source.close();
@@ -184,6 +191,37 @@ function useStickToBottom(ref, text) {
   }, [text]);
 }
 
+// Split at blank lines outside fenced code: while a reply streams only its
+// last block changes, so only that block is parsed again on each update.
+function blocks(text) {
+  const parts = [];
+  let current = [];
+  let fenced = false;
+  for (const line of text.split("\n")) {
+    if (/^\s*(```|~~~)/.test(line)) fenced = !fenced;
+    if (!fenced && line.trim() === "" && current.length) {
+      parts.push(current.join("\n"));
+      current = [];
+    } else {
+      current.push(line);
+    }
+  }
+  if (current.length) parts.push(current.join("\n"));
+  return parts;
+}
+
+const Rendered = memo(function Rendered({ text, math }) {
+  return (
+    <Markdown
+      remarkPlugins={math ? [remarkGfm, math.remark] : [remarkGfm]}
+      rehypePlugins={math ? [[math.rehype, { throwOnError: false, strict: "ignore" }]] : []}
+      components={components}
+    >
+      {text}
+    </Markdown>
+  );
+});
+
 export function ChatMarkdown({ content = "", streamSrc = "", onDone, className = "" }) {
   const text = useStream(content, streamSrc, onDone);
   const ref = useRef(null);
@@ -191,13 +229,11 @@ export function ChatMarkdown({ content = "", streamSrc = "", onDone, className =
   const math = useLoaded(MATH.test(text), mathPlugins, loadMath);
   return (
     <div ref={ref} className={`nm-md ${className}`}>
-      <Markdown
-        remarkPlugins={math ? [remarkGfm, math.remark] : [remarkGfm]}
-        rehypePlugins={math ? [[math.rehype, { throwOnError: false, strict: "ignore" }]] : []}
-        components={components}
-      >
-        {text}
-      </Markdown>
+      {streamSrc ? (
+        blocks(text).map((block, index) => <Rendered key={index} text={block} math={math} />)
+      ) : (
+        <Rendered text={text} math={math} />
+      )}
     </div>
   );
 }

@@ -55,8 +55,11 @@ def _conversation() -> rx.Component:
                 ),
             ),
             rx.cond(
-                ChatState.messages.length() > 0,
-                rx.foreach(ChatState.messages, message_item),
+                ChatState.has_messages,
+                rx.fragment(
+                    rx.foreach(ChatState.messages, message_item),
+                    rx.foreach(ChatState.recent, message_item),
+                ),
                 _empty(),
             ),
             rx.cond(

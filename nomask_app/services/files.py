@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Iterable
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from nomask_app.config import get_settings
 from nomask_app.models import StoredFile
@@ -92,15 +92,41 @@ def read_bytes(row: StoredFile) -> bytes:
     return path_for(row.storage_key).read_bytes()
 
 
-def files_of_message(*, session: Session, user_id: str, message_id: str) -> list[StoredFile]:
-    """Files attached to one message of this user."""
-    return list(
-        session.exec(
-            select(StoredFile)
-            .where(StoredFile.user_id == user_id, StoredFile.message_id == message_id)
-            .order_by(StoredFile.created_at)
-        )
+def files_of_messages(
+    *, session: Session, user_id: str, message_ids: Iterable[str]
+) -> dict[str, list[StoredFile]]:
+    """Files attached to these messages of this user, by message id (one query)."""
+    ids = list(message_ids)
+    attached: dict[str, list[StoredFile]] = {message_id: [] for message_id in ids}
+    if not ids:
+        return attached
+    rows = session.exec(
+        select(StoredFile)
+        .where(StoredFile.user_id == user_id, col(StoredFile.message_id).in_(ids))
+        .order_by(StoredFile.created_at)
     )
+    for row in rows:
+        attached[row.message_id].append(row)
+    return attached
+
+
+def files_of_conversation(
+    *, session: Session, user_id: str, conversation_id: str
+) -> dict[str, list[StoredFile]]:
+    """Every file attached to a message of this conversation, by message id (one query)."""
+    attached: dict[str, list[StoredFile]] = {}
+    rows = session.exec(
+        select(StoredFile)
+        .where(
+            StoredFile.user_id == user_id,
+            StoredFile.conversation_id == conversation_id,
+            col(StoredFile.message_id).is_not(None),
+        )
+        .order_by(StoredFile.created_at)
+    )
+    for row in rows:
+        attached.setdefault(row.message_id, []).append(row)
+    return attached
 
 
 def remove_from_disk(storage_keys: Iterable[str]) -> None:

@@ -39,12 +39,9 @@ def pick_model(requested: str, fallback: str = "") -> ModelInfo:
     return gateway.model(requested) or gateway.model(fallback) or gateway.models()[0]
 
 
-def _render(session: Session, message: Message, model: ModelInfo) -> dict:
+def _render(message: Message, attached: list[StoredFile], model: ModelInfo) -> dict:
     if message.role != "user":
         return {"role": "assistant", "content": message.content}
-    attached = files.files_of_message(
-        session=session, user_id=message.user_id, message_id=message.id
-    )
     text = message.content
     images: list[dict] = []
     for item in attached:
@@ -70,13 +67,16 @@ def _render(session: Session, message: Message, model: ModelInfo) -> dict:
 def _context(session: Session, turn: chat.Turn, model: ModelInfo) -> tuple[list[dict], int]:
     gateway = get_gateway()
     reserve = min(_REPLY_RESERVE_MAX, model.max_input_tokens // _REPLY_RESERVE_SHARE)
+    attachments = files.files_of_conversation(
+        session=session, user_id=turn.conversation.user_id, conversation_id=turn.conversation.id
+    )
     return chat.build_context(
         session=session,
         conversation_id=turn.conversation.id,
         upto_seq=turn.user_message.seq,
         budget_tokens=model.max_input_tokens - reserve,
         count_tokens=lambda messages: gateway.count_tokens(model.id, messages),
-        render=lambda message: _render(session, message, model),
+        render=lambda message: _render(message, attachments.get(message.id, []), model),
     )
 
 

@@ -3,19 +3,23 @@
 Replies are written by server-side jobs (services.generation); this state only
 starts and stops them and shows their result. The growing text reaches the
 page through the reply's event stream, not through this state.
+
+Reflex sends a changed list var whole, so the messages are kept in two lists:
+`messages`, loaded when the conversation opens, and `recent`, what was added
+since. Sending or finishing a reply only resends `recent`, whose size does not
+grow with the conversation.
 """
 
 import asyncio
 
 import reflex as rx
 
-from nomask_app.db import session_scope
 from nomask_app.integrations.llm import get_gateway
-from nomask_app.models import Message
-from nomask_app.services import chat, files, replies
+from nomask_app.services import replies
 from nomask_app.services.errors import FieldErrors, NotFound
 from nomask_app.services.generation import jobs
 from nomask_app.services.quotas import QuotaExceeded
+from nomask_app.states import chat_loaders as load
 from nomask_app.states.chat_views import (
     FileView,
     MessageView,
@@ -27,47 +31,11 @@ from nomask_app.states.session import SessionState
 from nomask_app.states.sidebar import SidebarState
 
 COMPOSER_ID = "composer"
+RECENT_MAX = 40  # past this, `recent` is folded into `messages` (one resend)
 
 
-def _labels() -> dict[str, str]:
-    return {m.id: m.label for m in get_gateway().models()}
-
-
-def _views(session, user_id: str, rows: list[Message]) -> list[MessageView]:
-    labels = _labels()
-    return [
-        message_view(
-            row, files.files_of_message(session=session, user_id=user_id, message_id=row.id), labels
-        )
-        for row in rows
-    ]
-
-
-def _load(user_id: str, conversation_id: str, before_seq: int | None = None):
-    with session_scope() as session:
-        conversation = chat.get_conversation(
-            session=session, user_id=user_id, conversation_id=conversation_id
-        )
-        rows, has_more = chat.list_messages(
-            session=session, user_id=user_id, conversation_id=conversation_id, before_seq=before_seq
-        )
-        return conversation.title, _views(session, user_id, rows), has_more, conversation.model
-
-
-def _prepare(action, **kwargs) -> replies.PreparedReply:
-    with session_scope() as session:
-        prepared = action(session=session, **kwargs)
-        session.flush()
-        return prepared
-
-
-def _one_view(user_id: str, message_id: str) -> MessageView | None:
-    with session_scope() as session:
-        try:
-            row = chat.get_message(session=session, user_id=user_id, message_id=message_id)
-        except NotFound:
-            return None
-        return _views(session, user_id, [row])[0]
+def _without(views: list[MessageView], message_id: str) -> list[MessageView]:
+    return [view for view in views if view.id != message_id]
 
 
 class ChatState(SessionState):
@@ -76,6 +44,7 @@ class ChatState(SessionState):
     conversation_id: str = ""
     title: str = ""
     messages: list[MessageView] = []
+    recent: list[MessageView] = []
     has_earlier: bool = False
     not_found: bool = False
     models: list[ModelOption] = []
@@ -87,16 +56,21 @@ class ChatState(SessionState):
     editing: bool = False
 
     @rx.var
+    def has_messages(self) -> bool:
+        """Whether the conversation shows any message."""
+        return bool(self.messages or self.recent)
+
+    @rx.var
     def last_user_id(self) -> str:
         """The last message the person sent (the one "Edit" changes)."""
-        return next((m.id for m in reversed(self.messages) if m.role == "user"), "")
+        shown = self.messages + self.recent
+        return next((m.id for m in reversed(shown) if m.role == "user"), "")
 
     @rx.var
     def last_reply_id(self) -> str:
         """The last reply, if the conversation ends with one ("Regenerate" / "Retry")."""
-        if self.messages and self.messages[-1].role == "assistant":
-            return self.messages[-1].id
-        return ""
+        shown = self.messages + self.recent
+        return shown[-1].id if shown and shown[-1].role == "assistant" else ""
 
     @rx.var
     def is_demo(self) -> bool:
@@ -114,14 +88,28 @@ class ChatState(SessionState):
         chosen = replies.pick_model(preferred, user.default_model if user else "")
         self.model_id = chosen.id
 
+    def _show(self, views: list[MessageView]) -> None:
+        recent = self.recent + views
+        if len(recent) > RECENT_MAX:
+            self.messages, self.recent = self.messages + recent, []
+        else:
+            self.recent = recent
+
+    def _drop(self, message_id: str) -> None:
+        if any(view.id == message_id for view in self.recent):
+            self.recent = _without(self.recent, message_id)
+        else:
+            self.messages = _without(self.messages, message_id)
+
     @rx.event
     async def open_new(self):
         """`/`: an empty conversation, ready for the first message."""
         if await self.current_user() is None:
             return SessionState.require_user
-        self.conversation_id, self.title, self.messages = "", "", []
+        self.conversation_id, self.title = "", ""
+        self.messages, self.recent = [], []
         self.has_earlier = self.not_found = self.editing = False
-        self.streaming_id = self.notice = ""
+        self.streaming_id = self.notice = self.notice_link = ""
         await self._pick_models()
         return SidebarState.load
 
@@ -132,16 +120,19 @@ class ChatState(SessionState):
         if user_id is None:
             return SessionState.require_user
         conversation_id = self.router.url.path.rstrip("/").rsplit("/", 1)[-1]
-        self.notice, self.editing = "", False
+        self.notice, self.notice_link, self.editing = "", "", False
         try:
-            title, views, has_more, model = await asyncio.to_thread(_load, user_id, conversation_id)
+            title, views, has_more, model = await asyncio.to_thread(
+                load.load_conversation, user_id, conversation_id
+            )
         except NotFound:
-            self.conversation_id, self.title, self.messages = "", "", []
+            self.conversation_id, self.title = "", ""
+            self.messages, self.recent = [], []
             self.not_found = True
             return SidebarState.load
         self.not_found = False
-        self.conversation_id, self.title, self.messages = conversation_id, title, views
-        self.has_earlier = has_more
+        self.conversation_id, self.title = conversation_id, title
+        self.messages, self.recent, self.has_earlier = views, [], has_more
         self.streaming_id = next((v.id for v in views if v.stream_src), "")
         await self._pick_models(model)
         return SidebarState.load
@@ -150,12 +141,13 @@ class ChatState(SessionState):
     async def load_earlier(self):
         """Prepend the previous page of messages."""
         user_id = await self._user_id()
-        if user_id is None or not self.conversation_id or not self.messages:
+        shown = self.messages + self.recent
+        if user_id is None or not self.conversation_id or not shown:
             return
-        first = await asyncio.to_thread(_first_seq, user_id, self.messages[0].id)
+        first = await asyncio.to_thread(load.first_seq, user_id, shown[0].id)
         try:
             _, views, has_more, _ = await asyncio.to_thread(
-                _load, user_id, self.conversation_id, first
+                load.load_conversation, user_id, self.conversation_id, first
             )
         except NotFound:
             self.not_found = True
@@ -164,7 +156,7 @@ class ChatState(SessionState):
         self.has_earlier = has_more
 
     async def _begin(self, action, **kwargs):
-        """Store the turn, start its reply job, and show both."""
+        """Store the turn, start its reply job, and return what was prepared."""
         user_id = await self._user_id()
         if user_id is None:
             return SessionState.require_user
@@ -174,7 +166,7 @@ class ChatState(SessionState):
         self.notice, self.notice_link = "", ""
         try:
             prepared = await asyncio.to_thread(
-                _prepare, action, user_id=user_id, model_id=self.model_id, **kwargs
+                load.prepare, action, user_id=user_id, model_id=self.model_id, **kwargs
             )
         except FieldErrors as problem:
             self.notice = next(iter(problem.errors.values()))
@@ -193,50 +185,48 @@ class ChatState(SessionState):
             context_dropped=prepared.context_dropped,
             stall_timeout=get_gateway().settings.llm_timeout_seconds,
         )
+        self.streaming_id = prepared.turn.reply.id
         return prepared
+
+    def _reply_view(self, prepared: replies.PreparedReply) -> MessageView:
+        return message_view(prepared.turn.reply, (), load.model_labels())
 
     @rx.event
     async def send(self, form_data: dict):
         """Send the composer's text (and attachments) and start the reply."""
-        text = str(form_data.get("message", ""))
-        attachment_ids = tuple(item.id for item in self.attachments)
         prepared = await self._begin(
             replies.start_turn,
             conversation_id=self.conversation_id or None,
-            text=text,
-            attachment_ids=attachment_ids,
+            text=str(form_data.get("message", "")),
+            attachment_ids=tuple(item.id for item in self.attachments),
         )
         if not isinstance(prepared, replies.PreparedReply):
             return prepared  # nothing sent: the text stays in the composer
-        new_conversation = not self.conversation_id
         turn = prepared.turn
+        new_conversation = not self.conversation_id
         self.conversation_id, self.title = turn.conversation.id, turn.conversation.title
         user_view = message_view(turn.user_message)
         user_view.files = list(self.attachments)
-        self.messages = [*self.messages, user_view, message_view(turn.reply, (), _labels())]
-        self.streaming_id = turn.reply.id
+        self._show([user_view, self._reply_view(prepared)])
         self.attachments = []
         events = [rx.set_value(COMPOSER_ID, ""), SidebarState.load]
         if new_conversation:
             events.append(rx.redirect(f"/chat/{turn.conversation.id}"))
         return events
 
-    async def _show_new_reply(self, prepared: replies.PreparedReply):
-        user_id = await self._user_id()
-        reloaded = await asyncio.to_thread(_load, user_id, self.conversation_id)
-        self.title, self.messages, self.has_earlier = reloaded[0], reloaded[1], reloaded[2]
-        self.streaming_id = prepared.turn.reply.id
-
     @rx.event
     async def regenerate(self):
         """Write the last reply again (also "Retry" after a failure)."""
+        previous = self.last_reply_id
         if not self.conversation_id:
             return None
         prepared = await self._begin(replies.regenerate, conversation_id=self.conversation_id)
-        if isinstance(prepared, replies.PreparedReply):
-            await self._show_new_reply(prepared)
-            return None
-        return prepared
+        if not isinstance(prepared, replies.PreparedReply):
+            return prepared
+        if previous:
+            self._drop(previous)
+        self._show([self._reply_view(prepared)])
+        return None
 
     @rx.event
     def start_editing(self):
@@ -251,6 +241,7 @@ class ChatState(SessionState):
     @rx.event
     async def save_edit(self, form_data: dict):
         """Save the edited last message and answer it again."""
+        previous, edited = self.last_reply_id, self.last_user_id
         if not self.conversation_id:
             return None
         prepared = await self._begin(
@@ -258,11 +249,14 @@ class ChatState(SessionState):
             conversation_id=self.conversation_id,
             text=str(form_data.get("edited", "")),
         )
-        if isinstance(prepared, replies.PreparedReply):
-            self.editing = False
-            await self._show_new_reply(prepared)
-            return None
-        return prepared
+        if not isinstance(prepared, replies.PreparedReply):
+            return prepared
+        self.editing = False
+        if previous:
+            self._drop(previous)
+        self._drop(edited)
+        self._show([message_view(prepared.turn.user_message), self._reply_view(prepared)])
+        return None
 
     @rx.event
     async def stop(self):
@@ -278,10 +272,14 @@ class ChatState(SessionState):
         user_id = await self._user_id()
         if user_id is None or not self.streaming_id:
             return
-        view = await asyncio.to_thread(_one_view, user_id, self.streaming_id)
-        if view is not None and view.status != "streaming":
-            self.messages = [view if m.id == view.id else m for m in self.messages]
-            self.streaming_id = ""
+        view = await asyncio.to_thread(load.one_view, user_id, self.streaming_id)
+        if view is None or view.status == "streaming":
+            return
+        if any(item.id == view.id for item in self.recent):
+            self.recent = [view if item.id == view.id else item for item in self.recent]
+        else:
+            self.messages = [view if item.id == view.id else item for item in self.messages]
+        self.streaming_id = ""
 
     @rx.event
     async def set_model(self, model_id: str):
@@ -291,17 +289,4 @@ class ChatState(SessionState):
         if user_id is None or model is None:
             return
         self.model_id = model.id
-        await asyncio.to_thread(_remember_model, user_id, model.id)
-
-
-def _first_seq(user_id: str, message_id: str) -> int | None:
-    with session_scope() as session:
-        try:
-            return chat.get_message(session=session, user_id=user_id, message_id=message_id).seq
-        except NotFound:
-            return None
-
-
-def _remember_model(user_id: str, model_id: str) -> None:
-    with session_scope() as session:
-        chat.remember_model(session=session, user_id=user_id, model_id=model_id)
+        await asyncio.to_thread(load.remember_model, user_id, model.id)
