@@ -1,12 +1,15 @@
 """`alembic upgrade head` on an empty database gives exactly the models' schema."""
 
+import os
+from pathlib import Path
+
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
-from alembic import command
 from nomask_app.config import PROJECT_ROOT
 from nomask_app.models.search import include_in_autogenerate
 
@@ -43,3 +46,31 @@ def test_upgrade_head_matches_the_models(engine):
     command.downgrade(config, "base")
     with engine.connect() as connection:
         assert set(inspect(connection).get_table_names()) <= {"alembic_version"}
+
+
+def test_migrators_started_together_apply_the_schema_once(engine):
+    """Several processes (workers, containers) may start together: all succeed."""
+    import subprocess
+    import sys
+
+    url = engine.url.render_as_string(hide_password=False)
+    SQLModel.metadata.drop_all(engine)
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    env = {**os.environ, "NOMASK_DATABASE_URL": url}
+    alembic = str(Path(sys.executable).with_name("alembic"))
+    runs = [
+        subprocess.Popen(
+            [alembic, "upgrade", "head"],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        for _ in range(3)
+    ]
+    outputs = [run.communicate(timeout=120)[0].decode() for run in runs]
+    assert [run.returncode for run in runs] == [0, 0, 0], outputs
+    with engine.connect() as connection:
+        versions = connection.execute(text("SELECT version_num FROM alembic_version")).all()
+    assert versions == [("0002",)]
