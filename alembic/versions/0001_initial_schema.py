@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 05:39:10.860076
+Create Date: 2026-11-29 06:24:53.258884
 """
 
 from collections.abc import Sequence
@@ -195,6 +195,7 @@ def upgrade() -> None:
     sa.Column('completion_tokens', sa.Integer(), nullable=False),
     sa.Column('cost_usd', sa.Float(), nullable=False),
     sa.Column('context_dropped', sa.Integer(), nullable=False),
+    sa.Column('stop_requested', sa.Boolean(), nullable=False),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['conversation_id'], ['conversations.id'], ondelete='CASCADE'),

@@ -52,5 +52,7 @@ class Message(SQLModel, table=True):
     cost_usd: float = 0.0
     # How many earlier messages were left out to fit the model's context window.
     context_dropped: int = 0
+    # Set by "Stop" when the reply is being written by another worker process.
+    stop_requested: bool = False
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)

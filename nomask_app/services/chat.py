@@ -318,6 +318,30 @@ def save_progress(*, session: Session, message_id: str, content: str) -> None:
     )
 
 
+def request_stop(*, session: Session, user_id: str, message_id: str) -> bool:
+    """Ask whichever process writes this reply to stop it (owner only).
+
+    Returns:
+        True if the reply was still being written.
+    """
+    result = session.exec(
+        update(Message)
+        .where(
+            Message.id == message_id,
+            Message.user_id == user_id,
+            Message.status == "streaming",
+        )
+        .values(stop_requested=True)
+    )
+    return bool(result.rowcount)
+
+
+def stop_requested(*, session: Session, message_id: str) -> bool:
+    """Whether "Stop" was pressed for this reply in another process."""
+    flag = session.exec(select(Message.stop_requested).where(Message.id == message_id)).first()
+    return bool(flag)
+
+
 def finish_reply(
     *,
     session: Session,

@@ -20,6 +20,7 @@ from nomask_app.services import chat, replies
 log = logging.getLogger(__name__)
 
 SAVE_INTERVAL = 1.0  # seconds between saves of a growing reply
+STOP_POLL = 1.0  # seconds between checks for a "Stop" pressed on another worker
 FINISHED_GRACE = 30.0  # finished jobs stay in memory this long for late followers
 STALLED = "The AI provider stopped responding. Retry to try again."
 
@@ -54,12 +55,12 @@ class StreamEvent:
     error: str = ""
 
 
-async def _in_thread(function: Callable, /, **kwargs) -> None:
-    def run() -> None:
+async def _in_thread(function: Callable, /, **kwargs):
+    def run():
         with session_scope() as session:
-            function(session=session, **kwargs)
+            return function(session=session, **kwargs)
 
-    await asyncio.to_thread(run)
+    return await asyncio.to_thread(run)
 
 
 class ReplyJobs:
@@ -92,14 +93,28 @@ class ReplyJobs:
         return job
 
     async def stop(self, *, message_id: str, user_id: str) -> bool:
-        """Stop a reply of `user_id`; the text so far is kept. False if none runs."""
+        """Stop a reply of `user_id`; the text so far is kept. False if none runs.
+
+        A reply written by another worker process is flagged in the database;
+        that worker notices within `STOP_POLL` seconds.
+        """
         job = self._jobs.get(message_id)
-        if job is None or job.user_id != user_id or job.done or job.task is None:
+        if job is None:
+            return bool(await self._save(chat.request_stop, user_id=user_id, message_id=message_id))
+        if job.user_id != user_id or job.done or job.task is None:
             return False
         job.task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await job.task
         return True
+
+    async def _watch_for_remote_stop(self, job: ReplyJob) -> None:
+        while not job.done:
+            await asyncio.sleep(STOP_POLL)
+            if await self._save(chat.stop_requested, message_id=job.message_id):
+                if job.task is not None:
+                    job.task.cancel()
+                return
 
     async def follow(self, message_id: str, offset: int = 0) -> AsyncIterator[StreamEvent]:
         """Text from `offset` on as it arrives, then one event with the final status."""
@@ -122,6 +137,7 @@ class ReplyJobs:
         status, error = "complete", ""
         stream = get_gateway().stream(job.model_id, messages, params)
         last_save = time.monotonic()
+        watcher = asyncio.create_task(self._watch_for_remote_stop(job))
         try:
             while True:
                 try:
@@ -147,6 +163,7 @@ class ReplyJobs:
             log.exception("reply generation failed", extra={"message_id": job.message_id})
             status, error = "failed", "Something went wrong while writing the reply."
         finally:
+            watcher.cancel()
             with contextlib.suppress(Exception):
                 await stream.aclose()  # closes the upstream HTTP stream at once
             await self._finish(job, status, error, finished)

@@ -168,3 +168,17 @@ async def test_the_offline_demo_runs_as_a_job_too(session, engine, use_models, j
     stored = _stored(engine, turn.reply.id)
     assert stored.status == "complete" and "> hi demo" in stored.content
     assert stored.completion_tokens > 0
+
+
+async def test_stop_pressed_on_another_worker_stops_the_reply(session, engine, fake_models):
+    writer, other_worker = ReplyJobs(), ReplyJobs()
+    user, turn = _turn(session, "x")
+    job = _start(writer, user, turn, "[[slow]] [[tokens:100]]")
+    await asyncio.sleep(0.5)
+    stranger = make_user(session)
+    assert not await other_worker.stop(message_id=turn.reply.id, user_id=stranger.id)
+    assert await other_worker.stop(message_id=turn.reply.id, user_id=user.id)
+    await _finished(job, timeout=5)
+    stored = _stored(engine, turn.reply.id)
+    assert stored.status == "stopped"
+    assert stored.content.startswith("word0")
