@@ -7,6 +7,7 @@ The browser reconnects by itself and resumes from the last offset it saw.
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from urllib.parse import quote
@@ -17,12 +18,15 @@ from starlette.responses import FileResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from nomask_app.db import session_scope
+from nomask_app.integrations import redis_relay
 from nomask_app.models import Message
 from nomask_app.models.base import utcnow
 from nomask_app.services import chat, files
 from nomask_app.services.errors import NotFound
 from nomask_app.services.generation import jobs
 from nomask_app.web import authenticated_user_id, not_found
+
+log = logging.getLogger(__name__)
 
 DATABASE_POLL = 0.5  # seconds, when the reply is written by another process
 STALE_AFTER = timedelta(seconds=15)  # a streaming reply unchanged this long lost its worker
@@ -68,8 +72,28 @@ def _poll(message_id: str) -> Message | None:
         return message
 
 
+async def _from_other_worker(message_id: str, offset: int) -> AsyncIterator[str]:
+    """Follow a reply written by another worker: through Redis when configured.
+
+    Falls back to the saved progress in the database when Redis is not
+    configured, not reachable, or has no live text for this reply.
+    """
+    if redis_relay.enabled():
+        try:
+            async for event in redis_relay.follow(message_id, offset):
+                if "s" in event:
+                    yield _event("done", {"status": event["s"], "error": event["e"]}, event["o"])
+                    return
+                offset = event["o"]
+                yield _event("delta", {"t": event["t"]}, offset)
+        except Exception:  # Redis went away: the database still has the reply
+            log.warning("reply relay unavailable; following the database", exc_info=True)
+    async for chunk in _from_database(message_id, offset):
+        yield chunk
+
+
 async def _from_database(message_id: str, offset: int) -> AsyncIterator[str]:
-    """Follow a reply written elsewhere (another worker) through its saved progress."""
+    """Follow a reply through its saved progress (saved at least once a second)."""
     while True:
         message = await run_in_threadpool(_poll, message_id)
         if message is None:
@@ -96,7 +120,7 @@ async def stream_reply(request: Request) -> Response:
     source = (
         _from_job(message_id, offset)
         if jobs.get(message_id)
-        else _from_database(message_id, offset)
+        else _from_other_worker(message_id, offset)
     )
 
     async def body() -> AsyncIterator[str]:

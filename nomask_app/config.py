@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Development-only values. Production refuses them (see `_refuse_defaults`).
@@ -72,6 +72,11 @@ class Settings(BaseSettings):
     session_lifetime_days: int = Field(default=30, ge=1)
     cors_extra_origins: list[str] = Field(default_factory=list)
     trusted_proxy_hops: int = Field(default=0, ge=0)
+    # Redis for several workers: Reflex's state manager reads REFLEX_REDIS_URL
+    # itself; the same server relays replies between workers.
+    redis_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("NOMASK_REDIS_URL", "REFLEX_REDIS_URL")
+    )
     stripe_secret_key: SecretStr | None = None
     stripe_webhook_secret: SecretStr | None = None
     stripe_api_base: str = "https://api.stripe.com"

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
 from nomask_app.db import session_scope
+from nomask_app.integrations import redis_relay
 from nomask_app.integrations.llm import Finished, ProviderError, get_gateway
 from nomask_app.services import chat, replies
 
@@ -61,6 +62,19 @@ async def _in_thread(function: Callable, /, **kwargs):
             return function(session=session, **kwargs)
 
     return await asyncio.to_thread(run)
+
+
+async def _relay(publish: Callable, *args) -> None:
+    """Share progress with other workers; a Redis hiccup never breaks the reply.
+
+    Followers on other workers fall back to the saved progress in the database.
+    """
+    if not redis_relay.enabled():
+        return
+    try:
+        await publish(*args)
+    except Exception:  # the reply goes on; the database still has it
+        log.warning("reply relay unavailable", exc_info=True)
 
 
 class ReplyJobs:
@@ -138,6 +152,7 @@ class ReplyJobs:
         stream = get_gateway().stream(job.model_id, messages, params)
         last_save = time.monotonic()
         watcher = asyncio.create_task(self._watch_for_remote_stop(job))
+        await _relay(redis_relay.publish_start, job.message_id)
         try:
             while True:
                 try:
@@ -172,6 +187,7 @@ class ReplyJobs:
         async with job.changed:
             job.text += text
             job.changed.notify_all()
+        await _relay(redis_relay.publish_text, job.message_id, len(job.text), text)
 
     async def _finish(
         self, job: ReplyJob, status: str, error: str, finished: Finished | None
@@ -201,6 +217,7 @@ class ReplyJobs:
             async with job.changed:
                 job.status, job.error = status, error
                 job.changed.notify_all()
+            await _relay(redis_relay.publish_end, job.message_id, len(job.text), status, error)
             asyncio.get_running_loop().call_later(
                 FINISHED_GRACE, self._jobs.pop, job.message_id, None
             )

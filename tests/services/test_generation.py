@@ -182,3 +182,48 @@ async def test_stop_pressed_on_another_worker_stops_the_reply(session, engine, f
     stored = _stored(engine, turn.reply.id)
     assert stored.status == "stopped"
     assert stored.content.startswith("word0")
+
+
+@pytest.fixture
+def redis_url(monkeypatch):
+    """The machine's Redis (skipped where none runs), on a database of its own."""
+    import redis
+
+    url = "redis://127.0.0.1:6379/3"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        pytest.skip("no Redis server on 127.0.0.1:6379")
+    monkeypatch.setenv("NOMASK_REDIS_URL", url)
+    from tests.support import reset_app_caches
+
+    reset_app_caches()
+    return url
+
+
+async def test_another_worker_streams_the_reply_through_redis(
+    session, engine, fake_models, redis_url
+):
+    from nomask_app.integrations import redis_relay
+
+    writer = ReplyJobs()
+    user, turn = _turn(session, "x")
+    job = _start(writer, user, turn, "[[slow]] [[tokens:12]]")
+    for _ in range(100):  # join mid-reply
+        if job.text:
+            break
+        await asyncio.sleep(0.05)
+    joined_at = len(job.text)
+    pieces, end = [], None
+    async for event in redis_relay.follow(turn.reply.id, offset=0):
+        if "s" in event:
+            end = event
+        else:
+            pieces.append(event["t"])
+    full = " ".join(f"word{i}" for i in range(12))
+    assert joined_at > 0
+    assert "".join(pieces) == full
+    assert (end["s"], end["o"]) == ("complete", len(full))
+    # A follower arriving after the end still gets the whole reply and its end.
+    late = [event async for event in redis_relay.follow(turn.reply.id, offset=5)]
+    assert late[0]["t"] == full[5:] and late[-1]["s"] == "complete"
