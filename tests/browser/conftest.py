@@ -34,6 +34,14 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
+def scale_out_env() -> dict[str, str]:
+    """With NOMASK_TEST_REDIS_URL: Redis for state and replies, and two backend workers."""
+    redis_url = os.environ.get("NOMASK_TEST_REDIS_URL", "")
+    if not redis_url:
+        return {}
+    return {"REFLEX_REDIS_URL": redis_url, "GRANIAN_WORKERS": "2"}
+
+
 @pytest.fixture(scope="session")
 def fake_llm():
     """The local OpenAI-compatible provider that the app under test talks to."""
@@ -84,6 +92,7 @@ def app_server(tmp_path_factory, fake_llm, stripe_server):
     )
     models = _models_file(workdir / "models.json", fake_llm.base_url)
     env = {
+        **scale_out_env(),
         "NOMASK_MODELS_FILE": str(models),
         "NOMASK_LLM_COOLDOWN_SECONDS": "1",
         "NOMASK_LLM_TIMEOUT_SECONDS": "20",
