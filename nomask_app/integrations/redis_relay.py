@@ -68,10 +68,12 @@ async def publish_end(message_id: str, offset: int, status: str, error: str) -> 
         await pipe.execute()
 
 
-async def follow(message_id: str, offset: int) -> AsyncIterator[dict]:
+async def follow(message_id: str, offset: int, idle: float = 15.0) -> AsyncIterator[dict]:
     """Events of a reply written anywhere: {"o", "t"} pieces, then {"o", "s", "e"}.
 
-    Yields nothing if no worker is writing this reply (no live text).
+    Yields nothing if no worker is writing this reply (no live text), and
+    stops without an end event when the reply goes quiet for `idle` seconds
+    (its worker may have died: the caller then checks the database).
     """
     pubsub = _client().pubsub()
     await pubsub.subscribe(_channel(message_id))
@@ -88,9 +90,14 @@ async def follow(message_id: str, offset: int) -> AsyncIterator[dict]:
         if ended is not None:  # it ended before we subscribed
             yield json.loads(ended)
             return
-        async for message in pubsub.listen():
-            if message["type"] != "message":
+        quiet_since = asyncio.get_running_loop().time()
+        while True:
+            message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+            if message is None:
+                if asyncio.get_running_loop().time() - quiet_since > idle:
+                    return
                 continue
+            quiet_since = asyncio.get_running_loop().time()
             event = json.loads(message["data"])
             if "s" in event:
                 yield event

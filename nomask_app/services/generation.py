@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 
 SAVE_INTERVAL = 1.0  # seconds between saves of a growing reply
 STOP_POLL = 1.0  # seconds between checks for a "Stop" pressed on another worker
+FINAL_SAVE_ATTEMPTS = 10  # about 30 s of retries: long enough for a database restart
 FINISHED_GRACE = 30.0  # finished jobs stay in memory this long for late followers
 STALLED = "The AI provider stopped responding. Retry to try again."
 
@@ -125,10 +126,22 @@ class ReplyJobs:
     async def _watch_for_remote_stop(self, job: ReplyJob) -> None:
         while not job.done:
             await asyncio.sleep(STOP_POLL)
-            if await self._save(chat.stop_requested, message_id=job.message_id):
-                if job.task is not None:
-                    job.task.cancel()
+            try:
+                requested = await self._save(chat.stop_requested, message_id=job.message_id)
+            except Exception:  # the database is briefly away: ask again next time
+                log.debug("checking for a remote stop failed", exc_info=True)
+                continue
+            if requested and job.task is not None:
+                job.task.cancel()
                 return
+
+    async def _save_progress(self, job: ReplyJob) -> None:
+        # A database restart must not end the reply: the text is in memory,
+        # and the next save (or the final one) catches up.
+        try:
+            await self._save(chat.save_progress, message_id=job.message_id, content=job.text)
+        except Exception:
+            log.warning("saving reply progress failed; will retry", exc_info=True)
 
     async def follow(self, message_id: str, offset: int = 0) -> AsyncIterator[StreamEvent]:
         """Text from `offset` on as it arrives, then one event with the final status."""
@@ -165,9 +178,7 @@ class ReplyJobs:
                 await self._grow(job, item.text)
                 if time.monotonic() - last_save >= SAVE_INTERVAL:
                     last_save = time.monotonic()
-                    await self._save(
-                        chat.save_progress, message_id=job.message_id, content=job.text
-                    )
+                    await self._save_progress(job)
         except asyncio.CancelledError:
             status = "stopped"
         except TimeoutError:
@@ -202,7 +213,7 @@ class ReplyJobs:
                 "cost_usd": finished.cost_usd,
             }
         try:
-            await self._save(
+            await self._save_final(
                 replies.finish_reply,
                 message_id=job.message_id,
                 content=job.text,
@@ -221,6 +232,20 @@ class ReplyJobs:
             asyncio.get_running_loop().call_later(
                 FINISHED_GRACE, self._jobs.pop, job.message_id, None
             )
+
+    async def _save_final(self, function: Callable, **kwargs) -> None:
+        """Store the end of a reply, waiting out a database restart."""
+        delay = 0.5
+        for attempt in range(FINAL_SAVE_ATTEMPTS):
+            try:
+                await self._save(function, **kwargs)
+                return
+            except Exception:
+                if attempt == FINAL_SAVE_ATTEMPTS - 1:
+                    raise
+                log.warning("saving the end of a reply failed; retrying", exc_info=True)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
 
 
 jobs = ReplyJobs()

@@ -227,3 +227,49 @@ async def test_another_worker_streams_the_reply_through_redis(
     # A follower arriving after the end still gets the whole reply and its end.
     late = [event async for event in redis_relay.follow(turn.reply.id, offset=5)]
     assert late[0]["t"] == full[5:] and late[-1]["s"] == "complete"
+
+
+async def test_a_database_outage_during_a_reply_loses_nothing(session, engine, fake_models):
+    from nomask_app.services import generation
+    from nomask_app.services.generation import _in_thread
+
+    failures = {"left": 3}
+
+    async def flaky_save(function, /, **kwargs):
+        # The database is away for the first saves, progress and final alike.
+        if function is not chat.stop_requested and failures["left"] > 0:
+            failures["left"] -= 1
+            raise ConnectionError("database restarting")
+        return await _in_thread(function, **kwargs)
+
+    jobs = ReplyJobs(save=flaky_save)
+    user, turn = _turn(session, "x")
+    job = _start(jobs, user, turn, "[[slow]] [[tokens:14]]")
+    await _finished(job, timeout=20)
+    stored = _stored(engine, turn.reply.id)
+    assert stored.status == "complete"
+    assert stored.content.endswith("word13")
+    assert failures["left"] == 0
+    assert generation.FINAL_SAVE_ATTEMPTS > 1
+
+
+async def test_a_missing_redis_does_not_break_replies(session, engine, fake_models, monkeypatch):
+    monkeypatch.setenv("NOMASK_REDIS_URL", "redis://127.0.0.1:1/0")  # nothing listens there
+    from tests.support import reset_app_caches
+
+    reset_app_caches()
+    jobs = ReplyJobs()
+    user, turn = _turn(session, "hello")
+    job = _start(jobs, user, turn, "hello")
+    await _finished(job)
+    assert _stored(engine, turn.reply.id).status == "complete"
+
+
+async def test_a_relayed_reply_that_goes_quiet_is_handed_back(redis_url):
+    from nomask_app.integrations import redis_relay
+
+    await redis_relay.publish_start("orphan")
+    await redis_relay.publish_text("orphan", 5, "hello")
+    events = [event async for event in redis_relay.follow("orphan", 0, idle=1.5)]
+    # The text so far, and no end: the caller falls back to the database.
+    assert events == [{"o": 5, "t": "hello"}]
