@@ -25,6 +25,8 @@ config = rx.Config(
     trusted_proxy_hops=settings.trusted_proxy_hops,
     telemetry_enabled=False,
     show_built_with_reflex=False,
+    # Smaller transfers: Brotli where the browser offers it (https), gzip otherwise.
+    frontend_compression_formats=["brotli", "gzip"],
     plugins=[
         rx.plugins.RadixThemesPlugin(
             theme=rx.theme(accent_color="violet", gray_color="slate", radius="medium")
