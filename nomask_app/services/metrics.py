@@ -136,3 +136,25 @@ def reply_ended(
 def exposition() -> bytes:
     """Every metric in the Prometheus text format."""
     return generate_latest(REGISTRY)
+
+
+def snapshot() -> dict[str, float]:
+    """Headline numbers of this process for the admin console."""
+
+    def total(name: str) -> float:
+        return sum(
+            sample.value
+            for metric in REGISTRY.collect()
+            for sample in metric.samples
+            if sample.name == name
+        )
+
+    return {
+        "active_streams": total("nomask_active_streams"),
+        "open_websockets": total("nomask_open_websockets"),
+        "replies": total("nomask_replies_total"),
+        "provider_errors": total("nomask_provider_errors_total"),
+        "rate_limit_hits": total("nomask_rate_limit_hits_total"),
+        "tokens": total("nomask_tokens_total"),
+        "requests": total("nomask_http_request_duration_seconds_count"),
+    }
