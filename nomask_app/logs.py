@@ -91,6 +91,6 @@ def configure_logging(level: str = "INFO") -> None:
         setattr(handler, _HANDLER_MARK, True)
         root.addHandler(handler)
     logging.getLogger("nomask_app").setLevel(level)
-    root.setLevel(min(logging.getLevelName(level), logging.INFO))
+    root.setLevel(logging.INFO)  # libraries' debug output stays off whatever our level
     for name in _QUIET:
         logging.getLogger(name).setLevel(logging.WARNING)

@@ -30,6 +30,7 @@ from nomask_app.services import metrics
 
 # Limit names. Each is checked per key kind given to `hit` (``ip=``, ``user=``,
 # ``account=``), so "20 per minute" means 20 per address AND 20 per account.
+# ``"<name>:<kind>"`` (e.g. ``"chat_send:ip"``) sets a kind's own windows.
 SIGN_IN = "signin"
 SIGN_UP = "signup"
 PASSWORD_RESET = "password_reset"  # noqa: S105 (a limit name)
@@ -42,10 +43,15 @@ DEFAULT_LIMITS: dict[str, str] = {
     SIGN_IN: "20/minute;200/hour",
     SIGN_UP: "5/minute;20/hour",
     PASSWORD_RESET: "5/minute;20/hour",
-    TWO_FACTOR: "6/5 minutes;30/hour",
+    TWO_FACTOR: "6/5 minutes;20/hour",
     CHAT_SEND: "30/minute;600/hour",
     IMAGE_GENERATE: "10/minute;100/hour",
     EXPORT: "3/hour;10/day",
+    # An address can stand for many people (an office, a mobile carrier):
+    # where the account has a tight limit, the address gets a looser one.
+    f"{TWO_FACTOR}:ip": "30/5 minutes;100/hour",
+    f"{CHAT_SEND}:ip": "120/minute;2000/hour",
+    f"{IMAGE_GENERATE}:ip": "30/minute;300/hour",
 }
 
 _lock = threading.Lock()
@@ -96,9 +102,16 @@ def _parse(spec: str) -> tuple[RateLimitItem, ...]:
     return tuple(parse_many(spec))
 
 
-def limits_for(name: str) -> tuple[RateLimitItem, ...]:
-    """The windows of a named limit (configured, or the default)."""
-    spec = get_settings().rate_limits.get(name) or DEFAULT_LIMITS[name]
+def limits_for(name: str, kind: str = "") -> tuple[RateLimitItem, ...]:
+    """The windows of a named limit for one key kind (configured, or the default)."""
+    configured = get_settings().rate_limits
+    own = f"{name}:{kind}"
+    spec = (
+        configured.get(own)
+        or configured.get(name)
+        or DEFAULT_LIMITS.get(own)
+        or DEFAULT_LIMITS[name]
+    )
     return _parse(spec)
 
 
@@ -108,8 +121,8 @@ def key_for(kind: str, value: str) -> str:
     return f"{kind}:{digest[:32]}"
 
 
-def _keys(keys: dict[str, str | None]) -> list[str]:
-    return [key_for(kind, value) for kind, value in sorted(keys.items()) if value]
+def _keys(keys: dict[str, str | None]) -> list[tuple[str, str]]:
+    return [(kind, key_for(kind, value)) for kind, value in sorted(keys.items()) if value]
 
 
 def hit(name: str, **keys: str | None) -> None:
@@ -127,16 +140,15 @@ def hit(name: str, **keys: str | None) -> None:
         RateLimited: a window is full; nothing was counted.
     """
     _, limiter = _backend(get_settings().rate_limit_storage_url)
-    identities = _keys(keys)
-    windows = limits_for(name)
+    checks = [
+        (window, identity) for kind, identity in _keys(keys) for window in limits_for(name, kind)
+    ]
     with _lock:  # test-then-hit as one step within this process
-        for identity in identities:
-            for window in windows:
-                if not limiter.test(window, name, identity):
-                    raise _refused(name, limiter, window, identity)
-        for identity in identities:
-            for window in windows:
-                limiter.hit(window, name, identity)
+        for window, identity in checks:
+            if not limiter.test(window, name, identity):
+                raise _refused(name, limiter, window, identity)
+        for window, identity in checks:
+            limiter.hit(window, name, identity)
 
 
 def _refused(name: str, limiter, window: RateLimitItem, identity: str) -> RateLimited:
