@@ -207,6 +207,7 @@ class SecurityMiddleware:
                     "path": path[:200],  # never the query string: it can hold a link's token
                     "status": exchange.status or 500,
                     "duration_ms": round(elapsed * 1000, 1),
+                    "request_id": rid,
                 },
             )
             request_id.reset(token)

@@ -248,7 +248,7 @@ class DayPoint:
 
 def _by_day(session: Session, column, *conditions) -> dict[date, int]:
     counts: dict[date, int] = {}
-    for (moment,) in session.exec(select(column).where(*conditions)):
+    for moment in session.exec(select(column).where(*conditions)):
         day = moment.astimezone(UTC).date()
         counts[day] = counts.get(day, 0) + 1
     return counts

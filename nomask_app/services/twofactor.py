@@ -115,9 +115,9 @@ def _matching_step(row: TwoFactor, code: str) -> int | None:
         return None
     totp = pyotp.TOTP(secret)
     now = int(time.time())
-    current = now // totp.interval
+    current = totp.timecode(now)
     for offset in (0, -1, 1):
-        if hmac.compare_digest(totp.at(now, offset), code):
+        if hmac.compare_digest(totp.at(now, counter_offset=offset), code):
             return current + offset
     return None
 

@@ -84,7 +84,9 @@ def test_every_named_limit_has_parsable_defaults():
 
 def test_keys_hold_no_address_or_email_in_clear():
     key = ratelimit.key_for("account", "Someone@Example.com ")
-    assert "someone" not in key.lower() and key == ratelimit.key_for("account", "someone@example.com")
+    assert "someone" not in key.lower() and key == ratelimit.key_for(
+        "account", "someone@example.com"
+    )
 
 
 @pytest.mark.parametrize(

@@ -44,9 +44,7 @@ def verifications(monkeypatch):
 
 def _try(session, email, password, ip=ATTACKER):
     try:
-        user = signin.check_password(
-            session=session, email=email, password=password, ip_address=ip
-        )
+        user = signin.check_password(session=session, email=email, password=password, ip_address=ip)
     except RateLimited as limit:
         return limit
     session.commit()
