@@ -35,6 +35,7 @@ SIGN_IN = "signin"
 SIGN_UP = "signup"
 PASSWORD_RESET = "password_reset"  # noqa: S105 (a limit name)
 TWO_FACTOR = "two_factor"
+TWO_FACTOR_SETTINGS = "two_factor_settings"
 CHAT_SEND = "chat_send"
 IMAGE_GENERATE = "image_generate"
 EXPORT = "export"
@@ -44,6 +45,7 @@ DEFAULT_LIMITS: dict[str, str] = {
     SIGN_UP: "5/minute;20/hour",
     PASSWORD_RESET: "5/minute;20/hour",
     TWO_FACTOR: "6/5 minutes;20/hour",
+    TWO_FACTOR_SETTINGS: "10/5 minutes;30/hour",
     CHAT_SEND: "30/minute;600/hour",
     IMAGE_GENERATE: "10/minute;100/hour",
     EXPORT: "3/hour;10/day",

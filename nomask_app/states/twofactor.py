@@ -80,7 +80,10 @@ class TwoFactorState(SessionState):
         self.code_error = ""
         try:
             await asyncio.to_thread(
-                ratelimit.hit, ratelimit.TWO_FACTOR, user=user.id, ip=self._context()["ip_address"]
+                ratelimit.hit,
+                ratelimit.TWO_FACTOR_SETTINGS,
+                user=user.id,
+                ip=self._context()["ip_address"],
             )
             codes = await asyncio.to_thread(
                 _call,
@@ -110,7 +113,10 @@ class TwoFactorState(SessionState):
         result = None
         try:
             await asyncio.to_thread(
-                ratelimit.hit, ratelimit.TWO_FACTOR, user=user.id, ip=self._context()["ip_address"]
+                ratelimit.hit,
+                ratelimit.TWO_FACTOR_SETTINGS,
+                user=user.id,
+                ip=self._context()["ip_address"],
             )
             result = await asyncio.to_thread(
                 _call,

@@ -74,6 +74,7 @@ def test_every_named_limit_has_parsable_defaults():
         ratelimit.SIGN_UP,
         ratelimit.PASSWORD_RESET,
         ratelimit.TWO_FACTOR,
+        ratelimit.TWO_FACTOR_SETTINGS,
         ratelimit.CHAT_SEND,
         ratelimit.IMAGE_GENERATE,
         ratelimit.EXPORT,
