@@ -37,6 +37,10 @@ class TwoFactorState(SessionState):
             "user_agent": self.router.headers.user_agent,
         }
 
+    def _hit_limit(self, user_id: str) -> None:
+        ip = self._context()["ip_address"]
+        ratelimit.hit(ratelimit.TWO_FACTOR_SETTINGS, user=user_id, ip=ip)
+
     async def _show_status(self, user_id: str) -> None:
         status = await asyncio.to_thread(_call, twofactor.status, user_id=user_id)
         self.enabled, self.codes_left = status.enabled, status.recovery_codes_left
