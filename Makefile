@@ -42,6 +42,7 @@ test: $(VENV)/.installed-dev
 	@scripts/ensure-chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit -c pyproject.toml -r nomask_app -q
 	$(BIN)/python -m pytest
 
 migrate: $(VENV)/.installed

@@ -14,12 +14,14 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from nomask_app.api_chat import chat_routes
+from nomask_app.api_security import security_routes
 from nomask_app.config import get_settings
 from nomask_app.db import session_scope
 from nomask_app.integrations import stripe as stripe_api
 from nomask_app.integrations.llm import gateway_ready
-from nomask_app.services import accounts, audit, devices, notifications, sessions, stripe_events
-from nomask_app.web import no_store, request_context
+from nomask_app.services import audit, devices, notifications, sessions, signin, stripe_events
+from nomask_app.services.ratelimit import RateLimited
+from nomask_app.web import no_store, request_context, too_many_requests
 
 MAX_FORM_BYTES = 8 * 1024
 MAX_WEBHOOK_BYTES = 512 * 1024
@@ -69,26 +71,38 @@ async def _read_form(request: Request) -> dict[str, str] | None:
     return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
-def _sign_in(form: dict[str, str], context: dict[str, str]) -> tuple[str, str] | None:
-    """Exchange a ticket (or an email and password) for a new session token."""
+def _sign_in(form: dict[str, str], context: dict[str, str]) -> tuple[str, str] | str | None:
+    """Exchange a ticket (or an email, password and 2FA code) for a new session token.
+
+    Returns:
+        (token, next path), or "code" when a two-factor code is missing, or None.
+    """
     with session_scope() as session:
         if "ticket" in form:
             ticket = sessions.redeem_login_ticket(session=session, ticket=form["ticket"])
             user_id, next_path = (ticket.user_id, ticket.next_path) if ticket else (None, "/")
         else:
-            user = accounts.authenticate(
-                session=session, email=form.get("email", ""), password=form.get("password", "")
-            )
-            user_id, next_path = (user.id if user else None), form.get("next", "/")
-            if user is None:
-                audit.record_event(session=session, kind="signin.failed", **context)
-        if user_id is None:
-            return None
+            user_id, next_path = _password_sign_in(session, form, context), form.get("next", "/")
+        if user_id is None or user_id == "code":
+            return user_id
         _, token = sessions.create_session(session=session, user_id=user_id, **context)
         # Before this sign-in is recorded, so that only earlier ones count as known.
         devices.alert_if_new_device(session=session, user_id=user_id, **context)
         audit.record_event(session=session, kind="signin.succeeded", user_id=user_id, **context)
     return token, sessions.safe_next_path(next_path)
+
+
+def _password_sign_in(session, form: dict[str, str], context: dict[str, str]) -> str | None:
+    # Rate limits, brute-force delays and the second factor, as on the sign-in page.
+    user = signin.check_password(
+        session=session, email=form.get("email", ""), password=form.get("password", ""), **context
+    )
+    if user is None or not signin.needs_second_factor(session=session, user_id=user.id):
+        return user.id if user else None
+    if not form.get("code"):
+        return "code"
+    ok = signin.check_second_factor(session=session, user_id=user.id, code=form["code"], **context)
+    return user.id if ok else None
 
 
 async def login(request: Request) -> Response:
@@ -102,8 +116,13 @@ async def login(request: Request) -> Response:
     if _foreign_origin(request):
         return no_store(JSONResponse({"error": "forbidden origin"}, 403))
     form = await _read_form(request)
-    result = await run_in_threadpool(_sign_in, form, request_context(request)) if form else None
+    try:
+        result = await run_in_threadpool(_sign_in, form, request_context(request)) if form else None
+    except RateLimited as limit:
+        return too_many_requests(limit)
     settings = get_settings()
+    if result == "code":
+        return no_store(JSONResponse({"error": "two-factor code required"}, 401))
     if result is None:
         if wants_json:
             return no_store(JSONResponse({"error": "invalid credentials"}, 401))
@@ -261,6 +280,7 @@ def create_api() -> Starlette:
             Route("/api/auth/logout", logout, methods=["POST"]),
             Route("/api/stripe/webhook", stripe_webhook, methods=["POST"]),
             *chat_routes,
+            *security_routes,
             Route(notifications.UNSUBSCRIBE_PATH, unsubscribe, methods=["GET", "POST"]),
         ]
     )

@@ -52,6 +52,23 @@ class Settings(BaseSettings):
         smtp_security: ``starttls`` (default), ``tls`` (implicit) or ``none``.
         smtp_timeout_seconds: Give up on one SMTP attempt after this long.
         mail_from: The From header of every email we send.
+        rate_limit_storage_url: Where rate-limit counters live: ``memory://`` (one
+            process) or ``redis://host:6379/0`` (shared by every worker).
+        rate_limits: Limit name -> limits such as ``"10/minute;100/hour"``,
+            overriding the defaults in `services/ratelimit.py`.
+        signin_free_failures: Wrong passwords allowed before delays start.
+        signin_max_ip_delay_seconds: The longest wait imposed on one address.
+        signin_max_account_delay_seconds: The longest wait imposed on one account
+            (short, so an attacker cannot lock its owner out for long).
+        max_socket_message_bytes: The largest websocket message accepted.
+        max_sockets_per_ip: Open websocket connections allowed per address.
+        request_timeout_seconds: A request whose response has not started by
+            then gets a 504 (streams are unaffected once started).
+        request_body_timeout_seconds: A request body must arrive within this
+            (uploads get `upload_timeout_seconds`).
+        upload_timeout_seconds: Time allowed to send an upload.
+        metrics_token: Bearer token for `GET /api/metrics` (admins need none).
+        log_level: Level of the app's JSON logs.
     """
 
     model_config = SettingsConfigDict(
@@ -84,7 +101,7 @@ class Settings(BaseSettings):
     billing_grace_days: int = Field(default=7, ge=0, le=60)
     plans_file: Path | None = None
 
-    @field_validator("stripe_secret_key", "stripe_webhook_secret", mode="before")
+    @field_validator("stripe_secret_key", "stripe_webhook_secret", "metrics_token", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         # `NOMASK_STRIPE_SECRET_KEY=` in a .env file means "not configured".
@@ -140,6 +157,19 @@ class Settings(BaseSettings):
     smtp_security: Literal["starttls", "tls", "none"] = "starttls"
     smtp_timeout_seconds: float = Field(default=10.0, gt=0)
     mail_from: str = "NoMask AI <no-reply@nomask.ai>"
+    # Security and operations (services/ratelimit.py, signin_guard.py, middleware.py).
+    rate_limit_storage_url: str = "memory://"
+    rate_limits: dict[str, str] = Field(default_factory=dict)
+    signin_free_failures: int = Field(default=5, ge=1, le=50)
+    signin_max_ip_delay_seconds: int = Field(default=900, ge=1)
+    signin_max_account_delay_seconds: int = Field(default=300, ge=1, le=3600)
+    max_socket_message_bytes: int = Field(default=512 * 1024, ge=16 * 1024)
+    max_sockets_per_ip: int = Field(default=20, ge=1)
+    request_timeout_seconds: float = Field(default=60.0, gt=0)
+    request_body_timeout_seconds: float = Field(default=30.0, gt=0)
+    upload_timeout_seconds: float = Field(default=600.0, gt=0)
+    metrics_token: SecretStr | None = None
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @model_validator(mode="after")
     def _refuse_defaults(self) -> "Settings":

@@ -1,10 +1,15 @@
 """The Reflex app: pages, the HTTP API and the security middleware."""
 
+import os
+
 import reflex as rx
 
 from nomask_app.api import create_api
 from nomask_app.components.cookie_banner import cookie_banner_wrap, storage_guard
+from nomask_app.config import get_settings
+from nomask_app.logs import configure_logging
 from nomask_app.middleware import SecurityMiddleware
+from nomask_app.pages.admin import admin_page
 from nomask_app.pages.auth import login_page, signup_page
 from nomask_app.pages.billing import billing_page
 from nomask_app.pages.chat import chat_page
@@ -18,6 +23,7 @@ from nomask_app.pages.policy import policy_page
 from nomask_app.pages.privacy import privacy_page
 from nomask_app.pages.settings import settings_page
 from nomask_app.startup import on_start
+from nomask_app.states.admin import AdminState
 from nomask_app.states.billing import BillingState
 from nomask_app.states.chat import ChatState
 from nomask_app.states.consent import ConsentState
@@ -29,6 +35,10 @@ from nomask_app.states.email_links import (
 from nomask_app.states.login import LoginState
 from nomask_app.states.session import SessionState
 from nomask_app.states.settings import SettingsState
+
+configure_logging(get_settings().log_level)
+# Engine.IO drops any websocket message larger than this (the middleware checks too).
+os.environ["REFLEX_SOCKET_MAX_HTTP_BUFFER_SIZE"] = str(get_settings().max_socket_message_bytes)
 
 app = rx.App(
     stylesheets=["/nomask.css"],
@@ -98,3 +108,4 @@ app.add_page(
     title="Confirm your email address · NoMask AI",
     on_load=VerifyEmailState.load,
 )
+app.add_page(admin_page, route="/admin", title="NoMask AI", on_load=AdminState.load)

@@ -6,6 +6,7 @@ from starlette.responses import JSONResponse, Response
 from nomask_app.config import get_settings
 from nomask_app.db import session_scope
 from nomask_app.middleware import client_ip
+from nomask_app.services.ratelimit import RateLimited
 from nomask_app.services.sessions import SESSION_COOKIE, resolve_session
 
 
@@ -31,6 +32,16 @@ def no_store(response: Response) -> Response:
     """Mark a response as never to be cached."""
     response.headers["cache-control"] = "no-store"
     return response
+
+
+def too_many_requests(limit: RateLimited) -> Response:
+    """429 with ``Retry-After``, and the same words people see on the pages."""
+    response = JSONResponse(
+        {"error": "too many requests", "message": limit.message, "retry_after": limit.retry_after},
+        429,
+        headers={"retry-after": str(limit.retry_after)},
+    )
+    return no_store(response)
 
 
 def not_found() -> Response:

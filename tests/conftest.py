@@ -37,6 +37,16 @@ POSTGRES_ADMIN_URL = os.environ.get("NOMASK_TEST_DATABASE_URL", "")
 DB_BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_ADMIN_URL else [])
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Rate-limit counters live in process memory: every test starts with none."""
+    from nomask_app.services import ratelimit
+
+    ratelimit.reset()
+    yield
+    ratelimit.reset()
+
+
 @pytest.fixture(scope="session")
 def postgres_url():
     """A database of this test run's own, so parallel runs never collide."""

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 06:24:53.258884
+Create Date: 2026-11-29 06:46:22.226631
 """
 
 from collections.abc import Sequence
@@ -129,6 +129,18 @@ def upgrade() -> None:
     with op.batch_alter_table('login_tickets', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_login_tickets_user_id'), ['user_id'], unique=False)
 
+    op.create_table('recovery_codes',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('user_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('code_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('code_hash')
+    )
+    with op.batch_alter_table('recovery_codes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_recovery_codes_user_id'), ['user_id'], unique=False)
+
     op.create_table('security_events',
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('user_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
@@ -145,6 +157,15 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_security_events_kind'), ['kind'], unique=False)
         batch_op.create_index(batch_op.f('ix_security_events_user_id'), ['user_id'], unique=False)
 
+    op.create_table('two_factor',
+    sa.Column('user_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('secret_encrypted', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('enabled_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('last_step', sa.Integer(), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id')
+    )
     op.create_table('usage_events',
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('user_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
@@ -261,12 +282,17 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_usage_events_user_id'))
 
     op.drop_table('usage_events')
+    op.drop_table('two_factor')
     with op.batch_alter_table('security_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_security_events_user_id'))
         batch_op.drop_index(batch_op.f('ix_security_events_kind'))
         batch_op.drop_index(batch_op.f('ix_security_events_created_at'))
 
     op.drop_table('security_events')
+    with op.batch_alter_table('recovery_codes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_recovery_codes_user_id'))
+
+    op.drop_table('recovery_codes')
     with op.batch_alter_table('login_tickets', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_login_tickets_user_id'))
 

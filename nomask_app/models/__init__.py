@@ -7,6 +7,7 @@ from nomask_app.models.chat import Conversation, Message
 from nomask_app.models.files import StoredFile
 from nomask_app.models.privacy import ConsentRecord
 from nomask_app.models.tokens import AccountToken
+from nomask_app.models.twofactor import RecoveryCode, TwoFactor
 from nomask_app.models.user import LoginTicket, User, UserSession
 
 __all__ = [
@@ -16,9 +17,11 @@ __all__ = [
     "Conversation",
     "LoginTicket",
     "Message",
+    "RecoveryCode",
     "SecurityEvent",
     "StoredFile",
     "StripeEvent",
+    "TwoFactor",
     "UsageEvent",
     "User",
     "UserSession",

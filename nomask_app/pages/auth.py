@@ -9,50 +9,89 @@ from nomask_app.states.login import LoginState
 from nomask_app.states.signup import SignupState
 
 
+def _second_step() -> rx.Component:
+    """The code from the authenticator app (or a recovery code), after the password."""
+    return rx.form(
+        rx.flex(
+            rx.heading("Two-factor sign-in", as_="h1", size="7"),
+            rx.text(
+                "Enter the 6-digit code from your authenticator app, or one of your "
+                "recovery codes.",
+                color_scheme="gray",
+            ),
+            form_alert(LoginState.error),
+            text_field(
+                "Authentication code",
+                "login-code",
+                name="code",
+                autocomplete="one-time-code",
+                max_length=32,
+            ),
+            rx.button("Verify", type="submit", size="3", loading=LoginState.submitting),
+            rx.button(
+                "Use another account",
+                type="button",
+                variant="ghost",
+                width="fit-content",
+                on_click=LoginState.start_over,
+            ),
+            direction="column",
+            spacing="4",
+        ),
+        on_submit=LoginState.submit_code,
+        reset_on_submit=False,
+        no_validate=True,
+    )
+
+
 def login_page() -> rx.Component:
     return public_page(
         rx.card(
-            rx.form(
-                rx.flex(
-                    rx.heading("Sign in", as_="h1", size="7"),
-                    form_alert(LoginState.notice, tone="amber"),
-                    form_alert(LoginState.error),
-                    text_field(
-                        "Email",
-                        "login-email",
-                        name="email",
-                        input_type="email",
-                        autocomplete="username",
-                        default_value=LoginState.email,
-                        max_length=254,
-                    ),
-                    text_field(
-                        "Password",
-                        "login-password",
-                        name="password",
-                        input_type="password",
-                        autocomplete="current-password",
-                    ),
-                    rx.button("Sign in", type="submit", size="3", loading=LoginState.submitting),
-                    rx.hstack(
-                        rx.link("Forgot password?", href="/forgot-password"),
-                        rx.spacer(),
-                        rx.link("Create an account", href="/signup"),
-                        width="100%",
-                    ),
-                    direction="column",
-                    spacing="4",
-                ),
-                on_submit=LoginState.submit,
-                reset_on_submit=False,
-                # Our own messages, next to each field, instead of browser tooltips.
-                no_validate=True,
-            ),
+            rx.cond(LoginState.step == "code", _second_step(), _password_step()),
             session_handoff(),
             size="4",
             max_width="28rem",
             margin_x="auto",
         )
+    )
+
+
+def _password_step() -> rx.Component:
+    return rx.form(
+        rx.flex(
+            rx.heading("Sign in", as_="h1", size="7"),
+            form_alert(LoginState.notice, tone="amber"),
+            form_alert(LoginState.error),
+            text_field(
+                "Email",
+                "login-email",
+                name="email",
+                input_type="email",
+                autocomplete="username",
+                default_value=LoginState.email,
+                max_length=254,
+            ),
+            text_field(
+                "Password",
+                "login-password",
+                name="password",
+                input_type="password",
+                autocomplete="current-password",
+            ),
+            rx.button("Sign in", type="submit", size="3", loading=LoginState.submitting),
+            rx.hstack(
+                rx.link("Forgot password?", href="/forgot-password"),
+                rx.spacer(),
+                rx.link("Create an account", href="/signup"),
+                width="100%",
+            ),
+            direction="column",
+            spacing="4",
+        ),
+        on_submit=LoginState.submit,
+        reset_on_submit=False,
+        # Our own messages, next to each field, instead of browser tooltips.
+        no_validate=True,
     )
 
 
@@ -67,6 +106,7 @@ def signup_page() -> rx.Component:
                         "We keep your conversations until you delete them, and nothing else.",
                         color_scheme="gray",
                     ),
+                    form_alert(errors.get("form", "")),
                     text_field(
                         "Name",
                         "signup-name",

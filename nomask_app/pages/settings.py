@@ -11,6 +11,7 @@ import reflex as rx
 from nomask_app.components.forms import text_field
 from nomask_app.components.layout import signed_in_page
 from nomask_app.components.settings_sessions import sessions_section
+from nomask_app.components.settings_twofactor import twofactor_section
 from nomask_app.states.settings import SettingsState
 
 THEMES = (("light", "Light"), ("dark", "Dark"), ("system", "Same as my device"))
@@ -220,6 +221,7 @@ def settings_page() -> rx.Component:
                 _profile(),
                 _email(),
                 _password(),
+                twofactor_section(),
                 _preferences(),
                 _communication(),
                 sessions_section(),

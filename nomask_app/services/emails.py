@@ -31,6 +31,8 @@ EMAIL_CHANGED = "email-changed"
 PASSWORD_RESET = "password-reset"  # noqa: S105 (message kinds)
 PASSWORD_CHANGED = "password-changed"  # noqa: S105
 NEW_SIGN_IN = "new-sign-in"
+TWO_FACTOR_ON = "two-factor-on"
+TWO_FACTOR_OFF = "two-factor-off"
 POLICY_UPDATED = "policy-updated"
 PRODUCT_UPDATE = "product-update"
 
@@ -166,6 +168,32 @@ def password_changed(
             "browsers were signed out.",
             "If this was not you, reset your password now:",
             app_link("/forgot-password"),
+        ],
+    )
+
+
+def two_factor_changed(
+    *, to: str, name: str, enabled: bool, when: datetime, device: str, ip_address: str
+) -> EmailMessage:
+    """Security alert: two-factor sign-in was switched on or off."""
+    state = "on" if enabled else "off"
+    advice = (
+        "Keep your recovery codes somewhere safe: each one signs you in once if you "
+        "lose your phone."
+        if enabled
+        else "Signing in now needs only your password."
+    )
+    return _compose(
+        to=to,
+        subject=f"Two-factor sign-in is {state}",
+        kind=TWO_FACTOR_ON if enabled else TWO_FACTOR_OFF,
+        body=[
+            f"Hi {name},",
+            f"Two-factor sign-in for your NoMask AI account was switched {state} on "
+            f"{_when(when)} from {device} ({ip_address or 'unknown address'}).",
+            advice,
+            "If this was not you, change your password and sign out everywhere now:",
+            app_link("/settings"),
         ],
     )
 

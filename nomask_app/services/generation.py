@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from nomask_app.db import session_scope
 from nomask_app.integrations import redis_relay
 from nomask_app.integrations.llm import Finished, ProviderError, get_gateway
-from nomask_app.services import chat, replies
+from nomask_app.services import chat, metrics, replies
 
 log = logging.getLogger(__name__)
 
@@ -163,10 +163,12 @@ class ReplyJobs:
         finished: Finished | None = None
         status, error = "complete", ""
         stream = get_gateway().stream(job.model_id, messages, params)
-        last_save = time.monotonic()
+        started = last_save = time.monotonic()
+        first, provider_failed = True, False
+        metrics.reply_started()
         watcher = asyncio.create_task(self._watch_for_remote_stop(job))
-        await _relay(redis_relay.publish_start, job.message_id)
         try:
+            await _relay(redis_relay.publish_start, job.message_id)
             while True:
                 try:
                     item = await asyncio.wait_for(anext(stream), timeout=stall)
@@ -175,6 +177,9 @@ class ReplyJobs:
                 if isinstance(item, Finished):
                     finished = item
                     continue
+                if first:
+                    first = False
+                    metrics.first_token(job.model_id, time.monotonic() - started)
                 await self._grow(job, item.text)
                 if time.monotonic() - last_save >= SAVE_INTERVAL:
                     last_save = time.monotonic()
@@ -182,9 +187,9 @@ class ReplyJobs:
         except asyncio.CancelledError:
             status = "stopped"
         except TimeoutError:
-            status, error = "failed", STALLED
+            status, error, provider_failed = "failed", STALLED, True
         except ProviderError as problem:
-            status, error = "failed", problem.message
+            status, error, provider_failed = "failed", problem.message, True
         except Exception:  # never lose the reply silently, whatever broke
             log.exception("reply generation failed", extra={"message_id": job.message_id})
             status, error = "failed", "Something went wrong while writing the reply."
@@ -192,6 +197,13 @@ class ReplyJobs:
             watcher.cancel()
             with contextlib.suppress(Exception):
                 await stream.aclose()  # closes the upstream HTTP stream at once
+            metrics.reply_ended(
+                model=job.model_id,
+                status=status,
+                provider_error=provider_failed,
+                prompt_tokens=finished.prompt_tokens if finished else 0,
+                completion_tokens=finished.completion_tokens if finished else 0,
+            )
             await self._finish(job, status, error, finished)
 
     async def _grow(self, job: ReplyJob, text: str) -> None:

@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 from nomask_app.integrations import stripe as stripe_api
 from nomask_app.models import BillingAccount, StripeEvent, User
 from nomask_app.models.base import utcnow
+from nomask_app.services.audit import BILLING_CHANGED, record_event
 from nomask_app.services.billing import LIVE_STATUSES, account_for_customer, get_account
 from nomask_app.services.plans import plan_catalog
 
@@ -114,13 +115,14 @@ def _sync(session: Session, account: BillingAccount | None, subscription_id: str
     """Store the subscription's current state as Stripe has it now."""
     if account is None or not subscription_id:
         return "ignored"
+    before = (account.plan, account.status)
     subscription = stripe_api.retrieve_subscription(subscription_id)
     if subscription is None:
         # Stripe has forgotten it entirely: nothing is being paid for.
         if account.stripe_subscription_id == subscription_id:
             account.status = "canceled"
             account.past_due_since = None
-            _touch(session, account)
+            _touch(session, account, before)
             return "applied"
         return "ignored"
     if subscription.customer_id != account.stripe_customer_id:
@@ -148,10 +150,18 @@ def _sync(session: Session, account: BillingAccount | None, subscription_id: str
     elif account.past_due_since is None:
         # The grace period runs from when we first learn of the failed payment.
         account.past_due_since = utcnow()
-    _touch(session, account)
+    _touch(session, account, before)
     return "applied"
 
 
-def _touch(session: Session, account: BillingAccount) -> None:
+def _touch(session: Session, account: BillingAccount, before: tuple[str, str]) -> None:
     account.updated_at = utcnow()
     session.add(account)
+    if (account.plan, account.status) != before:
+        record_event(
+            session=session,
+            kind=BILLING_CHANGED,
+            user_id=account.user_id,
+            plan=account.plan,
+            status=account.status,
+        )

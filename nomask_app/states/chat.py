@@ -15,7 +15,7 @@ import asyncio
 import reflex as rx
 
 from nomask_app.integrations.llm import get_gateway
-from nomask_app.services import replies
+from nomask_app.services import ratelimit, replies
 from nomask_app.services.errors import FieldErrors, NotFound
 from nomask_app.services.generation import jobs
 from nomask_app.services.quotas import QuotaExceeded
@@ -165,9 +165,15 @@ class ChatState(SessionState):
             return None
         self.notice, self.notice_link = "", ""
         try:
+            await asyncio.to_thread(
+                ratelimit.hit, ratelimit.CHAT_SEND, user=user_id, ip=self.router.session.client_ip
+            )
             prepared = await asyncio.to_thread(
                 load.prepare, action, user_id=user_id, model_id=self.model_id, **kwargs
             )
+        except ratelimit.RateLimited as limit:
+            self.notice = limit.message
+            return None
         except FieldErrors as problem:
             self.notice = next(iter(problem.errors.values()))
             return None

@@ -9,13 +9,20 @@ import asyncio
 import reflex as rx
 
 from nomask_app.db import session_scope
-from nomask_app.services import password_reset, verification
+from nomask_app.services import password_reset, ratelimit, verification
 from nomask_app.services.errors import FieldErrors
 
 
 def _call(function, **kwargs):
     with session_scope() as session:
         return function(session=session, **kwargs)
+
+
+def _request_reset(email: str, context: dict[str, str]) -> None:
+    # The same answer whether or not the address has an account, so the limit
+    # counts the address asked about, not the account behind it.
+    ratelimit.hit(ratelimit.PASSWORD_RESET, ip=context["ip_address"], account=email)
+    _call(password_reset.request_password_reset, email=email, **context)
 
 
 def _token(state: rx.State) -> str:
@@ -83,11 +90,12 @@ class ForgotPasswordState(rx.State):
         self.busy = True
         yield
         try:
-            await asyncio.to_thread(
-                _call, password_reset.request_password_reset, email=self.email, **_context(self)
-            )
+            await asyncio.to_thread(_request_reset, self.email, _context(self))
         except FieldErrors as problem:
             self.error = problem.errors.get("email", "")
+            return
+        except ratelimit.RateLimited as limit:
+            self.error = limit.message
             return
         finally:
             self.busy = False

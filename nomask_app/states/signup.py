@@ -5,6 +5,7 @@ import asyncio
 import reflex as rx
 
 from nomask_app.db import session_scope
+from nomask_app.services import ratelimit
 from nomask_app.services.accounts import sign_up
 from nomask_app.services.errors import FieldErrors
 from nomask_app.services.sessions import issue_login_ticket
@@ -14,6 +15,7 @@ from nomask_app.states.session import SessionState
 
 def _create_account(fields: dict, context: dict) -> str:
     """Create the account and return a ticket that signs the person in (slow: bcrypt)."""
+    ratelimit.hit(ratelimit.SIGN_UP, ip=context["ip_address"], account=fields["email"])
     with session_scope() as session:
         user = sign_up(session=session, **fields, **context)
         return issue_login_ticket(session=session, user_id=user.id, next_path="/")
@@ -49,6 +51,10 @@ class SignupState(SessionState):
             ticket = await asyncio.to_thread(_create_account, fields, context)
         except FieldErrors as problem:
             self.errors = problem.errors
+            self.submitting = False
+            return
+        except ratelimit.RateLimited as limit:
+            self.errors = {"form": limit.message}
             self.submitting = False
             return
         self.submitting = False

@@ -25,6 +25,14 @@ CHROMIUM_ARGS = [
 # The whole production app runs on 2 cores next to Chromium: allow for a busy machine.
 expect.set_options(timeout=15_000)
 
+BROWSER_RATE_LIMITS = {
+    "signin": "1000/minute",
+    "signup": "1000/minute",
+    "password_reset": "1000/minute",
+    "chat_send": "1000/minute",
+    "two_factor:ip": "1000/minute",
+}
+METRICS_TOKEN = "browser-metrics-token-0123456789"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
@@ -96,6 +104,12 @@ def app_server(tmp_path_factory, fake_llm, stripe_server):
         "NOMASK_MODELS_FILE": str(models),
         "NOMASK_LLM_COOLDOWN_SECONDS": "1",
         "NOMASK_LLM_TIMEOUT_SECONDS": "20",
+        # Every test signs up and in from 127.0.0.1: per-address limits would
+        # throttle the suite itself. Per-account limits keep their defaults.
+        "NOMASK_RATE_LIMITS": json.dumps(BROWSER_RATE_LIMITS),
+        "NOMASK_SIGNIN_FREE_FAILURES": "50",
+        "NOMASK_METRICS_TOKEN": METRICS_TOKEN,
+        "NOMASK_LOG_LEVEL": "DEBUG",
         **billing_env(stripe_server),
     }
     server = AppServer(workdir, database_url, extra_env=env).start()

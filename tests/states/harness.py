@@ -1,0 +1,52 @@
+"""Calling Reflex event handlers directly, as the websocket would, without a browser.
+
+`root_state(cookie=...)` builds the whole state tree with the router data a
+real connection carries (the session cookie in the websocket's headers);
+`run(state, handler, *args)` calls one handler and returns what it returned
+(the last value yielded, for handlers that yield).
+"""
+
+import inspect
+
+from reflex.state import State
+from reflex_base import constants
+
+import nomask_app.nomask_app  # noqa: F401  (registers every state of the app)
+from nomask_app.services.sessions import SESSION_COOKIE
+
+
+def root_state(*, token: str = "", path: str = "/", ip: str = "203.0.113.7", query=None):
+    """The root state of one browser tab signed in with `token` (or signed out)."""
+    root = State(_reflex_internal_init=True)
+    headers = {"user-agent": "pytest-browser/1.0", "origin": "http://localhost:3000"}
+    if token:
+        headers["cookie"] = f"{SESSION_COOKIE}={token}"
+    data = {
+        constants.RouteVar.HEADERS: headers,
+        constants.RouteVar.PATH: path,
+        constants.RouteVar.ORIGIN: path,
+        constants.RouteVar.CLIENT_IP: ip,
+        constants.RouteVar.QUERY: query or {},
+        constants.RouteVar.CLIENT_TOKEN: "test-tab",
+        constants.RouteVar.SESSION_ID: "test-sid",
+    }
+    root.router_data = root._update_router_vars(data, {})
+    return root
+
+
+def substate(root, state_class):
+    """The instance of `state_class` inside `root`'s tree."""
+    return root.get_substate(state_class.get_full_name().split(".")[1:])
+
+
+async def run(state, handler, *args):
+    """Call an event handler's function on `state`; return its (last) result."""
+    result = handler.fn(state, *args)
+    if inspect.isasyncgen(result):
+        last = None
+        async for value in result:
+            last = value if value is not None else last
+        return last
+    if inspect.isawaitable(result):
+        return await result
+    return result
