@@ -14,6 +14,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from nomask_app.api_chat import chat_routes
+from nomask_app.api_images import image_routes
 from nomask_app.config import get_settings
 from nomask_app.db import session_scope
 from nomask_app.integrations import stripe as stripe_api
@@ -261,6 +262,7 @@ def create_api() -> Starlette:
             Route("/api/auth/logout", logout, methods=["POST"]),
             Route("/api/stripe/webhook", stripe_webhook, methods=["POST"]),
             *chat_routes,
+            *image_routes,
             Route(notifications.UNSUBSCRIBE_PATH, unsubscribe, methods=["GET", "POST"]),
         ]
     )

@@ -14,6 +14,7 @@ from nomask_app.pages.email_links import (
     reset_password_page,
     verify_email_page,
 )
+from nomask_app.pages.images import images_page
 from nomask_app.pages.policy import policy_page
 from nomask_app.pages.privacy import privacy_page
 from nomask_app.pages.settings import settings_page
@@ -26,6 +27,7 @@ from nomask_app.states.email_links import (
     ResetPasswordState,
     VerifyEmailState,
 )
+from nomask_app.states.image_studio import StudioState
 from nomask_app.states.login import LoginState
 from nomask_app.states.session import SessionState
 from nomask_app.states.settings import SettingsState
@@ -51,6 +53,12 @@ app.add_page(
     route="/chat/[conversation]",
     title="Chat · NoMask AI",
     on_load=ChatState.open_conversation,
+)
+app.add_page(
+    images_page,
+    route="/images",
+    title="Image studio · NoMask AI",
+    on_load=[_SIGNED_IN, StudioState.load],
 )
 app.add_page(privacy_page, route="/privacy", title="Privacy center · NoMask AI", on_load=_SIGNED_IN)
 app.add_page(

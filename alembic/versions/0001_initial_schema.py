@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 05:39:10.860076
+Create Date: 2026-11-29 06:07:07.465626
 """
 
 from collections.abc import Sequence
@@ -220,6 +220,7 @@ def upgrade() -> None:
     sa.Column('width', sa.Integer(), nullable=True),
     sa.Column('height', sa.Integer(), nullable=True),
     sa.Column('storage_key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('thumbnail_key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['conversation_id'], ['conversations.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['message_id'], ['messages.id'], ondelete='SET NULL'),

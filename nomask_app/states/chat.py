@@ -10,9 +10,9 @@ import asyncio
 import reflex as rx
 
 from nomask_app.db import session_scope
-from nomask_app.integrations.llm import get_gateway
+from nomask_app.integrations.llm import get_gateway, get_image_gateway
 from nomask_app.models import Message
-from nomask_app.services import chat, files, replies
+from nomask_app.services import chat, files, image_requests, replies
 from nomask_app.services.errors import FieldErrors, NotFound
 from nomask_app.services.generation import jobs
 from nomask_app.services.quotas import QuotaExceeded
@@ -30,7 +30,8 @@ COMPOSER_ID = "composer"
 
 
 def _labels() -> dict[str, str]:
-    return {m.id: m.label for m in get_gateway().models()}
+    labels = {m.id: m.label for m in get_image_gateway().models()}
+    return labels | {m.id: m.label for m in get_gateway().models()}
 
 
 def _views(session, user_id: str, rows: list[Message]) -> list[MessageView]:
@@ -197,8 +198,16 @@ class ChatState(SessionState):
 
     @rx.event
     async def send(self, form_data: dict):
-        """Send the composer's text (and attachments) and start the reply."""
+        """Send the composer's text (and attachments) and start the reply.
+
+        "/image <prompt>" asks for a picture instead (states/chat_images.py).
+        """
         text = str(form_data.get("message", ""))
+        if image_requests.parse_command(text) is not None:
+            # Imported here: that state builds on this one.
+            from nomask_app.states.chat_images import ChatImageState
+
+            return ChatImageState.draw(text)
         attachment_ids = tuple(item.id for item in self.attachments)
         prepared = await self._begin(
             replies.start_turn,
