@@ -251,6 +251,13 @@ def forget_proxy(file_id: str) -> None:
             del _proxies[key]
 
 
+def forget_user(user_id: str) -> None:
+    """Drop every cached proxy of a person's images (their account is deleted)."""
+    with _proxies_lock:
+        for key in [k for k in _proxies if k[0] == user_id]:
+            del _proxies[key]
+
+
 @dataclass(frozen=True)
 class Preview:
     """What the editor shows: a JPEG data URL and the size a saved copy would have."""

@@ -39,6 +39,7 @@ def _store(user_id: str, data: bytes, filename: str) -> FileView:
             content_type=prepared.content_type,
             width=prepared.width,
             height=prepared.height,
+            thumbnail=prepared.thumbnail,
         )
         session.flush()
         return file_view(row)

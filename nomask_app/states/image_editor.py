@@ -45,6 +45,14 @@ def _save(user_id: str, file_id: str, recipe: Recipe) -> tuple[str, str]:
         return row.id, row.filename
 
 
+def _fraction(percent) -> float:
+    """A slider's percent as a factor (1.0 is neutral); nonsense counts as neutral."""
+    try:
+        return float(percent) / 100
+    except (TypeError, ValueError):
+        return 1.0
+
+
 def _number(form_data: dict, name: str) -> int | None:
     raw = str(form_data.get(name, "")).strip()
     try:
@@ -220,7 +228,7 @@ class EditorState(SessionState):
             return
         if not self._drag_base:
             self._drag_base = self._recipe
-        recipe = self._current_recipe().with_adjustment(name, float(percent) / 100)
+        recipe = self._current_recipe().with_adjustment(name, _fraction(percent))
         self._recipe = recipe.to_dict()
         setattr(self, name, round(getattr(recipe, name) * 100))
         await self._render(user_id)
@@ -233,7 +241,7 @@ class EditorState(SessionState):
         before = Recipe.from_dict(self._drag_base) if self._drag_base else self._current_recipe()
         self._drag_base = {}
         return await self._change(
-            self._current_recipe().with_adjustment(name, float(percent) / 100), before=before
+            self._current_recipe().with_adjustment(name, _fraction(percent)), before=before
         )
 
     @rx.event

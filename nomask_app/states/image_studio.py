@@ -22,7 +22,7 @@ from nomask_app.states.image_views import (
 from nomask_app.states.session import SessionState
 
 UPLOAD_ID = "studio-upload"
-MAX_FILES = 10
+MAX_FILES = 5  # the request size cap (middleware.py) leaves room for five of the largest
 SHARE_CHOICES = 20
 NEW_CONVERSATION = "new"
 

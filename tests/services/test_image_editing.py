@@ -148,3 +148,17 @@ def test_transparent_images_keep_their_alpha(session):
     copy = image_editing.save_copy(session=session, user_id=user.id, file_id=row.id, recipe=recipe)
     with Image.open(io.BytesIO(files.read_bytes(copy))) as saved:
         assert saved.mode == "RGBA" and saved.getpixel((5, 5))[3] == 0
+
+
+def test_cached_proxies_go_with_their_image_and_their_owner(session):
+    from nomask_app.services.image_editing import _proxies
+
+    user = make_user(session)
+    first, second = _photo(session, user, (80, 60)), _photo(session, user, (60, 80))
+    for row in (first, second):
+        image_editing.preview(session=session, user_id=user.id, file_id=row.id, recipe=Recipe())
+    assert {(user.id, first.id), (user.id, second.id)} <= set(_proxies)
+    image_editing.forget_proxy(first.id)
+    assert (user.id, first.id) not in _proxies and (user.id, second.id) in _proxies
+    image_editing.forget_user(user.id)
+    assert not any(key[0] == user.id for key in _proxies)
