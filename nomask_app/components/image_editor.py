@@ -198,7 +198,10 @@ def _ai_edit() -> rx.Component:
                 on_change=EditorState.set_brush.debounce(150),
                 class_name="nm-slider nm-slider-small",
             ),
-            rx.cond(EditorState.has_mask, rx.badge("Mask painted", color_scheme="pink")),
+            rx.cond(
+                EditorState.has_mask,
+                rx.badge("Mask painted", color_scheme="pink", high_contrast=True),
+            ),
             align="center",
             wrap="wrap",
             spacing="2",
@@ -296,7 +299,9 @@ def _share_dialog() -> rx.Component:
 
 def _delete_dialog() -> rx.Component:
     return rx.alert_dialog.root(
-        rx.alert_dialog.trigger(rx.button("Delete image", variant="soft", color_scheme="red")),
+        rx.alert_dialog.trigger(
+            rx.button("Delete image", variant="soft", color_scheme="red", high_contrast=True)
+        ),
         rx.alert_dialog.content(
             rx.alert_dialog.title("Delete this image?"),
             rx.alert_dialog.description(
@@ -306,7 +311,12 @@ def _delete_dialog() -> rx.Component:
             rx.hstack(
                 rx.alert_dialog.cancel(rx.button("Cancel", variant="soft")),
                 rx.alert_dialog.action(
-                    rx.button("Delete for good", color_scheme="red", on_click=StudioState.delete)
+                    rx.button(
+                        "Delete for good",
+                        color_scheme="red",
+                        high_contrast=True,
+                        on_click=StudioState.delete,
+                    )
                 ),
                 justify="end",
                 spacing="2",
@@ -342,7 +352,9 @@ def editor() -> rx.Component:
         ),
         rx.cond(
             EditorState.notice != "",
-            rx.callout(EditorState.notice, role="status", size="1", color_scheme="blue"),
+            rx.callout(
+                EditorState.notice, role="status", size="1", color_scheme="blue", high_contrast=True
+            ),
         ),
         rx.grid(
             rx.flex(

@@ -8,6 +8,7 @@
 //   when the change is committed (pointer released, key pressed).
 import { useEffect, useRef, useState } from "react";
 
+const QUIET_MS = 400;
 const clamp = (value) => Math.min(1, Math.max(0, value));
 const round = (value) => Math.round(value * 10000) / 10000;
 
@@ -168,16 +169,28 @@ export function AdjustSlider({
   const timer = useRef(null);
   const pending = useRef(null);
   const sent = useRef(value);
-  const active = useRef(false);
+  const lastTouched = useRef(0);
+  const latest = useRef(value);
+  latest.current = value;
   const callbacks = useRef({});
   callbacks.current = { onPreview, onCommit };
 
+  // The server's value wins (undo, redo, another image), but only once the
+  // person has left the slider alone for a moment: echoes of values sent
+  // while dragging or pressing keys would otherwise pull the thumb back.
   useEffect(() => {
-    // The server's value wins, except while the person is dragging.
-    if (!active.current) {
-      setLocal(value);
-      sent.current = value;
-    }
+    let waiting = null;
+    const sync = () => {
+      const rest = lastTouched.current + QUIET_MS - performance.now();
+      if (rest > 0) {
+        waiting = setTimeout(sync, rest);
+        return;
+      }
+      setLocal(latest.current);
+      sent.current = latest.current;
+    };
+    sync();
+    return () => clearTimeout(waiting);
   }, [value]);
 
   const flush = () => {
@@ -196,7 +209,7 @@ export function AdjustSlider({
       clearTimeout(timer.current);
       timer.current = null;
       pending.current = null;
-      active.current = false;
+      lastTouched.current = performance.now();
       const final = Number(element.value);
       sent.current = final;
       if (callbacks.current.onCommit) callbacks.current.onCommit(final);
@@ -207,6 +220,10 @@ export function AdjustSlider({
       clearTimeout(timer.current);
     };
   }, []);
+
+  const touched = () => {
+    lastTouched.current = performance.now();
+  };
 
   return (
     <input
@@ -219,10 +236,10 @@ export function AdjustSlider({
       step={step}
       value={local}
       aria-valuetext={`${local}%`}
-      onPointerDown={() => {
-        active.current = true;
-      }}
+      onPointerDown={touched}
+      onKeyDown={touched}
       onChange={(event) => {
+        touched();
         const next = Number(event.target.value);
         setLocal(next);
         pending.current = next;

@@ -104,29 +104,6 @@ def read_bytes(row: StoredFile) -> bytes:
     return path_for(row.storage_key).read_bytes()
 
 
-def read_thumbnail(row: StoredFile) -> bytes | None:
-    """The stored thumbnail of an image row, if it has one."""
-    if not row.thumbnail_key:
-        return None
-    path = path_for(row.thumbnail_key)
-    return path.read_bytes() if path.exists() else None
-
-
-def disk_keys(*, session: Session, conditions: Iterable = ()) -> list[str]:
-    """Every key on disk (files and their thumbnails) of the rows matching `conditions`.
-
-    Collect these before deleting rows, then pass them to `remove_from_disk`
-    once the transaction has committed.
-    """
-    keys: list[str] = []
-    query = select(StoredFile.storage_key, StoredFile.thumbnail_key).where(*conditions)
-    for storage_key, thumbnail_key in session.exec(query):
-        keys.append(storage_key)
-        if thumbnail_key:
-            keys.append(thumbnail_key)
-    return keys
-
-
 def files_of_message(*, session: Session, user_id: str, message_id: str) -> list[StoredFile]:
     """Files attached to one message of this user."""
     return list(
@@ -157,3 +134,26 @@ def sweep_orphans(*, session: Session) -> int:
             path.unlink(missing_ok=True)
             removed += 1
     return removed
+
+
+def read_thumbnail(row: StoredFile) -> bytes | None:
+    """The stored thumbnail of an image row, if it has one."""
+    if not row.thumbnail_key:
+        return None
+    path = path_for(row.thumbnail_key)
+    return path.read_bytes() if path.exists() else None
+
+
+def disk_keys(*, session: Session, conditions: Iterable = ()) -> list[str]:
+    """Every key on disk (files and their thumbnails) of the rows matching `conditions`.
+
+    Collect these before deleting rows, then pass them to `remove_from_disk`
+    once the transaction has committed.
+    """
+    keys: list[str] = []
+    query = select(StoredFile.storage_key, StoredFile.thumbnail_key).where(*conditions)
+    for storage_key, thumbnail_key in session.exec(query):
+        keys.append(storage_key)
+        if thumbnail_key:
+            keys.append(thumbnail_key)
+    return keys

@@ -10,11 +10,12 @@ import asyncio
 import reflex as rx
 
 from nomask_app.db import session_scope
-from nomask_app.integrations.llm import get_gateway, get_image_gateway
+from nomask_app.integrations.llm import get_gateway
 from nomask_app.models import Message
-from nomask_app.services import chat, files, image_requests, replies
+from nomask_app.services import chat, files, replies
 from nomask_app.services.errors import FieldErrors, NotFound
 from nomask_app.services.generation import jobs
+from nomask_app.services.image_requests import parse_command
 from nomask_app.services.quotas import QuotaExceeded
 from nomask_app.states.chat_views import (
     FileView,
@@ -30,8 +31,7 @@ COMPOSER_ID = "composer"
 
 
 def _labels() -> dict[str, str]:
-    labels = {m.id: m.label for m in get_image_gateway().models()}
-    return labels | {m.id: m.label for m in get_gateway().models()}
+    return {m.id: m.label for m in get_gateway().models()}
 
 
 def _views(session, user_id: str, rows: list[Message]) -> list[MessageView]:
@@ -203,7 +203,7 @@ class ChatState(SessionState):
         "/image <prompt>" asks for a picture instead (states/chat_images.py).
         """
         text = str(form_data.get("message", ""))
-        if image_requests.parse_command(text) is not None:
+        if parse_command(text) is not None:
             # Imported here: that state builds on this one.
             from nomask_app.states.chat_images import ChatImageState
 

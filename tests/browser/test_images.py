@@ -10,8 +10,11 @@ from sqlmodel import Session, select
 from nomask_app.db import build_engine
 from nomask_app.models import StoredFile, User
 from tests.browser.chat_steps import conversation_id, messages, send
+from tests.browser.conftest import WCAG_TAGS
 from tests.browser.helpers import at, sign_out, sign_up, wait_until
 from tests.image_samples import bad_files, jpeg_with_gps
+
+_SETTLED = "() => document.getAnimations().every(a => a.playState !== 'running')"
 
 
 def _open_studio(page: Page) -> None:
@@ -19,6 +22,9 @@ def _open_studio(page: Page) -> None:
     expect(page).to_have_url(at("/images"))
     expect(page.get_by_role("heading", name="Image studio", level=1)).to_be_visible()
     expect(page.get_by_label("Image model")).to_have_value("painter")
+    # The link just clicked fades back from its hover colour: let axe see the end state.
+    page.mouse.move(0, 0)
+    page.wait_for_function(_SETTLED)
 
 
 def _upload(page: Page, path) -> None:
@@ -33,6 +39,19 @@ def _rows(app_server, email: str) -> list[StoredFile]:
         rows = list(session.exec(select(StoredFile).where(StoredFile.user_id == user.id)))
     engine.dispose()
     return rows
+
+
+def _assert_dialog_accessible(axe, page: Page, role: str) -> None:
+    """No WCAG A/AA violation inside an open (modal) dialog.
+
+    The page behind a modal is inert and scroll-locked; axe misjudges the
+    colours of its off-screen parts, so the check covers the dialog itself
+    (the page was checked before it opened).
+    """
+    page.wait_for_function(_SETTLED)
+    options = {"runOnly": {"type": "tag", "values": WCAG_TAGS}}
+    results = axe.run(page, context=f"[role={role}]", options=options)
+    assert results.response["violations"] == [], results.generate_report()
 
 
 def _drag(page: Page, element, start: tuple[float, float], end: tuple[float, float]) -> None:
@@ -51,7 +70,7 @@ def _preview_size(page: Page) -> tuple[int, int]:
 
 
 def test_upload_rotate_adjust_save_a_copy_and_send_it_to_chat(
-    page, app_server, assert_accessible, tmp_path
+    page, app_server, assert_accessible, axe, tmp_path
 ):
     email = sign_up(page)
     _open_studio(page)
@@ -89,6 +108,8 @@ def test_upload_rotate_adjust_save_a_copy_and_send_it_to_chat(
 
     page.get_by_role("button", name="Send to chat").click()
     dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_label("Conversation")).to_have_value("new")
+    _assert_dialog_accessible(axe, page, "dialog")
     dialog.get_by_label("Note (optional)").fill("Our holiday, brightened")
     dialog.get_by_role("button", name="Send image").click()
     chat_id = conversation_id(page)
@@ -114,6 +135,26 @@ def test_a_stranger_gets_404_for_images_and_thumbnails(page, app_server, tmp_pat
         response = page.request.get(path)
         assert response.status == 404
         assert response.headers["cache-control"] == "no-store"
+
+
+def test_deleting_an_image_removes_it_for_good(page, app_server, axe, tmp_path):
+    email = sign_up(page)
+    _open_studio(page)
+    picture = tmp_path / "old.png"
+    Image.new("RGB", (40, 30), (9, 9, 9)).save(picture)
+    _upload(page, picture)
+    expect(page.get_by_role("button", name="Open old.png")).to_be_visible()
+    [row] = _rows(app_server, email)
+    page.get_by_role("button", name="Delete image").click()
+    dialog = page.get_by_role("alertdialog")
+    expect(dialog.get_by_role("button", name="Delete for good")).to_be_visible()
+    _assert_dialog_accessible(axe, page, "alertdialog")
+    dialog.get_by_role("button", name="Delete for good").click()
+    expect(page.get_by_text("No images yet")).to_be_visible()
+    expect(page.get_by_role("heading", name="old.png")).to_have_count(0)
+    assert _rows(app_server, email) == []
+    assert page.request.get(f"/api/files/{row.id}").status == 404
+    assert page.request.get(f"/api/files/{row.id}/thumbnail").status == 404
 
 
 def test_bad_files_are_refused_with_a_clear_message(page, app_server, tmp_path):

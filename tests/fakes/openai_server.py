@@ -115,7 +115,11 @@ class _Handler(BaseHTTPRequestHandler):
         with state.lock:
             state.requests.append(
                 RecordedRequest(
-                    self.path, model, body, {k.lower(): v for k, v in self.headers.items()}, files
+                    self.path,
+                    model,
+                    body,
+                    {k.lower(): v for k, v in self.headers.items()},
+                    files=files,
                 )
             )
         if model in state.failing_models:
