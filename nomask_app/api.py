@@ -14,6 +14,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from nomask_app.api_chat import chat_routes
+from nomask_app.api_images import image_routes
 from nomask_app.api_security import security_routes
 from nomask_app.config import get_settings
 from nomask_app.db import session_scope
@@ -281,6 +282,7 @@ def create_api() -> Starlette:
             Route("/api/stripe/webhook", stripe_webhook, methods=["POST"]),
             *chat_routes,
             *security_routes,
+            *image_routes,
             Route(notifications.UNSUBSCRIBE_PATH, unsubscribe, methods=["GET", "POST"]),
         ]
     )

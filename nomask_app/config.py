@@ -129,6 +129,7 @@ class Settings(BaseSettings):
     openrouter_api_key: SecretStr | None = Field(
         default=None, validation_alias="OPENROUTER_API_KEY"
     )
+    stability_api_key: SecretStr | None = Field(default=None, validation_alias="STABILITY_API_KEY")
     # Models offered per provider key, overriding the built-in lists,
     # e.g. {"openai": ["gpt-4o-mini"], "anthropic": ["claude-sonnet-4-5"]}.
     llm_models: dict[str, list[str]] = Field(default_factory=dict)
@@ -149,6 +150,12 @@ class Settings(BaseSettings):
     max_text_attachment_bytes: int = Field(default=100_000, ge=1_000)
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
     max_image_pixels: int = Field(default=40_000_000, ge=10_000)
+    # Image models (image studio). Per provider key, overriding the built-in lists,
+    # e.g. {"openai": ["gpt-image-1"], "gemini": ["imagen-3.0-generate-001"]}.
+    image_models: dict[str, list[str]] = Field(default_factory=dict)
+    # Image models behind NOMASK_OPENAI_COMPATIBLE_BASE_URL.
+    openai_compatible_image_models: list[str] = Field(default_factory=list)
+    image_timeout_seconds: float = Field(default=120.0, gt=0)
     # Email (integrations/mailer.py).
     smtp_host: str = ""
     smtp_port: int = Field(default=587, ge=1, le=65535)

@@ -19,6 +19,7 @@ from nomask_app.pages.email_links import (
     reset_password_page,
     verify_email_page,
 )
+from nomask_app.pages.images import images_page
 from nomask_app.pages.policy import policy_page
 from nomask_app.pages.privacy import privacy_page
 from nomask_app.pages.settings import settings_page
@@ -32,6 +33,7 @@ from nomask_app.states.email_links import (
     ResetPasswordState,
     VerifyEmailState,
 )
+from nomask_app.states.image_studio import StudioState
 from nomask_app.states.login import LoginState
 from nomask_app.states.session import SessionState
 from nomask_app.states.settings import SettingsState
@@ -61,6 +63,12 @@ app.add_page(
     route="/chat/[conversation]",
     title="Chat · NoMask AI",
     on_load=ChatState.open_conversation,
+)
+app.add_page(
+    images_page,
+    route="/images",
+    title="Image studio · NoMask AI",
+    on_load=[_SIGNED_IN, StudioState.load],
 )
 app.add_page(privacy_page, route="/privacy", title="Privacy center · NoMask AI", on_load=_SIGNED_IN)
 app.add_page(

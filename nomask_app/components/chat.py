@@ -5,6 +5,7 @@ import reflex as rx
 from nomask_app.components.markdown import chat_markdown
 from nomask_app.states.attachments import UPLOAD_ID, AttachmentState
 from nomask_app.states.chat import COMPOSER_ID, ChatState
+from nomask_app.states.chat_images import ChatImageState
 from nomask_app.states.chat_views import FileView, MessageView
 from nomask_app.states.conversation import ConversationState
 
@@ -185,6 +186,15 @@ def composer() -> rx.Component:
         rx.cond(
             ChatState.attachments.length() > 0,
             rx.hstack(rx.foreach(ChatState.attachments, _pending), wrap="wrap", spacing="2"),
+        ),
+        rx.cond(
+            ChatImageState.drawing,
+            rx.hstack(
+                rx.spinner(size="1"),
+                rx.text("Drawing your image…", size="2"),
+                role="status",
+                align="center",
+            ),
         ),
         rx.el.label("Message", html_for=COMPOSER_ID, class_name="nm-sr-only"),
         rx.el.textarea(

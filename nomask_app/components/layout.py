@@ -62,6 +62,7 @@ def app_header() -> rx.Component:
             rx.el.nav(
                 rx.hstack(
                     rx.link("Chat", href="/"),
+                    rx.link("Images", href="/images"),
                     rx.link("Privacy", href="/privacy"),
                     spacing="4",
                 ),

@@ -1,9 +1,11 @@
-"""The only module that imports litellm: model catalogue, streaming, token counting.
+"""The only module that imports litellm: model catalogue, streaming, token counting, images.
 
 Providers switch on by configuration alone (API-key variables, an Ollama or
 OpenAI-compatible URL, or a litellm Router models file). With nothing
 configured, an "Offline demo" model answers locally through the same litellm
 Router path, so streaming, usage and errors behave as with a real provider.
+Image models (`ImageGateway`) work the same way: configured providers, or an
+"Offline demo" image model that draws locally (integrations/demo_images.py).
 
 litellm fetches a cost map and tokenizers from the internet unless
 LITELLM_OFFLINE_MODE is set before its import; the import also costs ~6 s,
@@ -11,6 +13,7 @@ so it happens once per process, lazily (see `warm_up`).
 """
 
 import asyncio
+import base64
 import json
 import os
 import threading
@@ -21,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from nomask_app.config import Settings, get_settings
+from nomask_app.integrations import demo_images
 
 os.environ.setdefault("LITELLM_OFFLINE_MODE", "true")
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "true")
@@ -141,7 +145,7 @@ def _litellm():
 
 def _offline_demo_handler(litellm):
     from litellm import CustomLLM
-    from litellm.types.utils import GenericStreamingChunk
+    from litellm.types.utils import GenericStreamingChunk, ImageObject
 
     class OfflineDemo(CustomLLM):
         """Answers locally, token by token, so a fresh machine runs the whole app."""
@@ -169,7 +173,35 @@ def _offline_demo_handler(litellm):
                 index=0,
             )
 
+        async def aimage_generation(self, model, prompt, model_response, *args, **kwargs):
+            params = kwargs.get("optional_params") or {}
+            width, height = (int(n) for n in str(params.get("size") or "768x768").split("x"))
+            count = int(params.get("n") or 1)
+            pictures = await asyncio.to_thread(
+                lambda: [demo_images.render(prompt, width, height, i) for i in range(count)]
+            )
+            model_response.data = [ImageObject(b64_json=_b64(p)) for p in pictures]
+            return model_response
+
+        async def aimage_edit(self, model, image, prompt, model_response, *args, **kwargs):
+            params = kwargs.get("optional_params") or {}
+            source = image[0] if isinstance(image, list) else image
+            picture = await asyncio.to_thread(
+                demo_images.edit, _file_bytes(source), params.get("mask"), prompt or ""
+            )
+            model_response.data = [ImageObject(b64_json=_b64(picture))]
+            return model_response
+
     return OfflineDemo()
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def _file_bytes(item) -> bytes:
+    """The bytes of a litellm file argument (bytes, or a (name, bytes, type) tuple)."""
+    return item[1] if isinstance(item, tuple) else item
 
 
 def _words(text: str) -> list[str]:
@@ -214,6 +246,7 @@ def _configured_deployments(settings: Settings) -> tuple[list[dict], list[dict]]
     fallbacks: list[dict] = []
     if settings.models_file:
         model_list, fallbacks = _read_models_file(settings.resolve_path(settings.models_file))
+        model_list = [entry for entry in model_list if not is_image_entry(entry)]
     for provider, (key_field, defaults, prefix, label) in _PROVIDERS.items():
         key = getattr(settings, key_field)
         if key is None:
@@ -415,6 +448,9 @@ _ERROR_MESSAGES = {
     "connection": "The connection to the AI provider was interrupted.",
     "unavailable": "The AI provider is unavailable right now.",
     "bad_request": "The AI provider rejected the request.",
+    "content_policy": "The AI provider refused this request under its content policy. "
+    "Try describing it differently.",
+    "bad_response": "The AI provider answered without an image we could use.",
 }
 
 
@@ -426,6 +462,7 @@ def _provider_error(litellm, error: Exception) -> ProviderError:
     kinds = [
         (RouterRateLimitError, "unavailable"),  # every deployment is cooling down
         (exceptions.ContextWindowExceededError, "context"),
+        (exceptions.ContentPolicyViolationError, "content_policy"),
         (exceptions.RateLimitError, "rate_limit"),
         (exceptions.Timeout, "timeout"),
         (exceptions.AuthenticationError, "auth"),
@@ -457,12 +494,284 @@ def gateway_ready() -> bool:
 
 
 def reset_gateway() -> None:
-    """Forget the gateway so the next use reads the settings again (tests)."""
-    global _gateway
+    """Forget the gateways so the next use reads the settings again (tests)."""
+    global _gateway, _image_gateway
     with _gateway_lock:
         _gateway = None
+        _image_gateway = None
 
 
 async def warm_up() -> None:
-    """Import litellm and build the gateway off the event loop, at app start."""
+    """Import litellm and build the gateways off the event loop, at app start."""
     await asyncio.to_thread(get_gateway)
+    await asyncio.to_thread(get_image_gateway)
+
+
+# --- Images -----------------------------------------------------------------------------
+
+IMAGE_DEMO_MODEL_ID = "offline-demo-image"
+_DEMO_IMAGE_LITELLM_MODEL = "nomaskdemo/offline-demo-image"
+_DEMO_IMAGE_SIZES = ("768x768", "1024x768", "768x1024")
+_DEFAULT_IMAGE_SIZES = ("1024x1024", "1536x1024", "1024x1536")
+MAX_IMAGES_PER_REQUEST = 4
+_DOWNLOAD_TIMEOUT = 30.0
+
+# provider -> (settings field with its key, image models offered by default, prefix, label)
+_IMAGE_PROVIDERS: dict[str, tuple[str, tuple[str, ...], str, str]] = {
+    "openai": ("openai_api_key", ("gpt-image-1", "dall-e-3"), "openai/", "OpenAI"),
+    "gemini": ("gemini_api_key", ("imagen-3.0-generate-001",), "gemini/", "Gemini"),
+    "stability": ("stability_api_key", ("sd3.5-large",), "stability/", "Stability"),
+}
+# Facts litellm does not know: model name -> (sizes, images per request, can edit).
+_KNOWN_IMAGE_MODELS: dict[str, tuple[tuple[str, ...], int, bool]] = {
+    "dall-e-3": (("1024x1024", "1792x1024", "1024x1792"), 1, False),
+    "dall-e-2": (("256x256", "512x512", "1024x1024"), MAX_IMAGES_PER_REQUEST, True),
+}
+
+
+@dataclass(frozen=True)
+class ImageModelInfo:
+    """An image model people can pick in the studio.
+
+    Attributes:
+        id: Public id, the image Router's model name.
+        label: What the picker shows.
+        provider: Provider name recorded with each image.
+        litellm_model: The litellm model string of its first deployment.
+        sizes: Sizes it draws (``WIDTHxHEIGHT``), the first is the default.
+        max_images: Images one request may ask for.
+        supports_edit: Whether it takes an image and a mask ("Edit with AI").
+    """
+
+    id: str
+    label: str
+    provider: str
+    litellm_model: str
+    sizes: tuple[str, ...]
+    max_images: int
+    supports_edit: bool
+
+
+@dataclass(frozen=True)
+class ImageResult:
+    """Images a model returned (raw bytes, not yet checked), and what they cost."""
+
+    images: list[bytes]
+    model: str
+    provider: str
+    cost_usd: float
+
+
+def is_image_entry(entry: dict) -> bool:
+    """Whether a models-file entry is an image model (``model_info.mode: image_generation``)."""
+    return (entry.get("model_info") or {}).get("mode") == "image_generation"
+
+
+def _configured_image_deployments(settings: Settings) -> list[dict]:
+    entries: list[dict] = []
+    if settings.models_file:
+        listed, _ = _read_models_file(settings.resolve_path(settings.models_file))
+        entries = [entry for entry in listed if is_image_entry(entry)]
+    for provider, (key_field, defaults, prefix, label) in _IMAGE_PROVIDERS.items():
+        key = getattr(settings, key_field)
+        if key is None:
+            continue
+        for name in settings.image_models.get(provider, defaults):
+            entries.append(
+                {
+                    "model_name": f"{provider}/{name}",
+                    "litellm_params": {
+                        "model": f"{prefix}{name}",
+                        "api_key": key.get_secret_value(),
+                    },
+                    "model_info": {"label": f"{name} · {label}", "provider": provider},
+                }
+            )
+    if settings.openai_compatible_base_url:
+        key = settings.openai_compatible_api_key
+        for name in settings.openai_compatible_image_models:
+            entries.append(
+                {
+                    "model_name": f"custom/{name}",
+                    "litellm_params": {
+                        "model": f"openai/{name}",
+                        "api_base": settings.openai_compatible_base_url,
+                        "api_key": key.get_secret_value() if key else "not-needed",
+                    },
+                    "model_info": {"label": f"{name} · Custom", "provider": "custom"},
+                }
+            )
+    return entries
+
+
+def _image_facts(litellm, litellm_model: str, info: dict) -> tuple[tuple[str, ...], int, bool]:
+    name = litellm_model.rsplit("/", 1)[-1]
+    sizes, max_images, can_edit = _KNOWN_IMAGE_MODELS.get(
+        name, (_DEFAULT_IMAGE_SIZES, MAX_IMAGES_PER_REQUEST, None)
+    )
+    if can_edit is None:
+        try:
+            endpoints = litellm.get_model_info(litellm_model).get("supported_endpoints")
+        except Exception:  # unknown to litellm (custom endpoints): assume OpenAI's API
+            endpoints = None
+        # litellm lists endpoints for the models it knows well; without a list,
+        # the provider's edit API is tried and a refusal is shown as such.
+        can_edit = "/v1/images/edits" in endpoints if endpoints else True
+    sizes = tuple(info.get("sizes") or sizes)
+    max_images = min(int(info.get("max_images") or max_images), MAX_IMAGES_PER_REQUEST)
+    return sizes, max_images, bool(info.get("supports_image_edit", can_edit))
+
+
+class ImageGateway:
+    """The configured image models behind one litellm Router."""
+
+    def __init__(self, settings: Settings):
+        """Build the Router; the offline demo draws only when nothing is configured."""
+        litellm = _litellm()
+        model_list = _configured_image_deployments(settings) or [
+            {
+                "model_name": IMAGE_DEMO_MODEL_ID,
+                "litellm_params": {"model": _DEMO_IMAGE_LITELLM_MODEL},
+                "model_info": {
+                    "label": "Offline demo",
+                    "provider": "offline-demo",
+                    "sizes": list(_DEMO_IMAGE_SIZES),
+                    "supports_image_edit": True,
+                },
+            }
+        ]
+        self._models: dict[str, ImageModelInfo] = {}
+        for entry in model_list:
+            name = entry["model_name"]
+            if name in self._models:
+                continue  # a further deployment of the same model (failover)
+            info = entry.get("model_info") or {}
+            litellm_model = entry["litellm_params"]["model"]
+            sizes, max_images, can_edit = _image_facts(litellm, litellm_model, info)
+            self._models[name] = ImageModelInfo(
+                id=name,
+                label=info.get("label") or name,
+                provider=info.get("provider") or litellm_model.split("/", 1)[0],
+                litellm_model=litellm_model,
+                sizes=sizes,
+                max_images=max_images,
+                supports_edit=can_edit,
+            )
+        self.router = litellm.Router(
+            model_list=model_list,
+            num_retries=settings.llm_num_retries,
+            allowed_fails=0,
+            cooldown_time=settings.llm_cooldown_seconds,
+            timeout=settings.image_timeout_seconds,
+        )
+        self._max_bytes = settings.max_upload_bytes * 2
+
+    def models(self) -> list[ImageModelInfo]:
+        """Every image model, in configuration order."""
+        return list(self._models.values())
+
+    def model(self, model_id: str) -> ImageModelInfo | None:
+        """The image model with this public id, if configured."""
+        return self._models.get(model_id)
+
+    @property
+    def is_demo(self) -> bool:
+        """True when no image provider is configured."""
+        return list(self._models) == [IMAGE_DEMO_MODEL_ID]
+
+    async def generate(self, model_id: str, prompt: str, *, size: str, count: int) -> ImageResult:
+        """Draw `count` images of `size` from `prompt` (litellm's image generation API).
+
+        Only the validated model, prompt, size and count reach litellm: nothing
+        else a person sends is passed on (no api_base, no response_format).
+
+        Raises:
+            ProviderError: an unknown model or size, or a provider failure.
+        """
+        info = self._models.get(model_id)
+        if info is None or size not in info.sizes or not 1 <= count <= info.max_images:
+            raise ProviderError("bad_request", _ERROR_MESSAGES["bad_request"])
+        litellm = _litellm()
+        try:
+            response = await self.router.aimage_generation(
+                model=model_id, prompt=prompt, size=size, n=count
+            )
+            return await self._result(response, info)
+        except ProviderError:
+            raise
+        except Exception as error:
+            raise _provider_error(litellm, error) from error
+
+    async def edit(
+        self, model_id: str, prompt: str, *, image: bytes, mask: bytes | None = None
+    ) -> ImageResult:
+        """Change an image (PNG) where `mask` (a PNG, transparent = change) allows.
+
+        Raises:
+            ProviderError: a model that cannot edit, or a provider failure.
+        """
+        info = self._models.get(model_id)
+        if info is None or not info.supports_edit:
+            raise ProviderError("bad_request", "This image model cannot edit images.")
+        litellm = _litellm()
+        extra = {"mask": mask} if mask else {}
+        try:
+            response = await self.router.aimage_edit(
+                model=model_id, image=image, prompt=prompt, **extra
+            )
+            return await self._result(response, info)
+        except ProviderError:
+            raise
+        except Exception as error:
+            raise _provider_error(litellm, error) from error
+
+    async def _result(self, response, info: ImageModelInfo) -> ImageResult:
+        images: list[bytes] = []
+        for item in getattr(response, "data", None) or []:
+            if getattr(item, "b64_json", None):
+                images.append(base64.b64decode(item.b64_json))
+            elif getattr(item, "url", None):
+                images.append(await _download(item.url, self._max_bytes))
+        if not images:
+            raise ProviderError("bad_response", _ERROR_MESSAGES["bad_response"])
+        hidden = getattr(response, "_hidden_params", None) or {}
+        return ImageResult(
+            images=images,
+            model=hidden.get("litellm_model_name") or info.litellm_model,
+            provider=info.provider,
+            cost_usd=float(hidden.get("response_cost") or 0.0),
+        )
+
+
+async def _download(url: str, limit: int) -> bytes:
+    """Fetch an image a provider returned by URL (https only, size-capped, no redirects)."""
+    import httpx  # a litellm dependency
+
+    if not url.startswith("https://"):
+        raise ProviderError("bad_response", _ERROR_MESSAGES["bad_response"])
+    received = bytearray()
+    try:
+        async with (
+            httpx.AsyncClient(timeout=_DOWNLOAD_TIMEOUT) as client,
+            client.stream("GET", url) as response,
+        ):
+            response.raise_for_status()
+            async for chunk in response.aiter_bytes():
+                received += chunk
+                if len(received) > limit:
+                    raise ProviderError("bad_response", _ERROR_MESSAGES["bad_response"])
+    except httpx.HTTPError as error:
+        raise ProviderError("connection", _ERROR_MESSAGES["connection"]) from error
+    return bytes(received)
+
+
+_image_gateway: ImageGateway | None = None
+
+
+def get_image_gateway() -> ImageGateway:
+    """The process-wide image gateway (built on first use from the settings)."""
+    global _image_gateway
+    with _gateway_lock:
+        if _image_gateway is None:
+            _image_gateway = ImageGateway(get_settings())
+        return _image_gateway

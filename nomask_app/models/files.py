@@ -11,7 +11,9 @@ class StoredFile(SQLModel, table=True):
     """Metadata of one private file; the bytes live in the file store under `storage_key`.
 
     A file belongs to its user, and to a conversation (and message) when it
-    came from one; it is deleted with them.
+    came from one; it is deleted with them. `kind` is ``upload``,
+    ``generated`` (by an image model) or ``edited`` (a new version of
+    `source_file_id`, which is never overwritten).
     """
 
     __tablename__ = "stored_files"
@@ -35,4 +37,7 @@ class StoredFile(SQLModel, table=True):
     width: int | None = None
     height: int | None = None
     storage_key: str = Field(max_length=200, unique=True)
+    # Images get a small preview, made once when they are stored and kept
+    # under its own key; it is removed from disk together with the file.
+    thumbnail_key: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(default_factory=utcnow)

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from nomask_app.models import Conversation, Message, StoredFile, User
 from nomask_app.models.base import utcnow
+from nomask_app.services import files
 from nomask_app.services.errors import FieldErrors, NotFound
 
 PAGE_SIZE = 50
@@ -119,7 +120,8 @@ def rename_conversation(
 
 
 def _storage_keys(session: Session, *conditions) -> list[str]:
-    return list(session.exec(select(StoredFile.storage_key).where(*conditions)))
+    # Files and their thumbnails: both go from disk once the deletion commits.
+    return files.disk_keys(session=session, conditions=conditions)
 
 
 def delete_conversation(*, session: Session, user_id: str, conversation_id: str) -> list[str]:
@@ -168,6 +170,32 @@ def _new_reply(session: Session, conversation: Conversation, model_id: str, seq:
     )
     session.add(reply)
     return reply
+
+
+def add_message(
+    *, session: Session, conversation: Conversation, role: str, content: str, model: str = ""
+) -> Message:
+    """Append a finished message to a conversation that was already owner-checked.
+
+    For messages that need no reply job: an image shared from the studio, or
+    an image the chat asked for ("/image ...") and its answer.
+    """
+    now = utcnow()
+    message = Message(
+        conversation_id=conversation.id,
+        user_id=conversation.user_id,
+        seq=_next_seq(session, conversation.id),
+        role=role,
+        content=content,
+        model=model,
+        created_at=now,
+        updated_at=now,
+    )
+    conversation.updated_at = now
+    session.add(conversation)
+    session.add(message)
+    session.flush()
+    return message
 
 
 def _check_text(text: str, max_chars: int) -> str:

@@ -4,7 +4,9 @@ Files never go through Reflex's public `/_upload` mount; they are served only
 by the owner-checked `GET /api/files/{id}`. Rows are deleted inside the
 caller's transaction; the bytes are removed after it commits
 (`remove_from_disk`), and `sweep_orphans` removes any bytes left behind by a
-crash in between.
+crash in between. An image's thumbnail lives under a key of its own
+(`StoredFile.thumbnail_key`); `disk_keys` lists both, so whoever deletes rows
+removes both from disk.
 """
 
 import hashlib
@@ -31,6 +33,16 @@ def path_for(storage_key: str) -> Path:
     return _store_root() / storage_key[:2] / storage_key
 
 
+def _write(data: bytes) -> str:
+    key = secrets.token_hex(20)
+    path = path_for(key)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".part")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
+    return key
+
+
 def store_bytes(
     *,
     session: Session,
@@ -44,14 +56,13 @@ def store_bytes(
     source_file_id: str | None = None,
     width: int | None = None,
     height: int | None = None,
+    thumbnail: bytes | None = None,
 ) -> StoredFile:
-    """Write `data` to the store and add its row (the caller commits)."""
-    key = secrets.token_hex(20)
-    path = path_for(key)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".part")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
+    """Write `data` (and its thumbnail, if any) to the store and add its row.
+
+    The caller commits; if it rolls back instead, `sweep_orphans` removes the bytes.
+    """
+    key = _write(data)
     row = StoredFile(
         user_id=user_id,
         conversation_id=conversation_id,
@@ -65,6 +76,7 @@ def store_bytes(
         width=width,
         height=height,
         storage_key=key,
+        thumbnail_key=_write(thumbnail) if thumbnail else None,
     )
     session.add(row)
     return row
@@ -140,7 +152,7 @@ def sweep_orphans(*, session: Session) -> int:
     root = _store_root()
     if not root.exists():
         return 0
-    known = set(session.exec(select(StoredFile.storage_key)))
+    known = set(disk_keys(session=session))
     removed = 0
     for path in root.glob("*/*"):
         key = path.name.removesuffix(".part")
@@ -148,3 +160,26 @@ def sweep_orphans(*, session: Session) -> int:
             path.unlink(missing_ok=True)
             removed += 1
     return removed
+
+
+def read_thumbnail(row: StoredFile) -> bytes | None:
+    """The stored thumbnail of an image row, if it has one."""
+    if not row.thumbnail_key:
+        return None
+    path = path_for(row.thumbnail_key)
+    return path.read_bytes() if path.exists() else None
+
+
+def disk_keys(*, session: Session, conditions: Iterable = ()) -> list[str]:
+    """Every key on disk (files and their thumbnails) of the rows matching `conditions`.
+
+    Collect these before deleting rows, then pass them to `remove_from_disk`
+    once the transaction has committed.
+    """
+    keys: list[str] = []
+    query = select(StoredFile.storage_key, StoredFile.thumbnail_key).where(*conditions)
+    for storage_key, thumbnail_key in session.exec(query):
+        keys.append(storage_key)
+        if thumbnail_key:
+            keys.append(thumbnail_key)
+    return keys

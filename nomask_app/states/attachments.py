@@ -39,6 +39,7 @@ def _store(user_id: str, data: bytes, filename: str) -> FileView:
             content_type=prepared.content_type,
             width=prepared.width,
             height=prepared.height,
+            thumbnail=prepared.thumbnail,
         )
         session.flush()
         return file_view(row)
@@ -49,9 +50,9 @@ def _discard(user_id: str, file_id: str) -> None:
         row = files.get_file(session=session, user_id=user_id, file_id=file_id)
         if row.message_id is not None:  # already sent: it belongs to the conversation now
             return
-        key = row.storage_key
+        keys = files.disk_keys(session=session, conditions=[StoredFile.id == row.id])
         session.delete(session.get(StoredFile, row.id))
-    files.remove_from_disk([key])
+    files.remove_from_disk(keys)
 
 
 class AttachmentState(SessionState):

@@ -18,6 +18,7 @@ from nomask_app.integrations.llm import get_gateway
 from nomask_app.services import ratelimit, replies
 from nomask_app.services.errors import FieldErrors, NotFound
 from nomask_app.services.generation import jobs
+from nomask_app.services.image_requests import parse_command
 from nomask_app.services.quotas import QuotaExceeded
 from nomask_app.states import chat_loaders as load
 from nomask_app.states.chat_views import (
@@ -199,11 +200,20 @@ class ChatState(SessionState):
 
     @rx.event
     async def send(self, form_data: dict):
-        """Send the composer's text (and attachments) and start the reply."""
+        """Send the composer's text (and attachments) and start the reply.
+
+        "/image <prompt>" asks for a picture instead (states/chat_images.py).
+        """
+        text = str(form_data.get("message", ""))
+        if parse_command(text) is not None:
+            # Imported here: that state builds on this one.
+            from nomask_app.states.chat_images import ChatImageState
+
+            return ChatImageState.draw(text)
         prepared = await self._begin(
             replies.start_turn,
             conversation_id=self.conversation_id or None,
-            text=str(form_data.get("message", "")),
+            text=text,
             attachment_ids=tuple(item.id for item in self.attachments),
         )
         if not isinstance(prepared, replies.PreparedReply):

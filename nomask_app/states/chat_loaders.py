@@ -1,7 +1,7 @@
 """Blocking work behind the chat state, run in worker threads (database, catalogue)."""
 
 from nomask_app.db import session_scope
-from nomask_app.integrations.llm import get_gateway
+from nomask_app.integrations.llm import get_gateway, get_image_gateway
 from nomask_app.models import Message
 from nomask_app.services import chat, files, replies
 from nomask_app.services.errors import NotFound
@@ -9,8 +9,10 @@ from nomask_app.states.chat_views import MessageView, message_view
 
 
 def model_labels() -> dict[str, str]:
-    """Model id -> the label the picker shows."""
-    return {m.id: m.label for m in get_gateway().models()}
+    """Model id -> the label the picker shows (chat and image models)."""
+    labels = {m.id: m.label for m in get_image_gateway().models()}
+    labels.update({m.id: m.label for m in get_gateway().models()})
+    return labels
 
 
 def _views(session, user_id: str, rows: list[Message]) -> list[MessageView]:

@@ -59,7 +59,8 @@ def fake_llm():
 
 
 def _models_file(path, base_url: str):
-    """Models of the app under test: a team with failover, a tiny window, a vision model."""
+    """Models of the app under test: a team with failover, a tiny window, a vision model,
+    and an image model ("Fake Painter")."""
 
     def deployment(name, model, **extra):
         params = {"model": f"openai/{model}", "api_base": base_url, "api_key": "test"}
@@ -75,6 +76,11 @@ def _models_file(path, base_url: str):
         deployment("tiny", "fake-t", model_info={"label": "Tiny Window", "max_input_tokens": 80}),
         deployment(
             "vision", "fake-v", model_info={"label": "Fake Vision", "supports_vision": True}
+        ),
+        deployment(
+            "painter",
+            "fake-img",
+            model_info={"label": "Fake Painter", "mode": "image_generation"},
         ),
     ]
     path.write_text(json.dumps({"model_list": models}))

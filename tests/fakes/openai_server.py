@@ -10,17 +10,26 @@ a provider. The reply is steered by directives in the last user message:
 - ``[[drop]]``: a few tokens, then the connection is cut;
 - ``[[reply64:BASE64]]``: reply with exactly this (UTF-8) text.
 
+It also answers the image API: ``POST /v1/images/generations`` (JSON) and
+``POST /v1/images/edits`` (multipart/form-data, as OpenAI takes it) with
+real PNG images in ``b64_json``; ``[[error:N]]`` in the prompt fails those too.
+
 Per-model failures (for fallback tests) are set with `fail_model`. Every
 request is recorded, and so is every client that hung up mid-stream.
 """
 
 import base64
+import io
 import json
 import re
 import threading
 import time
 from dataclasses import dataclass, field
+from email.parser import BytesParser
+from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from PIL import Image, ImageDraw
 
 _DIRECTIVE = re.compile(r"\[\[(\w+)(?::([^\]]*))?\]\]")
 
@@ -33,6 +42,8 @@ class RecordedRequest:
     model: str
     body: dict
     headers: dict
+    # Multipart uploads (image edits): field name -> (filename, content type, bytes).
+    files: dict[str, tuple[str, str, bytes]] = field(default_factory=dict)
     received_at: float = 0.0
     first_token_at: float = 0.0
     last_token_at: float = 0.0
@@ -98,7 +109,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):
         length = int(self.headers.get("content-length") or 0)
-        body = json.loads(self.rfile.read(length) or b"{}")
+        raw = self.rfile.read(length)
+        if self.path.endswith("/images/edits"):
+            body, files = _multipart(self.headers.get("content-type", ""), raw)
+        else:
+            body, files = json.loads(raw or b"{}"), {}
         state = self.server.state
         model = body.get("model", "")
         record = RecordedRequest(
@@ -106,16 +121,20 @@ class _Handler(BaseHTTPRequestHandler):
             model,
             body,
             {k.lower(): v for k, v in self.headers.items()},
+            files=files,
             received_at=time.monotonic(),
         )
         with state.lock:
             state.requests.append(record)
-        if not self.path.endswith("/chat/completions"):
-            self._json(404, {"error": {"message": "not found"}})
-            return
         if model in state.failing_models:
             status = state.failing_models[model]
             self._json(status, {"error": {"message": f"fake failure {status}", "type": "fake"}})
+            return
+        if self.path.endswith(("/images/generations", "/images/edits")):
+            self._image(body, files)
+            return
+        if not self.path.endswith("/chat/completions"):
+            self._json(404, {"error": {"message": "not found"}})
             return
         reply, directives = _reply_for(_last_user_text(body.get("messages", [])))
         if "error" in directives:
@@ -126,6 +145,26 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(200, _completion(model, reply))
             return
         self._stream(model, reply, directives, body, record)
+
+    def _image(self, body: dict, files: dict) -> None:
+        directives = {
+            name: value or "" for name, value in _DIRECTIVE.findall(body.get("prompt", ""))
+        }
+        if "error" in directives:
+            status = int(directives["error"] or 500)
+            self._json(status, {"error": {"message": f"fake error {status}", "type": "fake"}})
+            return
+        if "slow" in directives:
+            time.sleep(1.5)
+        width, height = (int(n) for n in str(body.get("size") or "64x64").split("x"))
+        if "image[]" in files or "image" in files:
+            # An edit answers at the size of the image it was given.
+            _, _, source = files.get("image[]") or files["image"]
+            with Image.open(io.BytesIO(source)) as original:
+                width, height = original.size
+        count = int(body.get("n") or 1)
+        data = [{"b64_json": _png(width, height, index)} for index in range(count)]
+        self._json(200, {"created": int(time.time()), "data": data})
 
     def _stream(
         self, model: str, reply: str, directives: dict, body: dict, record: RecordedRequest
@@ -181,6 +220,34 @@ class _Handler(BaseHTTPRequestHandler):
     def _event(self, payload: dict) -> None:
         self.wfile.write(b"data: " + json.dumps(payload).encode() + b"\n\n")
         self.wfile.flush()
+
+
+def _multipart(content_type: str, raw: bytes) -> tuple[dict, dict]:
+    """Form fields and files of a multipart/form-data body."""
+    message = BytesParser(policy=HTTP).parsebytes(
+        f"content-type: {content_type}\r\n\r\n".encode() + raw
+    )
+    fields: dict = {}
+    files: dict = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True) or b""
+        filename = part.get_filename()
+        if filename is not None:
+            files[name] = (filename, part.get_content_type(), payload)
+        else:
+            fields[name] = payload.decode()
+    return fields, files
+
+
+def _png(width: int, height: int, index: int) -> str:
+    """A real PNG, different for each image of a request."""
+    width, height = min(max(width, 8), 2048), min(max(height, 8), 2048)
+    image = Image.new("RGB", (width, height), (40 + 60 * index % 200, 120, 200))
+    ImageDraw.Draw(image).ellipse((width // 4, height // 4, width * 3 // 4, height * 3 // 4))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return base64.b64encode(buffer.getvalue()).decode()
 
 
 def _chunk(model: str, delta: dict, finish_reason: str | None) -> dict:
@@ -249,6 +316,11 @@ class FakeOpenAIServer(ThreadingHTTPServer):
         """Chat completion requests received so far."""
         with self.state.lock:
             return [r for r in self.state.requests if r.path.endswith("/chat/completions")]
+
+    def image_requests(self, kind: str = "") -> list[RecordedRequest]:
+        """Image API requests so far (`kind`: "generations" or "edits", or both)."""
+        with self.state.lock:
+            return [r for r in self.state.requests if "/images/" + kind in r.path]
 
 
 def reply64(text: str) -> str:
