@@ -15,6 +15,7 @@ from starlette.routing import Route
 
 from nomask_app.api_chat import chat_routes
 from nomask_app.api_images import image_routes
+from nomask_app.api_privacy import privacy_routes
 from nomask_app.api_security import security_routes
 from nomask_app.config import get_settings
 from nomask_app.db import session_scope
@@ -283,6 +284,7 @@ def create_api() -> Starlette:
             *chat_routes,
             *security_routes,
             *image_routes,
+            *privacy_routes,
             Route(notifications.UNSUBSCRIBE_PATH, unsubscribe, methods=["GET", "POST"]),
         ]
     )

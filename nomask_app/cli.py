@@ -11,12 +11,21 @@ import sys
 from collections.abc import Callable
 
 from nomask_app.db import session_scope
-from nomask_app.services import admin
+from nomask_app.integrations import mailer
+from nomask_app.services import admin, policy_releases, privacy_sweep
 from nomask_app.services.errors import FieldErrors, NotFound
+from nomask_app.services.policy import current_policy
+
+# Long enough for a policy notice to every account to leave before the process exits.
+MAIL_WAIT_SECONDS = 3600.0
 
 
 def _create_admin_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("email", help="the address of an existing account")
+
+
+def _no_arguments(_parser: argparse.ArgumentParser) -> None:
+    return None
 
 
 def create_admin(args: argparse.Namespace) -> int:
@@ -35,6 +44,37 @@ def create_admin(args: argparse.Namespace) -> int:
     return 0
 
 
+def publish_policy(_args: argparse.Namespace) -> int:
+    """Publish the newest policy file: record it, email every account, show the banner."""
+    policy = current_policy()
+    try:
+        with session_scope() as session:
+            release = policy_releases.publish(session=session, policy=policy)
+            sent = release.emails_sent
+    except policy_releases.AlreadyPublished as problem:
+        print(f"Nothing to do: {problem}.", file=sys.stderr)
+        return 1
+    mailer.wait_idle(MAIL_WAIT_SECONDS)
+    print(
+        f"Published privacy policy version {policy.version} (dated {policy.effective}). "
+        f"Notified {sent} account{'s' if sent != 1 else ''} by email; signed-in people "
+        "see a banner at their next visit."
+    )
+    return 0
+
+
+def privacy_sweep_once(_args: argparse.Namespace) -> int:
+    """Expire exports, finish interrupted account deletions, remove orphaned files."""
+    result = privacy_sweep.sweep()
+    mailer.wait_idle(MAIL_WAIT_SECONDS)
+    print(
+        f"Exports expired: {result.exports_expired}, marked failed: {result.exports_failed}; "
+        f"account deletions finished: {result.deletions_finished}, still pending: "
+        f"{result.deletions_pending}; orphaned files removed: {result.orphans_removed}."
+    )
+    return 0 if result.deletions_pending == 0 else 2
+
+
 # name -> (help, add arguments, run)
 COMMANDS: dict[str, tuple[str, Callable, Callable[[argparse.Namespace], int]]] = {
     "create-admin": (
@@ -42,18 +82,35 @@ COMMANDS: dict[str, tuple[str, Callable, Callable[[argparse.Namespace], int]]] =
         _create_admin_arguments,
         create_admin,
     ),
+    "publish-policy": (
+        "announce the newest privacy policy (nomask_app/content/policy/) to everyone",
+        _no_arguments,
+        publish_policy,
+    ),
+    "privacy-sweep": (
+        "run the periodic privacy clean-up once (backends also run it by themselves)",
+        _no_arguments,
+        privacy_sweep_once,
+    ),
 }
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Parse the command line and run one command."""
-    parser = argparse.ArgumentParser(prog="python -m nomask_app.cli")
-    commands = parser.add_subparsers(dest="command", required=True)
+def build_parser() -> argparse.ArgumentParser:
+    """The command line: one sub-command per operator task."""
+    parser = argparse.ArgumentParser(
+        prog="python -m nomask_app.cli", description="NoMask AI operator commands."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (help_text, add_arguments, run) in COMMANDS.items():
-        command = commands.add_parser(name, help=help_text)
+        command = commands.add_parser(name, help=help_text, description=run.__doc__)
         add_arguments(command)
         command.set_defaults(run=run)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; return its exit code."""
+    args = build_parser().parse_args(argv)
     return args.run(args)
 
 

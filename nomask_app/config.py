@@ -53,7 +53,8 @@ class Settings(BaseSettings):
         smtp_timeout_seconds: Give up on one SMTP attempt after this long.
         mail_from: The From header of every email we send.
         rate_limit_storage_url: Where rate-limit counters live: ``memory://`` (one
-            process) or ``redis://host:6379/0`` (shared by every worker).
+            process) or ``redis://host:6379/0`` (shared by every worker). Unset:
+            the Redis of `redis_url` when there is one, else memory.
         rate_limits: Limit name -> limits such as ``"10/minute;100/hour"``,
             overriding the defaults in `services/ratelimit.py`.
         signin_free_failures: Wrong passwords allowed before delays start.
@@ -69,6 +70,10 @@ class Settings(BaseSettings):
         upload_timeout_seconds: Time allowed to send an upload.
         metrics_token: Bearer token for `GET /api/metrics` (admins need none).
         log_level: Level of the app's JSON logs.
+        export_ttl_hours: A finished data export is downloadable this long, then deleted.
+        export_interval_minutes: One data export per person per this many minutes.
+        privacy_sweep_minutes: How often each backend expires exports, finishes
+            interrupted account deletions and removes orphaned files.
     """
 
     model_config = SettingsConfigDict(
@@ -165,7 +170,7 @@ class Settings(BaseSettings):
     smtp_timeout_seconds: float = Field(default=10.0, gt=0)
     mail_from: str = "NoMask AI <no-reply@nomask.ai>"
     # Security and operations (services/ratelimit.py, signin_guard.py, middleware.py).
-    rate_limit_storage_url: str = "memory://"
+    rate_limit_storage_url: str | None = None
     rate_limits: dict[str, str] = Field(default_factory=dict)
     signin_free_failures: int = Field(default=5, ge=1, le=50)
     signin_max_ip_delay_seconds: int = Field(default=900, ge=1)
@@ -177,6 +182,10 @@ class Settings(BaseSettings):
     upload_timeout_seconds: float = Field(default=600.0, gt=0)
     metrics_token: SecretStr | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Privacy center (services/exports.py, services/account_deletion.py).
+    export_ttl_hours: int = Field(default=24, ge=1, le=24 * 7)
+    export_interval_minutes: int = Field(default=60, ge=0)
+    privacy_sweep_minutes: int = Field(default=10, ge=1)
 
     @model_validator(mode="after")
     def _refuse_defaults(self) -> "Settings":
@@ -234,6 +243,16 @@ class Settings(BaseSettings):
     def outbox_dir(self) -> Path:
         """Where emails are written, one .eml file each, when no SMTP server is set."""
         return self.resolve_path(self.data_dir) / "outbox"
+
+    @property
+    def rate_limit_storage(self) -> str:
+        """The `limits` storage URL: explicit, else the shared Redis, else this process."""
+        return self.rate_limit_storage_url or self.redis_url or "memory://"
+
+    @property
+    def exports_dir(self) -> Path:
+        """Finished data export archives (deleted when they expire)."""
+        return self.resolve_path(self.data_dir) / "exports"
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -143,6 +143,7 @@ class SecurityMiddleware:
         ip = client_ip(scope, self.settings.trusted_proxy_hops)
         if self.sockets[ip] >= self.settings.max_sockets_per_ip:
             metrics.rate_limit_hit("websocket_connections")
+            access_log.warning("websocket refused: %d open from one address", self.sockets[ip])
             await send({"type": "websocket.close", "code": 1013})  # try again later
             return
         self.sockets[ip] += 1

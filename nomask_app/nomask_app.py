@@ -23,6 +23,7 @@ from nomask_app.pages.images import images_page
 from nomask_app.pages.policy import policy_page
 from nomask_app.pages.privacy import privacy_page
 from nomask_app.pages.settings import settings_page
+from nomask_app.services.privacy_sweep import run_periodically as privacy_sweep
 from nomask_app.startup import on_start
 from nomask_app.states.admin import AdminState
 from nomask_app.states.billing import BillingState
@@ -35,6 +36,7 @@ from nomask_app.states.email_links import (
 )
 from nomask_app.states.image_studio import StudioState
 from nomask_app.states.login import LoginState
+from nomask_app.states.privacy import PrivacyState
 from nomask_app.states.session import SessionState
 from nomask_app.states.settings import SettingsState
 
@@ -55,6 +57,8 @@ app = rx.App(
     api_transformer=[create_api(), SecurityMiddleware],
 )
 app.register_lifespan_task(on_start)
+# Expires exports, finishes interrupted account deletions, removes orphaned files.
+app.register_lifespan_task(privacy_sweep)
 
 _SIGNED_IN = SessionState.require_user
 app.add_page(chat_page, route="/", title="Chat · NoMask AI", on_load=ChatState.open_new)
@@ -70,7 +74,12 @@ app.add_page(
     title="Image studio · NoMask AI",
     on_load=[_SIGNED_IN, StudioState.load],
 )
-app.add_page(privacy_page, route="/privacy", title="Privacy center · NoMask AI", on_load=_SIGNED_IN)
+app.add_page(
+    privacy_page,
+    route="/privacy",
+    title="Privacy center · NoMask AI",
+    on_load=[_SIGNED_IN, PrivacyState.load],
+)
 app.add_page(
     billing_page,
     route="/billing",

@@ -79,3 +79,12 @@ def form_alert(message: rx.Var[str], *, tone: str = "red") -> rx.Component:
         message != "",
         rx.callout(message, color_scheme=tone, role="alert", width="100%"),
     )
+
+
+def submit_button(label: str, *, busy: rx.Var[bool]) -> rx.Component:
+    """A form's submit button, inert until the page is hydrated.
+
+    The prerendered page has plain HTML forms: a click before React takes over
+    would submit them natively, as a GET with the password in the URL.
+    """
+    return rx.button(label, type="submit", size="3", loading=busy, disabled=~rx.State.is_hydrated)

@@ -4,6 +4,7 @@ import reflex as rx
 
 from nomask_app.components.account_chrome import account_notices, theme_picker
 from nomask_app.components.handoff import sign_out_event
+from nomask_app.components.policy_banner import policy_banner
 from nomask_app.states.session import SessionState
 
 
@@ -75,6 +76,7 @@ def app_header() -> rx.Component:
             padding_x="1.25rem",
             padding_y="0.75rem",
         ),
+        policy_banner(),
         class_name="nm-header",
     )
 

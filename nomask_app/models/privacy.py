@@ -1,7 +1,8 @@
-"""Consents: what a person agreed to, when, and under which policy version."""
+"""Privacy: consents, data exports, pending account deletions, published policy versions."""
 
-from datetime import datetime
+from datetime import date, datetime
 
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from nomask_app.models.base import id_field, user_fk, utcnow
@@ -23,3 +24,56 @@ class ConsentRecord(SQLModel, table=True):
     choice: str = Field(max_length=32)
     policy_version: str = Field(max_length=32)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class DataExport(SQLModel, table=True):
+    """One "Export my data" archive (policy §5 "Access").
+
+    `status` is ``queued``, ``running``, ``ready`` or ``failed``; `progress`
+    is a percentage. A ready archive lives at `services.exports.archive_path`
+    until `expires_at`, then the row and the file are deleted.
+    """
+
+    __tablename__ = "data_exports"
+
+    id: str = id_field()
+    user_id: str = user_fk()
+    status: str = Field(default="queued", max_length=16)
+    progress: int = Field(default=0, ge=0, le=100)
+    size_bytes: int = Field(default=0, ge=0)
+    error: str = Field(default="", max_length=300)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    updated_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+    expires_at: datetime | None = Field(default=None, index=True)
+
+
+class AccountDeletion(SQLModel, table=True):
+    """An account whose deletion started: written first, gone with the account itself.
+
+    A deletion interrupted by a crash or an unreachable Stripe is finished by
+    the periodic privacy sweep (services/account_deletion.py).
+    """
+
+    __tablename__ = "account_deletions"
+    __table_args__ = (UniqueConstraint("user_id"),)
+
+    id: str = id_field()
+    user_id: str = user_fk()
+    requested_at: datetime = Field(default_factory=utcnow)
+    attempts: int = Field(default=0, ge=0)
+
+
+class PolicyRelease(SQLModel, table=True):
+    """A privacy policy version announced with `python -m nomask_app.cli publish-policy`.
+
+    Signed-in people who have not acknowledged the newest release see a banner.
+    """
+
+    __tablename__ = "policy_releases"
+
+    id: str = id_field()
+    version: str = Field(max_length=32, unique=True)
+    effective: date
+    published_at: datetime = Field(default_factory=utcnow, index=True)
+    emails_sent: int = Field(default=0, ge=0)

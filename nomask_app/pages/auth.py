@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from nomask_app.components.forms import checkbox_field, form_alert, text_field
+from nomask_app.components.forms import checkbox_field, form_alert, submit_button, text_field
 from nomask_app.components.handoff import session_handoff
 from nomask_app.components.layout import public_page
 from nomask_app.states.login import LoginState
@@ -27,7 +27,7 @@ def _second_step() -> rx.Component:
                 autocomplete="one-time-code",
                 max_length=32,
             ),
-            rx.button("Verify", type="submit", size="3", loading=LoginState.submitting),
+            submit_button("Verify", busy=LoginState.submitting),
             rx.button(
                 "Use another account",
                 type="button",
@@ -78,7 +78,7 @@ def _password_step() -> rx.Component:
                 input_type="password",
                 autocomplete="current-password",
             ),
-            rx.button("Sign in", type="submit", size="3", loading=LoginState.submitting),
+            submit_button("Sign in", busy=LoginState.submitting),
             rx.hstack(
                 rx.link("Forgot password?", href="/forgot-password"),
                 rx.spacer(),
@@ -153,9 +153,7 @@ def signup_page() -> rx.Component:
                         " before you accept it.",
                         size="2",
                     ),
-                    rx.button(
-                        "Create account", type="submit", size="3", loading=SignupState.submitting
-                    ),
+                    submit_button("Create account", busy=SignupState.submitting),
                     rx.text("Already have an account? ", rx.link("Sign in", href="/login")),
                     direction="column",
                     spacing="4",

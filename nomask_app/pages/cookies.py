@@ -64,6 +64,8 @@ def _choice_form() -> rx.Component:
                     id="cookie-preferences",
                     checked=ConsentState.preferences_switch,
                     on_change=ConsentState.set_preferences_switch,
+                    # A toggle before hydration would be lost: wait for it.
+                    disabled=~rx.State.is_hydrated,
                     custom_attrs={"aria-describedby": "cookie-preferences-hint"},
                 ),
                 rx.el.label("Preference cookies", html_for="cookie-preferences"),
@@ -84,6 +86,7 @@ def _choice_form() -> rx.Component:
             rx.button(
                 "Save preferences",
                 on_click=ConsentState.save_preferences,
+                disabled=~rx.State.is_hydrated,
                 width="fit-content",
             ),
             rx.cond(

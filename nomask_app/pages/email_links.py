@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from nomask_app.components.forms import form_alert, text_field
+from nomask_app.components.forms import form_alert, submit_button, text_field
 from nomask_app.components.layout import public_page
 from nomask_app.states.email_links import (
     ForgotPasswordState,
@@ -70,9 +70,7 @@ def forgot_password_page() -> rx.Component:
                         error=ForgotPasswordState.error,
                         max_length=254,
                     ),
-                    rx.button(
-                        "Send reset link", type="submit", size="3", loading=ForgotPasswordState.busy
-                    ),
+                    submit_button("Send reset link", busy=ForgotPasswordState.busy),
                     direction="column",
                     spacing="4",
                 ),
@@ -116,12 +114,7 @@ def reset_password_page() -> rx.Component:
                             error=ResetPasswordState.password_error,
                             hint="At least 8 characters. Long passphrases are welcome.",
                         ),
-                        rx.button(
-                            "Set new password",
-                            type="submit",
-                            size="3",
-                            loading=ResetPasswordState.busy,
-                        ),
+                        submit_button("Set new password", busy=ResetPasswordState.busy),
                         direction="column",
                         spacing="4",
                     ),

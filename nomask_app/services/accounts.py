@@ -3,7 +3,7 @@
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from nomask_app.models import ConsentRecord, User
+from nomask_app.models import AccountDeletion, ConsentRecord, User
 from nomask_app.models.base import utcnow
 from nomask_app.services.audit import record_event
 from nomask_app.services.errors import FieldErrors
@@ -102,11 +102,15 @@ def authenticate(*, session: Session, email: str, password: str) -> User | None:
     """Return the user whose credentials these are, or None.
 
     Takes the same time whether or not the email has an account. Slow on
-    purpose (bcrypt): call it from a worker thread in async code.
+    purpose (bcrypt): call it from a worker thread in async code. An account
+    whose deletion has started (it waits only for Stripe) cannot sign in again.
     """
     normalized, problem = normalize_email(email)
     user = None if problem else find_user_by_email(session=session, email=normalized)
     if user is None or not password or len(password) > PASSWORD_MAX:
         burn_verification_time(password[:PASSWORD_MAX] if password else "")
         return None
-    return user if verify_password(password, user.password_hash) else None
+    if not verify_password(password, user.password_hash):
+        return None
+    closing = select(AccountDeletion.user_id).where(AccountDeletion.user_id == user.id)
+    return None if session.exec(closing).first() else user

@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import event
+from sqlalchemy import event, func
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
@@ -54,6 +54,9 @@ ADMIN_LISTED_USERS = "admin.listed_users"
 ADMIN_VIEWED_ACCOUNT = "admin.viewed_account"
 ADMIN_VIEWED_CONVERSATIONS = "admin.viewed_conversations"
 
+# The privacy center shows this many events per page.
+EVENTS_PAGE_SIZE = 20
+
 LABELS = {
     ACCOUNT_CREATED: "Account created",
     SIGNIN_SUCCEEDED: "Signed in",
@@ -75,7 +78,7 @@ LABELS = {
     RECOVERY_CODES_REGENERATED: "New recovery codes made",
     EXPORT_REQUESTED: "Data export requested",
     EXPORT_DOWNLOADED: "Data export downloaded",
-    CONVERSATIONS_DELETED: "Conversations deleted",
+    CONVERSATIONS_DELETED: "All conversations deleted",
     ACCOUNT_DELETED: "Account deleted",
     BILLING_CHANGED: "Plan or payment status changed",
     ROLE_CHANGED: "Account role changed",
@@ -114,6 +117,7 @@ def record_event(
 class EventView:
     """One event as shown to people (the privacy center, the admin console)."""
 
+    id: str
     kind: str
     label: str
     when: datetime
@@ -123,22 +127,31 @@ class EventView:
 
 
 def label(kind: str) -> str:
-    """A sentence-case description of an event kind."""
+    """A sentence-case description of an event kind (unknown kinds as recorded)."""
     return LABELS.get(kind, kind)
 
 
-def events_for_user(*, session: Session, user_id: str, limit: int = 100) -> list[EventView]:
-    """The person's own events, newest first (only theirs: filtered by owner)."""
+def events_for_user(
+    *, session: Session, user_id: str, page: int = 0, page_size: int = EVENTS_PAGE_SIZE
+) -> tuple[list[EventView], int]:
+    """One page of the person's own events, newest first, and how many there are.
+
+    Only theirs: the query is filtered by owner.
+    """
     from nomask_app.services.sessions import describe_device
 
+    owned = SecurityEvent.user_id == user_id
+    total = session.exec(select(func.count()).select_from(SecurityEvent).where(owned)).one()
     rows = session.exec(
         select(SecurityEvent)
-        .where(SecurityEvent.user_id == user_id)
-        .order_by(col(SecurityEvent.created_at).desc(), col(SecurityEvent.id))
-        .limit(limit)
+        .where(owned)
+        .order_by(col(SecurityEvent.created_at).desc(), col(SecurityEvent.id).desc())
+        .offset(max(0, page) * page_size)
+        .limit(page_size)
     ).all()
-    return [
+    views = [
         EventView(
+            id=row.id,
             kind=row.kind,
             label=label(row.kind),
             when=row.created_at,
@@ -148,6 +161,7 @@ def events_for_user(*, session: Session, user_id: str, limit: int = 100) -> list
         )
         for row in rows
     ]
+    return views, total
 
 
 def _detail(raw: str) -> dict:

@@ -35,6 +35,8 @@ TWO_FACTOR_ON = "two-factor-on"
 TWO_FACTOR_OFF = "two-factor-off"
 POLICY_UPDATED = "policy-updated"
 PRODUCT_UPDATE = "product-update"
+EXPORT_READY = "export-ready"
+ACCOUNT_DELETED = "account-deleted"
 
 
 def app_link(path: str, **query: str) -> str:
@@ -257,3 +259,42 @@ def product_update(
     message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     return message
+
+
+def export_ready(*, to: str, name: str, expires_at: datetime) -> EmailMessage:
+    """The data export someone asked for is ready (policy §5 "Access").
+
+    It links to the privacy center, where downloading needs the person's sign-in;
+    the archive itself is never attached or linked directly.
+    """
+    return _compose(
+        to=to,
+        subject="Your NoMask AI data export is ready",
+        kind=EXPORT_READY,
+        body=[
+            f"Hi {name},",
+            "The copy of your data that you asked for is ready. Download it from your "
+            "privacy center (you need to be signed in):",
+            app_link("/privacy"),
+            f"It can be downloaded until {_when(expires_at)}; then we delete it.",
+            "If you did not ask for an export, change your password and sign out "
+            "everywhere from your settings.",
+        ],
+    )
+
+
+def account_deleted(*, to: str, name: str, when: datetime) -> EmailMessage:
+    """Confirmation that an account and all its data were deleted (policy §4)."""
+    return _compose(
+        to=to,
+        subject="Your NoMask AI account is deleted",
+        kind=ACCOUNT_DELETED,
+        body=[
+            f"Hi {name},",
+            f"Your NoMask AI account was deleted on {_when(when)}, as you asked. Your "
+            "conversations, files and images, sessions and all other personal data were "
+            "removed, and any subscription was canceled. This is the last message we send "
+            "to this address.",
+            f"If you did not ask for this, write to {CONTACT} right away.",
+        ],
+    )

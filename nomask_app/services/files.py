@@ -12,7 +12,9 @@ removes both from disk.
 import hashlib
 import os
 import secrets
+import time
 from collections.abc import Iterable
+from datetime import timedelta
 from pathlib import Path
 
 from sqlmodel import Session, col, select
@@ -147,16 +149,21 @@ def remove_from_disk(storage_keys: Iterable[str]) -> None:
         path_for(key).unlink(missing_ok=True)
 
 
-def sweep_orphans(*, session: Session) -> int:
-    """Remove bytes on disk that no row refers to; return how many were removed."""
+def sweep_orphans(*, session: Session, older_than: timedelta | None = None) -> int:
+    """Remove bytes on disk that no row refers to; return how many were removed.
+
+    With `older_than`, bytes written more recently are spared: they may belong
+    to an upload whose row is not committed yet.
+    """
     root = _store_root()
     if not root.exists():
         return 0
     known = set(disk_keys(session=session))
+    cutoff = time.time() - older_than.total_seconds() if older_than else None
     removed = 0
     for path in root.glob("*/*"):
         key = path.name.removesuffix(".part")
-        if key not in known:
+        if key not in known and (cutoff is None or path.stat().st_mtime < cutoff):
             path.unlink(missing_ok=True)
             removed += 1
     return removed

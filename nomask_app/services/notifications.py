@@ -5,6 +5,8 @@ updates go only to people who switched them on, with a signed one-click
 unsubscribe link that works without signing in.
 """
 
+from datetime import datetime
+
 from sqlmodel import Session, select
 
 from nomask_app.models import User
@@ -37,6 +39,21 @@ def announce_policy_update(*, session: Session, policy: PolicyVersion | None = N
         )
         count += 1
     return count
+
+
+def export_ready(*, session: Session, user_id: str, expires_at: datetime) -> bool:
+    """Tell a person their data export is ready (after the caller commits).
+
+    Returns:
+        Whether a message was queued (False when the account is gone).
+    """
+    user = session.get(User, user_id)
+    if user is None:
+        return False
+    send_after_commit(
+        session, emails.export_ready(to=user.email, name=user.name, expires_at=expires_at)
+    )
+    return True
 
 
 def unsubscribe_url(user_id: str) -> str:

@@ -96,7 +96,7 @@ def _backend(url: str) -> tuple[Storage, MovingWindowRateLimiter]:
 
 def storage() -> Storage:
     """The configured counter storage (shared with `signin_guard`)."""
-    return _backend(get_settings().rate_limit_storage_url)[0]
+    return _backend(get_settings().rate_limit_storage)[0]
 
 
 @lru_cache(maxsize=64)
@@ -141,7 +141,7 @@ def hit(name: str, **keys: str | None) -> None:
     Raises:
         RateLimited: a window is full; nothing was counted.
     """
-    _, limiter = _backend(get_settings().rate_limit_storage_url)
+    _, limiter = _backend(get_settings().rate_limit_storage)
     checks = [
         (window, identity) for kind, identity in _keys(keys) for window in limits_for(name, kind)
     ]

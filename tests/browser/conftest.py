@@ -5,6 +5,7 @@ import os
 import shutil
 
 import pytest
+import redis
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect, sync_playwright
 
@@ -37,16 +38,28 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
 def pytest_collection_modifyitems(items):
-    for item in items:
-        if "tests/browser/" in str(item.fspath):
-            item.add_marker(pytest.mark.browser)
+    browser_items = [item for item in items if "tests/browser/" in str(item.fspath)]
+    for item in browser_items:
+        item.add_marker(pytest.mark.browser)
+    # Browser tests last: once the session's sync Playwright runs, its event loop
+    # counts as running in this thread and `asyncio.run` in later tests fails.
+    others = [item for item in items if "tests/browser/" not in str(item.fspath)]
+    items[:] = others + browser_items
 
 
 def scale_out_env() -> dict[str, str]:
-    """With NOMASK_TEST_REDIS_URL: Redis for state and replies, and two backend workers."""
+    """With NOMASK_TEST_REDIS_URL: two backend workers sharing one Redis.
+
+    Reflex's states, the reply relay and the rate-limit counters all live in
+    it (the counters by default, as in production). The test database is
+    emptied first, so counters of an earlier run do not count.
+    """
     redis_url = os.environ.get("NOMASK_TEST_REDIS_URL", "")
     if not redis_url:
         return {}
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
+    client.close()
     return {"REFLEX_REDIS_URL": redis_url, "GRANIAN_WORKERS": "2"}
 
 
@@ -114,6 +127,8 @@ def app_server(tmp_path_factory, fake_llm, stripe_server):
         # throttle the suite itself. Per-account limits keep their defaults.
         "NOMASK_RATE_LIMITS": json.dumps(BROWSER_RATE_LIMITS),
         "NOMASK_SIGNIN_FREE_FAILURES": "50",
+        # The same goes for open websockets: closed pages linger a little on the server.
+        "NOMASK_MAX_SOCKETS_PER_IP": "500",
         "NOMASK_METRICS_TOKEN": METRICS_TOKEN,
         "NOMASK_LOG_LEVEL": "DEBUG",
         **billing_env(stripe_server),

@@ -33,7 +33,7 @@ def sign_up(
     page.get_by_role("checkbox", name="I accept the privacy policy").check()
     page.get_by_role("button", name="Create account").click()
     expect(page).to_have_url(at("/"))
-    expect(page.get_by_role("button", name="Account")).to_be_visible()
+    expect(page.get_by_role("button", name="Account", exact=True)).to_be_visible()
     return email
 
 
@@ -48,7 +48,7 @@ def open_account_menu(page: Page) -> None:
     """Open the "Account" menu (a click before hydration is retried)."""
     item = page.get_by_role("menuitem", name="Sign out")
     for _ in range(5):
-        page.get_by_role("button", name="Account").click()
+        page.get_by_role("button", name="Account", exact=True).click()
         try:
             expect(item).to_be_visible(timeout=2_000)
             return

@@ -76,7 +76,7 @@ def test_signed_in_pages_are_accessible(page, assert_accessible):
     assert_accessible(page)
     page.keyboard.press("Escape")
     expect(page.get_by_role("menuitem", name="Settings")).to_be_hidden()
-    page.get_by_role("button", name="Account").click()
+    page.get_by_role("button", name="Account", exact=True).click()
     page.get_by_role("menuitem", name="Privacy center").click()
     expect(page).to_have_url(at("/privacy"))
 

@@ -41,7 +41,7 @@ def test_upgrade_goes_to_checkout_and_the_signed_webhook_grants_the_plan(
     page, app_server, stripe_server, assert_accessible
 ):
     email = sign_up(page, name="Paying Person")
-    page.get_by_role("button", name="Account").click()
+    page.get_by_role("button", name="Account", exact=True).click()
     page.get_by_role("menuitem", name="Billing").click()
     expect(page).to_have_url(at("/billing"))
     expect(page.get_by_role("heading", name="Billing", level=1)).to_be_visible()

@@ -133,7 +133,7 @@ def test_cookie_page_works_signed_in_and_the_choice_outlives_sign_in(page):
     sign_up(page)
     expect(page.get_by_role("region", name=BANNER)).to_be_hidden()
     page.goto("/settings/cookies")
-    expect(page.get_by_role("button", name="Account")).to_be_visible()
+    expect(page.get_by_role("button", name="Account", exact=True)).to_be_visible()
     expect(page.get_by_text("Recorded choice: Essential only")).to_be_visible()
 
 

@@ -114,7 +114,7 @@ def test_verifying_the_address_removes_the_reminder(page, assert_accessible, app
     expect(page.get_by_role("status")).to_have_text("Your email address is confirmed.")
     page.get_by_role("link", name="Continue to NoMask AI").click()
     expect(page).to_have_url(at("/"))
-    expect(page.get_by_role("button", name="Account")).to_be_visible()
+    expect(page.get_by_role("button", name="Account", exact=True)).to_be_visible()
     page.goto("/settings")
     expect(page.get_by_text("Verified", exact=True)).to_be_visible()
     expect(page.get_by_text("Please confirm your email address")).to_be_hidden()

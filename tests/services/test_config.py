@@ -1,8 +1,13 @@
+import re
+from pathlib import Path
+
 import pytest
+from pydantic import AliasChoices
 
 from nomask_app.config import DEV_PASSWORD_PEPPER, DEV_SECRET_KEY, Settings
 
 STRONG = "k" * 40
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_production_refuses_default_secrets():
@@ -83,3 +88,25 @@ def test_production_talks_to_stripe_over_https_only():
         _env_file=None, env="prod", secret_key=STRONG, password_pepper=STRONG + "x", **keys
     )
     assert settings.stripe_api_base == "https://api.stripe.com"
+
+
+def test_every_setting_is_documented_in_env_example():
+    documented = set(
+        re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.M)
+    )
+    missing = []
+    for name, field in Settings.model_fields.items():
+        alias = field.validation_alias
+        names = alias.choices if isinstance(alias, AliasChoices) else [alias or f"NOMASK_{name}"]
+        if not {str(n).upper() for n in names} & documented:
+            missing.append(name)
+    assert missing == [], "add these settings to .env.example"
+
+
+def test_rate_limit_counters_follow_the_shared_redis_unless_set(monkeypatch):
+    monkeypatch.delenv("NOMASK_RATE_LIMIT_STORAGE_URL", raising=False)
+    assert Settings().rate_limit_storage == "memory://"
+    monkeypatch.setenv("REFLEX_REDIS_URL", "redis://cache:6379/0")
+    assert Settings().rate_limit_storage == "redis://cache:6379/0"
+    monkeypatch.setenv("NOMASK_RATE_LIMIT_STORAGE_URL", "redis://rl:6379/1")
+    assert Settings().rate_limit_storage == "redis://rl:6379/1"
