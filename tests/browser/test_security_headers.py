@@ -168,3 +168,13 @@ def test_signed_in_pages_load_under_the_strict_policy(page):
     for path, heading in (("/settings", "Settings"), ("/billing", "Billing"), ("/privacy", None)):
         page.goto(path)
         expect(page.get_by_role("heading", level=1, name=heading)).to_be_visible()
+
+
+@pytest.mark.parametrize("path", ["/login", "/signup", "/forgot-password", "/reset-password"])
+def test_prerendered_forms_cannot_be_submitted_before_hydration(app_server, path):
+    # A native submit would send a GET with the password (or address) in the URL.
+    _, _, html = _fetch(app_server.url + path + "/")
+    buttons = re.findall(r"<button[^>]*>", html)
+    submits = [tag for tag in buttons if 'type="submit"' in tag]
+    assert submits, f"{path} prerenders no form"
+    assert all(re.search(r'\sdisabled(=""|\s|>)', tag) for tag in submits), submits
