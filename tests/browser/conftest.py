@@ -168,7 +168,7 @@ def page(browser, app_server):
     page.problems = problems
     yield page
     context.close()
-    assert list(problems) == [], f"browser reported problems:\n{app_server.log_tail(20)}"
+    assert list(problems) == [], f"browser reported problems: {problems}\n{app_server.log_tail(20)}"
 
 
 @pytest.fixture(scope="session")
