@@ -120,7 +120,7 @@ class ChatState(SessionState):
         user_id = await self._user_id()
         if user_id is None:
             return SessionState.require_user
-        conversation_id = self.router.url.path.rstrip("/").rsplit("/", 1)[-1]
+        conversation_id = self._conversation_in_url()
         self.notice, self.notice_link, self.editing = "", "", False
         try:
             title, views, has_more, model = await asyncio.to_thread(
@@ -137,6 +137,11 @@ class ChatState(SessionState):
         self.streaming_id = next((v.id for v in views if v.stream_src), "")
         await self._pick_models(model)
         return SidebarState.load
+
+    def _conversation_in_url(self) -> str:
+        """The id in a `/chat/<id>` address ("" elsewhere)."""
+        parent, _, last = self.router.url.path.rstrip("/").rpartition("/")
+        return last if parent.endswith("/chat") else ""
 
     @rx.event
     async def load_earlier(self):
@@ -210,16 +215,19 @@ class ChatState(SessionState):
             from nomask_app.states.chat_images import ChatImageState
 
             return ChatImageState.draw(text)
+        # The address names the conversation even when this tab's state was
+        # lost (Redis restarted without persistence): never start a new one then.
+        conversation_id = self.conversation_id or self._conversation_in_url()
         prepared = await self._begin(
             replies.start_turn,
-            conversation_id=self.conversation_id or None,
+            conversation_id=conversation_id or None,
             text=text,
             attachment_ids=tuple(item.id for item in self.attachments),
         )
         if not isinstance(prepared, replies.PreparedReply):
             return prepared  # nothing sent: the text stays in the composer
         turn = prepared.turn
-        new_conversation = not self.conversation_id
+        new_conversation = not conversation_id
         self.conversation_id, self.title = turn.conversation.id, turn.conversation.title
         user_view = message_view(turn.user_message)
         user_view.files = list(self.attachments)

@@ -44,7 +44,10 @@ def pytest_collection_modifyitems(items):
     # Browser tests last: once the session's sync Playwright runs, its event loop
     # counts as running in this thread and `asyncio.run` in later tests fails.
     others = [item for item in items if "tests/browser/" not in str(item.fspath)]
-    items[:] = others + browser_items
+    # Fault tests at the very end: they restart services the others share.
+    faults = [item for item in browser_items if item.fspath.basename == "test_faults.py"]
+    rest = [item for item in browser_items if item not in faults]
+    items[:] = others + rest + faults
 
 
 def scale_out_env() -> dict[str, str]:
