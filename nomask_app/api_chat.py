@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import FileResponse, Response, StreamingResponse
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from nomask_app.db import session_scope
@@ -24,7 +24,7 @@ from nomask_app.models.base import utcnow
 from nomask_app.services import chat, files
 from nomask_app.services.errors import NotFound
 from nomask_app.services.generation import jobs
-from nomask_app.web import authenticated_user_id, not_found
+from nomask_app.web import authenticated_user_id, not_found, stored_file
 
 log = logging.getLogger(__name__)
 
@@ -150,19 +150,11 @@ async def serve_file(request: Request) -> Response:
     row = await run_in_threadpool(_own_file, user_id, file_id) if user_id else None
     if row is None:
         return not_found()
-    path = files.path_for(row.storage_key)
-    if not path.exists():
-        return not_found()
     disposition = "inline" if row.content_type.startswith("image/") else "attachment"
-    return FileResponse(
-        path,
-        media_type=row.content_type,
-        headers={
-            "cache-control": "private, no-store",
-            "content-disposition": f"{disposition}; filename*=UTF-8''{quote(row.filename)}",
-            # Even if a browser were tricked into rendering it, nothing would run.
-            "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
-        },
+    return await stored_file(
+        row.storage_key,
+        row.content_type,
+        f"{disposition}; filename*=UTF-8''{quote(row.filename)}",
     )
 
 

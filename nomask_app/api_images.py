@@ -4,20 +4,14 @@ from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from nomask_app.db import session_scope
-from nomask_app.services import files, images
+from nomask_app.services import images
 from nomask_app.services.errors import NotFound
 from nomask_app.services.uploads import THUMBNAIL_TYPE
-from nomask_app.web import authenticated_user_id, not_found
-
-PRIVATE_FILE_HEADERS = {
-    "cache-control": "private, no-store",
-    # Even if a browser were tricked into rendering it, nothing would run.
-    "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
-}
+from nomask_app.web import authenticated_user_id, not_found, stored_file
 
 
 def _own_image(user_id: str, file_id: str):
@@ -46,17 +40,8 @@ async def serve_thumbnail(request: Request) -> Response:
             row.content_type,
         )
     )
-    path = files.path_for(key)
-    if not path.exists():
-        return not_found()
-    return FileResponse(
-        path,
-        media_type=media_type,
-        headers={
-            **PRIVATE_FILE_HEADERS,
-            "content-disposition": f"inline; filename*=UTF-8''{quote('thumbnail-' + row.filename)}",
-        },
-    )
+    name = quote("thumbnail-" + row.filename)
+    return await stored_file(key, media_type, f"inline; filename*=UTF-8''{name}")
 
 
 image_routes = [Route("/api/files/{file_id}/thumbnail", serve_thumbnail, methods=["GET"])]

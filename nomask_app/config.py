@@ -155,6 +155,15 @@ class Settings(BaseSettings):
     max_text_attachment_bytes: int = Field(default=100_000, ge=1_000)
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
     max_image_pixels: int = Field(default=40_000_000, ge=10_000)
+    # Where the bytes of files and images live (services/files.py): the data
+    # directory, or an S3-compatible bucket (integrations/object_store.py).
+    file_store: Literal["local", "s3"] = "local"
+    s3_bucket: str = ""
+    s3_endpoint_url: str | None = None
+    s3_region: str = "us-east-1"
+    s3_access_key_id: SecretStr | None = None
+    s3_secret_access_key: SecretStr | None = None
+    s3_prefix: str = "files/"
     # Image models (image studio). Per provider key, overriding the built-in lists,
     # e.g. {"openai": ["gpt-image-1"], "gemini": ["imagen-3.0-generate-001"]}.
     image_models: dict[str, list[str]] = Field(default_factory=dict)
@@ -186,6 +195,13 @@ class Settings(BaseSettings):
     export_ttl_hours: int = Field(default=24, ge=1, le=24 * 7)
     export_interval_minutes: int = Field(default=60, ge=0)
     privacy_sweep_minutes: int = Field(default=10, ge=1)
+
+    @model_validator(mode="after")
+    def _s3_needs_a_bucket(self) -> "Settings":
+        """An S3 file store without a bucket would fail on the first upload: refuse to start."""
+        if self.file_store == "s3" and not self.s3_bucket:
+            raise ValueError("NOMASK_FILE_STORE=s3 needs NOMASK_S3_BUCKET")
+        return self
 
     @model_validator(mode="after")
     def _refuse_defaults(self) -> "Settings":

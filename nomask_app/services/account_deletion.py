@@ -13,8 +13,6 @@ A crash between the two leaves the mark, and the privacy sweep
 commit, for files (`files.sweep_orphans`).
 """
 
-from pathlib import Path
-
 from sqlmodel import Session, select
 
 from nomask_app.models import AccountDeletion, User
@@ -73,14 +71,14 @@ def request_deletion(
     return mark
 
 
-def erase_account(*, session: Session, user_id: str) -> list[Path]:
+def erase_account(*, session: Session, user_id: str) -> list[erasure.Leftover]:
     """Delete the account and every row that belongs to it; queue the confirmation.
 
     Safe to call again after any failure. The caller commits, then removes
     the returned files.
 
     Returns:
-        Files on disk (uploads, images, export archives) to remove after the commit.
+        Export archives on disk and stored files' keys to remove after the commit.
 
     Raises:
         StripeUnavailable: billing could not be ended; the deletion stays pending.

@@ -121,7 +121,7 @@ def rename_conversation(
 
 def _storage_keys(session: Session, *conditions) -> list[str]:
     # Files and their thumbnails: both go from disk once the deletion commits.
-    return files.disk_keys(session=session, conditions=conditions)
+    return files.stored_keys(session=session, conditions=conditions)
 
 
 def delete_conversation(*, session: Session, user_id: str, conversation_id: str) -> list[str]:

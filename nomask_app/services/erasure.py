@@ -3,8 +3,9 @@
 Every table of the schema is named here, on purpose and explicitly:
 
 - `ERASERS`: tables that can hold someone's data, each with the function
-  that deletes that person's rows and returns the files on disk that go
-  with them (removed after the transaction commits);
+  that deletes that person's rows and returns what goes with them outside
+  the database: export archives on disk and stored files' keys (removed
+  after the transaction commits);
 - `KEPT`: tables that hold no personal data, with the reason.
 
 Deletion does not rely on ``ON DELETE CASCADE`` alone: a cascade forgets the
@@ -27,29 +28,31 @@ from sqlmodel import Session, SQLModel
 
 from nomask_app.services import exports, files
 
-Eraser = Callable[[Session, Table, str], list[Path]]
+# A file on local disk (an export archive), or a storage key (`files.remove_stored`).
+Leftover = Path | str
+Eraser = Callable[[Session, Table, str], list[Leftover]]
 
 
-def by_user_id(session: Session, table: Table, user_id: str) -> list[Path]:
+def by_user_id(session: Session, table: Table, user_id: str) -> list[Leftover]:
     """Delete the rows whose `user_id` column is the person's; no files."""
     session.execute(delete(table).where(table.c.user_id == user_id))
     return []
 
 
-def _stored_files(session: Session, table: Table, user_id: str) -> list[Path]:
+def _stored_files(session: Session, table: Table, user_id: str) -> list[Leftover]:
     # Originals and their thumbnails.
-    keys = files.disk_keys(session=session, conditions=[table.c.user_id == user_id])
+    keys = files.stored_keys(session=session, conditions=[table.c.user_id == user_id])
     session.execute(delete(table).where(table.c.user_id == user_id))
-    return [files.path_for(key) for key in keys]
+    return list(keys)
 
 
-def _data_exports(session: Session, table: Table, user_id: str) -> list[Path]:
+def _data_exports(session: Session, table: Table, user_id: str) -> list[Leftover]:
     ids = list(session.execute(select(table.c.id).where(table.c.user_id == user_id)).scalars())
     session.execute(delete(table).where(table.c.user_id == user_id))
     return [path for export_id in ids for path in exports.archive_paths(export_id)]
 
 
-def _consent_records(session: Session, table: Table, user_id: str) -> list[Path]:
+def _consent_records(session: Session, table: Table, user_id: str) -> list[Leftover]:
     # Cookie choices made in the same browser before signing in carry only
     # the browser's consent id: they go with the account that used it.
     browsers = list(
@@ -67,7 +70,7 @@ def _consent_records(session: Session, table: Table, user_id: str) -> list[Path]
     return []
 
 
-def _account(session: Session, table: Table, user_id: str) -> list[Path]:
+def _account(session: Session, table: Table, user_id: str) -> list[Leftover]:
     session.execute(delete(table).where(table.c.id == user_id))
     return []
 
@@ -96,11 +99,11 @@ KEPT: dict[str, str] = {
 }
 
 
-def erase_rows(*, session: Session, user_id: str) -> list[Path]:
+def erase_rows(*, session: Session, user_id: str) -> list[Leftover]:
     """Delete every row of one person in every table, children first, the account last.
 
     Returns:
-        Files on disk to remove once the caller's transaction committed.
+        Files on disk and storage keys to remove once the caller's transaction committed.
 
     Raises:
         RuntimeError: a table is in neither `ERASERS` nor `KEPT` (a new table
@@ -110,7 +113,7 @@ def erase_rows(*, session: Session, user_id: str) -> list[Path]:
     unknown = sorted(t.name for t in tables if t.name not in ERASERS and t.name not in KEPT)
     if unknown:
         raise RuntimeError(f"account deletion does not know these tables: {', '.join(unknown)}")
-    paths: list[Path] = []
+    paths: list[Leftover] = []
     for table in reversed(tables):
         eraser = ERASERS.get(table.name)
         if eraser is not None:

@@ -154,11 +154,12 @@ def _file_record(row: StoredFile, missing: bool) -> dict[str, Any]:
 
 def _write_files(job: _Export) -> None:
     for row in job.stored_files():
-        source = files.path_for(row.storage_key)
-        if source.is_file():
-            job.writer.copy(file_member(row), source, row.size_bytes, row.created_at)
-        else:
+        try:
+            source = files.open_stored(row.storage_key)
+        except FileNotFoundError:
             job.missing.add(row.id)
+        else:
+            job.writer.copy(file_member(row), source, row.size_bytes, row.created_at)
         job.tick()
     job.writer.text(
         "files.json",

@@ -11,8 +11,7 @@ import re
 import zipfile
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from nomask_app.models import StoredFile
 from nomask_app.models.base import utcnow
@@ -81,13 +80,13 @@ class ArchiveWriter:
         """Write a small JSON document."""
         self.text(name, lambda out: out.write(dumps(value, indent=2)))
 
-    def copy(self, name: str, source: Path, size: int, created: datetime) -> None:
-        """Copy a stored file in chunks, uncompressed (images are compressed already)."""
+    def copy(self, name: str, source: BinaryIO, size: int, created: datetime) -> None:
+        """Copy an open stored file in chunks, uncompressed (images are compressed already)."""
         info = zipfile.ZipInfo(name, date_time=created.timetuple()[:6])
         info.compress_type = zipfile.ZIP_STORED
         info.file_size = size
         digest, written = hashlib.sha256(), 0
-        with source.open("rb") as original, self._zip.open(info, "w", force_zip64=True) as stream:
+        with source as original, self._zip.open(info, "w", force_zip64=True) as stream:
             while chunk := original.read(_CHUNK):
                 digest.update(chunk)
                 written += len(chunk)

@@ -1,21 +1,26 @@
-"""The private file store: bytes on local disk, metadata in `stored_files`.
+"""The private file store: metadata in `stored_files`, bytes on local disk or in S3.
 
+Bytes live under a random storage key: in the data directory by default, or
+in an S3-compatible bucket with ``NOMASK_FILE_STORE=s3``
+(`integrations/object_store.py`); nothing else in the app knows which.
 Files never go through Reflex's public `/_upload` mount; they are served only
 by the owner-checked `GET /api/files/{id}`. Rows are deleted inside the
 caller's transaction; the bytes are removed after it commits
-(`remove_from_disk`), and `sweep_orphans` removes any bytes left behind by a
+(`remove_stored`), and `sweep_orphans` removes any bytes left behind by a
 crash in between. An image's thumbnail lives under a key of its own
-(`StoredFile.thumbnail_key`); `disk_keys` lists both, so whoever deletes rows
-removes both from disk.
+(`StoredFile.thumbnail_key`); `stored_keys` lists both, so whoever deletes
+rows removes both.
 """
 
 import hashlib
+import io
 import os
 import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import BinaryIO
 
 from sqlmodel import Session, col, select
 
@@ -28,21 +33,70 @@ def _store_root() -> Path:
     return get_settings().files_dir
 
 
+def _in_s3() -> bool:
+    return get_settings().file_store == "s3"
+
+
+def _bucket():
+    # Imported on demand: boto3 costs memory that a local store does not need.
+    from nomask_app.integrations.object_store import object_store
+
+    return object_store()
+
+
 def path_for(storage_key: str) -> Path:
-    """Where the bytes of a storage key live."""
+    """Where the bytes of a storage key live in the local store."""
     if not storage_key or "/" in storage_key or "." in storage_key:
         raise ValueError("bad storage key")
     return _store_root() / storage_key[:2] / storage_key
 
 
+def _object_name(storage_key: str) -> str:
+    return path_for(storage_key).relative_to(_store_root()).as_posix()
+
+
 def _write(data: bytes) -> str:
     key = secrets.token_hex(20)
+    if _in_s3():
+        _bucket().put(_object_name(key), data)
+        return key
     path = path_for(key)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".part")
     temporary.write_bytes(data)
     os.replace(temporary, path)
     return key
+
+
+def read_key(storage_key: str) -> bytes | None:
+    """The bytes stored under a key, or None when they are gone."""
+    if _in_s3():
+        return _bucket().get(_object_name(storage_key))
+    path = path_for(storage_key)
+    return path.read_bytes() if path.is_file() else None
+
+
+def local_path(storage_key: str) -> Path | None:
+    """The file holding a key's bytes, when the store is local and it exists."""
+    if _in_s3():
+        return None
+    path = path_for(storage_key)
+    return path if path.is_file() else None
+
+
+def open_stored(storage_key: str) -> BinaryIO:
+    """A readable file object with a key's bytes (for Pillow and archives).
+
+    Raises:
+        FileNotFoundError: the bytes are gone.
+    """
+    path = local_path(storage_key)
+    if path is not None:
+        return path.open("rb")
+    data = read_key(storage_key)
+    if data is None:
+        raise FileNotFoundError(storage_key)
+    return io.BytesIO(data)
 
 
 def store_bytes(
@@ -102,8 +156,15 @@ def get_file(*, session: Session, user_id: str, file_id: str) -> StoredFile:
 
 
 def read_bytes(row: StoredFile) -> bytes:
-    """The stored bytes of a file row."""
-    return path_for(row.storage_key).read_bytes()
+    """The stored bytes of a file row.
+
+    Raises:
+        FileNotFoundError: the bytes are gone.
+    """
+    data = read_key(row.storage_key)
+    if data is None:
+        raise FileNotFoundError(row.storage_key)
+    return data
 
 
 def files_of_messages(
@@ -143,44 +204,59 @@ def files_of_conversation(
     return attached
 
 
-def remove_from_disk(storage_keys: Iterable[str]) -> None:
+def remove_stored(storage_keys: Iterable[str]) -> None:
     """Delete stored bytes (after the transaction that deleted their rows committed)."""
-    for key in storage_keys:
+    keys = list(storage_keys)
+    if _in_s3():
+        if keys:
+            _bucket().delete(_object_name(key) for key in keys)
+        return
+    for key in keys:
         path_for(key).unlink(missing_ok=True)
 
 
+def _everything_stored() -> Iterator[tuple[str, float, object]]:
+    """(key, when written as a Unix time, handle to remove it) for all stored bytes."""
+    if _in_s3():
+        for name, modified in _bucket().list():
+            yield name.rsplit("/", 1)[-1], modified.timestamp(), name
+        return
+    root = _store_root()
+    if root.exists():
+        for path in root.glob("*/*"):
+            yield path.name.removesuffix(".part"), path.stat().st_mtime, path
+
+
 def sweep_orphans(*, session: Session, older_than: timedelta | None = None) -> int:
-    """Remove bytes on disk that no row refers to; return how many were removed.
+    """Remove stored bytes that no row refers to; return how many were removed.
 
     With `older_than`, bytes written more recently are spared: they may belong
     to an upload whose row is not committed yet.
     """
-    root = _store_root()
-    if not root.exists():
-        return 0
-    known = set(disk_keys(session=session))
+    known = set(stored_keys(session=session))
     cutoff = time.time() - older_than.total_seconds() if older_than else None
-    removed = 0
-    for path in root.glob("*/*"):
-        key = path.name.removesuffix(".part")
-        if key not in known and (cutoff is None or path.stat().st_mtime < cutoff):
+    orphans = [
+        handle
+        for key, written, handle in _everything_stored()
+        if key not in known and (cutoff is None or written < cutoff)
+    ]
+    if _in_s3():
+        _bucket().delete(orphans)
+    else:
+        for path in orphans:
             path.unlink(missing_ok=True)
-            removed += 1
-    return removed
+    return len(orphans)
 
 
 def read_thumbnail(row: StoredFile) -> bytes | None:
     """The stored thumbnail of an image row, if it has one."""
-    if not row.thumbnail_key:
-        return None
-    path = path_for(row.thumbnail_key)
-    return path.read_bytes() if path.exists() else None
+    return read_key(row.thumbnail_key) if row.thumbnail_key else None
 
 
-def disk_keys(*, session: Session, conditions: Iterable = ()) -> list[str]:
-    """Every key on disk (files and their thumbnails) of the rows matching `conditions`.
+def stored_keys(*, session: Session, conditions: Iterable = ()) -> list[str]:
+    """Every storage key (files and their thumbnails) of the rows matching `conditions`.
 
-    Collect these before deleting rows, then pass them to `remove_from_disk`
+    Collect these before deleting rows, then pass them to `remove_stored`
     once the transaction has committed.
     """
     keys: list[str] = []

@@ -214,7 +214,7 @@ _proxies_lock = threading.Lock()
 
 
 def _load_proxy(row: StoredFile) -> Proxy:
-    with Image.open(files.path_for(row.storage_key)) as source:
+    with Image.open(files.open_stored(row.storage_key)) as source:
         full_size = source.size
         # JPEG decodes straight at a reduced scale: the big win on large photos.
         source.draft("RGB", (PREVIEW_SIDE, PREVIEW_SIDE))
@@ -290,7 +290,7 @@ def render_full(row: StoredFile, recipe: Recipe) -> Image.Image:
     width, height = size_after((row.width or 1, row.height or 1), recipe.steps)
     if width * height > get_settings().max_image_pixels:
         raise FieldErrors({"edit": "The result would be too large; choose a smaller size."})
-    with Image.open(files.path_for(row.storage_key)) as source:
+    with Image.open(files.open_stored(row.storage_key)) as source:
         source.load()
         image = source.convert("RGBA" if "A" in source.getbands() else "RGB")
     return apply(image, recipe)

@@ -246,9 +246,9 @@ def delete_image(*, session: Session, user_id: str, file_id: str) -> list[str]:
     """Delete one image (its versions stay, unlinked from it).
 
     Returns:
-        Keys on disk (image and thumbnail) for `files.remove_from_disk` after commit.
+        Storage keys (image and thumbnail) for `files.remove_stored` after commit.
     """
     image = get_image(session=session, user_id=user_id, file_id=file_id)
-    keys = files.disk_keys(session=session, conditions=[StoredFile.id == image.id])
+    keys = files.stored_keys(session=session, conditions=[StoredFile.id == image.id])
     session.delete(image)
     return keys

@@ -27,10 +27,15 @@ EXPORT_STALLED_AFTER = timedelta(minutes=2)
 ORPHAN_MIN_AGE = timedelta(hours=1)
 
 
-def remove_files(paths: list[Path]) -> None:
-    """Delete files after the transaction that deleted their rows committed."""
-    for path in paths:
-        path.unlink(missing_ok=True)
+def remove_files(leftovers: list[Path | str]) -> None:
+    """Delete files after the transaction that deleted their rows committed.
+
+    Paths are files on local disk (export archives); strings are storage keys.
+    """
+    files.remove_stored(item for item in leftovers if isinstance(item, str))
+    for item in leftovers:
+        if isinstance(item, Path):
+            item.unlink(missing_ok=True)
 
 
 def finish_deletion(user_id: str) -> bool:

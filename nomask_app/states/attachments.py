@@ -50,9 +50,9 @@ def _discard(user_id: str, file_id: str) -> None:
         row = files.get_file(session=session, user_id=user_id, file_id=file_id)
         if row.message_id is not None:  # already sent: it belongs to the conversation now
             return
-        keys = files.disk_keys(session=session, conditions=[StoredFile.id == row.id])
+        keys = files.stored_keys(session=session, conditions=[StoredFile.id == row.id])
         session.delete(session.get(StoredFile, row.id))
-    files.remove_from_disk(keys)
+    files.remove_stored(keys)
 
 
 class AttachmentState(SessionState):

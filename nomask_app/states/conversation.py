@@ -25,7 +25,7 @@ def _delete(user_id: str, conversation_id: str) -> None:
         keys = chat.delete_conversation(
             session=session, user_id=user_id, conversation_id=conversation_id
         )
-    files.remove_from_disk(keys)
+    files.remove_stored(keys)
 
 
 class ConversationState(SessionState):

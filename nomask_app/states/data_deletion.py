@@ -9,7 +9,7 @@ from nomask_app.db import session_scope
 from nomask_app.integrations.stripe import StripeUnavailable
 from nomask_app.services import account_deletion, audit, chat, privacy_sweep
 from nomask_app.services.errors import FieldErrors
-from nomask_app.services.files import remove_from_disk
+from nomask_app.services.files import remove_stored
 from nomask_app.states.privacy import PrivacyState
 from nomask_app.states.session import SessionState
 
@@ -27,7 +27,7 @@ def _delete_conversations(user_id: str, context: dict[str, str]) -> None:
         audit.record_event(
             session=session, kind=audit.CONVERSATIONS_DELETED, user_id=user_id, **context
         )
-    remove_from_disk(keys)
+    remove_stored(keys)
 
 
 def _delete_account(user_id: str, password: str, confirmation: str) -> bool:

@@ -55,7 +55,7 @@ def _share(user_id: str, file_id: str, conversation_id: str | None, note: str) -
 def _delete(user_id: str, file_id: str) -> None:
     with session_scope() as session:
         keys = images.delete_image(session=session, user_id=user_id, file_id=file_id)
-    files.remove_from_disk(keys)
+    files.remove_stored(keys)
     image_editing.forget_proxy(file_id)
 
 

@@ -137,5 +137,5 @@ def test_files_are_served_to_their_owner_only_and_never_cached(signed_in, sessio
 def test_a_file_missing_on_disk_is_404(signed_in, session):
     client, user = signed_in()
     row = _stored(session, user)
-    files.remove_from_disk([row.storage_key])
+    files.remove_stored([row.storage_key])
     assert client.get(f"/api/files/{row.id}").status_code == 404

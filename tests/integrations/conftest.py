@@ -42,3 +42,33 @@ def smtp_server_with_login(monkeypatch):
     mailer.wait_idle()
     server.stop()
     get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """One local S3-compatible server for the session."""
+    from tests.fakes.s3_server import S3Server
+
+    server = S3Server().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3_store(monkeypatch, engine, s3_server):
+    """The app's file store switched to the S3 server, under a prefix of this test's own.
+
+    Yields the prefix, so a test can list exactly its objects.
+    """
+    import secrets
+
+    from nomask_app.integrations.object_store import object_store
+
+    prefix = f"t{secrets.token_hex(6)}/"
+    for name, value in s3_server.env(prefix).items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    object_store.cache_clear()
+    yield prefix
+    get_settings.cache_clear()
+    object_store.cache_clear()

@@ -163,7 +163,7 @@ def test_delete_conversation_removes_messages_and_files(session):
         session=session, user_id=user.id, conversation_id=turn.conversation.id
     )
     session.commit()
-    files.remove_from_disk(keys)
+    files.remove_stored(keys)
     assert keys == [attached.storage_key]
     assert not files.path_for(attached.storage_key).exists()
     assert session.get(Conversation, turn.conversation.id) is None

@@ -196,7 +196,7 @@ def test_deleting_a_conversation_removes_its_images_versions_and_thumbnails(sess
         session=session, user_id=user.id, conversation_id=conversation.id
     )
     session.commit()
-    files.remove_from_disk(keys)
+    files.remove_stored(keys)
     assert _on_disk(_store_root()) == {kept.storage_key, kept.thumbnail_key}
     assert [r.id for r in session.exec(select(StoredFile))] == [kept.id]
 
@@ -217,7 +217,7 @@ def test_deleting_an_image_removes_it_and_its_thumbnail_and_keeps_versions(sessi
         images.delete_image(session=session, user_id=other.id, file_id=row.id)
     keys = images.delete_image(session=session, user_id=user.id, file_id=row.id)
     session.commit()
-    files.remove_from_disk(keys)
+    files.remove_stored(keys)
     assert set(keys) == {row.storage_key, row.thumbnail_key}
     session.refresh(version)
     assert version.source_file_id is None
