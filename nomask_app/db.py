@@ -21,7 +21,9 @@ def build_engine(url: str) -> Engine:
     """Create an engine for `url` with the settings this app relies on.
 
     SQLite gets foreign keys enforced (deletions cascade), WAL (readers do not
-    block the writer) and a busy timeout instead of instant "locked" errors.
+    block the writer), transactions that take the write lock when they begin,
+    and a busy timeout: concurrent writers wait for each other instead of
+    failing with "locked" errors.
     """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
@@ -43,7 +45,13 @@ def build_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _sqlite_begin(connection):
-        connection.exec_driver_sql("BEGIN")
+        # Take the write lock up front. A deferred transaction that reads and
+        # then writes fails at once with "database is locked" while another
+        # writer is active (the busy timeout cannot help it), which lost
+        # messages sent at the same moment. Long read-only snapshots (the data
+        # export) opt out with the `read_only` execution option.
+        deferred = connection.get_execution_options().get("read_only")
+        connection.exec_driver_sql("BEGIN DEFERRED" if deferred else "BEGIN IMMEDIATE")
 
     return engine
 

@@ -1,7 +1,8 @@
 """Shared fixtures: a fresh database per test, on SQLite and (when configured) PostgreSQL.
 
 Set ``NOMASK_TEST_DATABASE_URL`` to a PostgreSQL URL to run every database
-test on both backends.
+test on both backends; ``NOMASK_TEST_BACKENDS=postgresql`` then skips the
+SQLite runs (CI's second pass: its first pass ran them already).
 """
 
 import os
@@ -35,6 +36,8 @@ from tests.support import (  # noqa: E402
 
 POSTGRES_ADMIN_URL = os.environ.get("NOMASK_TEST_DATABASE_URL", "")
 DB_BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_ADMIN_URL else [])
+if POSTGRES_ADMIN_URL and os.environ.get("NOMASK_TEST_BACKENDS") == "postgresql":
+    DB_BACKENDS = ["postgresql"]
 
 
 @pytest.fixture(autouse=True)

@@ -50,6 +50,8 @@ def build(export_id: str) -> bool:
         with Session(get_engine()) as reader:
             if reader.get_bind().dialect.name == "postgresql":
                 reader.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+            else:  # a reader: SQLite writers must not wait for the whole archive
+                reader.connection(execution_options={"read_only": True})
             write_archive(session=reader, user_id=user_id, path=partial, progress=progress)
         os.replace(partial, final)
         with session_scope() as session:

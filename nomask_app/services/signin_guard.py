@@ -45,6 +45,11 @@ def delay_after(failures: int) -> int:
     return 2 ** min(failures - free - 1, 24)
 
 
+def _forgive(store, key: str, window: int) -> None:
+    # `incr` by -1: every `limits` storage has it (Redis has no `decr`).
+    store.incr(f"{_PREFIX}:fail:{key}", window, amount=-1)
+
+
 def begin_attempt(*, email: str, ip: str) -> None:
     """Let one password check through, or refuse it while a delay runs.
 
@@ -55,10 +60,10 @@ def begin_attempt(*, email: str, ip: str) -> None:
             was verified and nothing counted.
     """
     store = storage()
-    taken: list[str] = []
+    taken: list[tuple[str, int]] = []
     for key, window, cap in _scopes(email, ip):
         failures = store.incr(f"{_PREFIX}:fail:{key}", window)
-        taken.append(key)
+        taken.append((key, window))
         delay = min(delay_after(failures), cap)
         if not delay:
             continue
@@ -66,8 +71,8 @@ def begin_attempt(*, email: str, ip: str) -> None:
         # Only the first attempt after a delay ends gets a 1: it goes ahead
         # and starts the next (longer) delay; every other attempt waits.
         if store.incr(lock, delay) != 1:
-            for done in taken:
-                store.decr(f"{_PREFIX}:fail:{done}")
+            for done, done_window in taken:
+                _forgive(store, done, done_window)
             metrics.rate_limit_hit(LIMIT_NAME)
             raise RateLimited(LIMIT_NAME, round(store.get_expiry(lock) - time.time()))
 
@@ -85,8 +90,8 @@ def finish_attempt(*, email: str, ip: str, succeeded: bool) -> bool:
     store = storage()
     scopes = _scopes(email, ip)
     if succeeded:
-        for key, _, _ in scopes:
-            store.decr(f"{_PREFIX}:fail:{key}")
+        for key, window, _ in scopes:
+            _forgive(store, key, window)
         account_key = scopes[0][0]
         store.clear(f"{_PREFIX}:fail:{account_key}")
         store.clear(f"{_PREFIX}:lock:{account_key}")

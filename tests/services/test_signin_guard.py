@@ -2,6 +2,7 @@
 
 import contextlib
 import json
+import socket
 import threading
 
 import pytest
@@ -18,9 +19,25 @@ from tests.support import reset_app_caches
 ATTACKER = "203.0.113.66"
 
 
-@pytest.fixture
-def only_delays(monkeypatch, engine):
-    """Plain rate limits out of the way, so the sign-in delays alone are measured."""
+def _redis_up() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(params=["memory", "redis"])
+def only_delays(request, monkeypatch, engine):
+    """Plain rate limits out of the way, so the sign-in delays alone are measured.
+
+    Both counter storages: this process's memory, and Redis as several
+    workers share it (database 12 of the machine's Redis).
+    """
+    if request.param == "redis":
+        if not _redis_up():
+            pytest.skip("no Redis on 127.0.0.1:6379")
+        monkeypatch.setenv("NOMASK_RATE_LIMIT_STORAGE_URL", "redis://127.0.0.1:6379/12")
     monkeypatch.setenv("NOMASK_RATE_LIMITS", json.dumps({"signin": "100000/minute"}))
     reset_app_caches()
     ratelimit.reset()
