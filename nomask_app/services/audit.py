@@ -7,7 +7,7 @@ deleting an account deletes everything about the person.
 
 Features built elsewhere record their events through `record_event` with
 these kinds: exports (`EXPORT_REQUESTED`, `EXPORT_DOWNLOADED`), deletions
-(`CONVERSATIONS_DELETED`, `ACCOUNT_DELETED`), billing changes
+(`CONVERSATION_DELETED`, `CONVERSATIONS_DELETED`, `ACCOUNT_DELETED`), billing changes
 (`BILLING_CHANGED`), and every admin look at a person's data (`ADMIN_*`).
 """
 
@@ -44,6 +44,7 @@ RECOVERY_CODES_REGENERATED = "2fa.recovery_codes_regenerated"
 # Data leaving or being removed (call sites: the privacy center).
 EXPORT_REQUESTED = "export.requested"
 EXPORT_DOWNLOADED = "export.downloaded"
+CONVERSATION_DELETED = "conversation.deleted"
 CONVERSATIONS_DELETED = "conversations.deleted"
 ACCOUNT_DELETED = "account.deleted"
 # Billing (services/stripe_events.py).
@@ -78,6 +79,7 @@ LABELS = {
     RECOVERY_CODES_REGENERATED: "New recovery codes made",
     EXPORT_REQUESTED: "Data export requested",
     EXPORT_DOWNLOADED: "Data export downloaded",
+    CONVERSATION_DELETED: "A conversation deleted",
     CONVERSATIONS_DELETED: "All conversations deleted",
     ACCOUNT_DELETED: "Account deleted",
     BILLING_CHANGED: "Plan or payment status changed",

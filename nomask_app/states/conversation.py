@@ -5,7 +5,7 @@ import asyncio
 import reflex as rx
 
 from nomask_app.db import session_scope
-from nomask_app.services import chat, files
+from nomask_app.services import audit, chat, files
 from nomask_app.services.errors import FieldErrors, NotFound
 from nomask_app.services.generation import jobs
 from nomask_app.states.chat import ChatState
@@ -20,10 +20,18 @@ def _rename(user_id: str, conversation_id: str, title: str) -> str:
         ).title
 
 
-def _delete(user_id: str, conversation_id: str) -> None:
+def _delete(user_id: str, conversation_id: str, context: dict[str, str]) -> None:
     with session_scope() as session:
         keys = chat.delete_conversation(
             session=session, user_id=user_id, conversation_id=conversation_id
+        )
+        # Only the id: the trail never holds what the conversation said.
+        audit.record_event(
+            session=session,
+            kind=audit.CONVERSATION_DELETED,
+            user_id=user_id,
+            conversation_id=conversation_id,
+            **context,
         )
     files.remove_stored(keys)
 
@@ -78,7 +86,15 @@ class ConversationState(SessionState):
         if conversation.streaming_id:
             await jobs.stop(message_id=conversation.streaming_id, user_id=user.id)
         try:
-            await asyncio.to_thread(_delete, user.id, conversation.conversation_id)
+            await asyncio.to_thread(
+                _delete,
+                user.id,
+                conversation.conversation_id,
+                {
+                    "ip_address": self.router.session.client_ip,
+                    "user_agent": self.router.headers.user_agent,
+                },
+            )
         except NotFound:
             conversation.not_found = True
         self.delete_open = False
