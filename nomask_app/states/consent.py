@@ -55,6 +55,9 @@ class ConsentState(rx.State):
     preferences_switch: bool = False
     record_summary: str = ""
     notice: str = ""
+    # Clearing local storage makes Reflex run the page's on_load again: the
+    # notice of the save that cleared it must survive that one load.
+    _keep_notice_once: bool = False
 
     @rx.var
     def choice(self) -> str:
@@ -66,7 +69,10 @@ class ConsentState(rx.State):
     async def load_page(self):
         """On-load of the cookie page: show the current decision, signed in or not."""
         await (await self.get_state(SessionState)).current_user()
-        self.notice = ""
+        if self._keep_notice_once:
+            self._keep_notice_once = False
+        else:
+            self.notice = ""
         self.preferences_switch = self.choice == consent.ALL
         parsed = consent.parse_cookie(self.cookie)
         self.record_summary = await asyncio.to_thread(_latest, parsed[0]) if parsed else ""
@@ -92,6 +98,7 @@ class ConsentState(rx.State):
         """Cookie page: record the switch's position as the decision."""
         result = await self._decide(consent.ALL if self.preferences_switch else consent.ESSENTIAL)
         self.notice = "Your cookie preferences are saved."
+        self._keep_notice_once = result is not None
         return result
 
     async def _decide(self, choice: str):

@@ -100,6 +100,9 @@ def test_accept_all_remembers_the_theme_and_withdrawing_removes_it(page, assert_
     expect(page.get_by_text("Recorded choice: Essential only")).to_be_visible()
     page.wait_for_function("() => localStorage.length === 0")
     _wait_for_consent_cookie(page, "essential")
+    # Clearing the storage makes the page load again: the confirmation stays.
+    page.wait_for_timeout(1_000)
+    expect(page.get_by_role("status")).to_have_text("Your cookie preferences are saved.")
 
 
 def test_customize_leads_to_the_cookie_page_with_every_essential_cookie(page, assert_accessible):
