@@ -1,5 +1,7 @@
 """Helpers for tests that are not fixtures."""
 
+import socket
+
 # Every variable that switches an AI provider on.
 PROVIDER_KEYS = (
     "OPENAI_API_KEY",
@@ -12,6 +14,15 @@ PROVIDER_KEYS = (
     "NOMASK_MODELS_FILE",
     "STABILITY_API_KEY",
 )
+
+
+def redis_up() -> bool:
+    """Whether this machine's Redis answers on 127.0.0.1:6379."""
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
+            return True
+    except OSError:
+        return False
 
 
 def reset_app_caches() -> None:

@@ -90,10 +90,7 @@ class ConversationState(SessionState):
                 _delete,
                 user.id,
                 conversation.conversation_id,
-                {
-                    "ip_address": self.router.session.client_ip,
-                    "user_agent": self.router.headers.user_agent,
-                },
+                self._context(),
             )
         except NotFound:
             conversation.not_found = True

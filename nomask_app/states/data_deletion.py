@@ -58,12 +58,6 @@ class DeletionState(SessionState):
     # (components/privacy_delete.py).
     account_deleted: str = ""
 
-    def _context(self) -> dict[str, str]:
-        return {
-            "ip_address": self.router.session.client_ip,
-            "user_agent": self.router.headers.user_agent,
-        }
-
     @rx.event
     def set_conversations_open(self, value: bool):
         """Open or close the "Delete all conversations" confirmation."""

@@ -87,10 +87,7 @@ class ExportState(SessionState):
         if user is None:
             return None
         self.error = ""
-        context = {
-            "ip_address": self.router.session.client_ip,
-            "user_agent": self.router.headers.user_agent,
-        }
+        context = self._context()
         try:
             export_id = await asyncio.to_thread(_request, user.id, context)
         except FieldErrors as problem:

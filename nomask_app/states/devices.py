@@ -60,10 +60,7 @@ class DevicesState(SessionState):
         user = await self.current_user()
         if user is None:
             return
-        context = {
-            "ip_address": self.router.session.client_ip,
-            "user_agent": self.router.headers.user_agent,
-        }
+        context = self._context()
         try:
             await asyncio.to_thread(_revoke, user.id, str(session_id)[:64], context)
             self.notice = "That session is signed out."

@@ -11,6 +11,7 @@ import reflex as rx
 from nomask_app.db import session_scope
 from nomask_app.services import password_reset, ratelimit, verification
 from nomask_app.services.errors import FieldErrors
+from nomask_app.states.session import request_context
 
 
 def _call(function, **kwargs):
@@ -27,13 +28,6 @@ def _request_reset(email: str, context: dict[str, str]) -> None:
 
 def _token(state: rx.State) -> str:
     return str(state.router.url.query_parameters.get("token", ""))[:256]
-
-
-def _context(state: rx.State) -> dict[str, str]:
-    return {
-        "ip_address": state.router.session.client_ip,
-        "user_agent": state.router.headers.user_agent,
-    }
 
 
 class VerifyEmailState(rx.State):
@@ -55,7 +49,7 @@ class VerifyEmailState(rx.State):
         yield
         try:
             outcome = await asyncio.to_thread(
-                _call, verification.confirm_email_link, token=_token(self), **_context(self)
+                _call, verification.confirm_email_link, token=_token(self), **request_context(self)
             )
         except FieldErrors as problem:
             self.error = problem.errors.get("token", "")
@@ -90,7 +84,7 @@ class ForgotPasswordState(rx.State):
         self.busy = True
         yield
         try:
-            await asyncio.to_thread(_request_reset, self.email, _context(self))
+            await asyncio.to_thread(_request_reset, self.email, request_context(self))
         except FieldErrors as problem:
             self.error = problem.errors.get("email", "")
             return
@@ -133,7 +127,7 @@ class ResetPasswordState(rx.State):
                 password_reset.reset_password,
                 token=_token(self),
                 new_password=str(form_data.get("new_password", ""))[:2000],
-                **_context(self),
+                **request_context(self),
             )
         except FieldErrors as problem:
             self.token_error = problem.errors.get("token", "")

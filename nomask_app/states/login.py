@@ -56,12 +56,6 @@ class LoginState(SessionState):
     _pending_next: str = "/"
     _pending_since: float = 0.0
 
-    def _context(self) -> dict[str, str]:
-        return {
-            "ip_address": self.router.session.client_ip,
-            "user_agent": self.router.headers.user_agent,
-        }
-
     def _forget_pending(self) -> None:
         self._pending_user_id, self._pending_next, self._pending_since = "", "/", 0.0
         self.step = "password"

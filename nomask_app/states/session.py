@@ -13,6 +13,14 @@ from nomask_app.models import User
 from nomask_app.services.sessions import SESSION_COOKIE, resolve_session, safe_next_path
 
 
+def request_context(state: rx.State) -> dict[str, str]:
+    """The browser's IP address and User-Agent, for sessions and security events."""
+    return {
+        "ip_address": state.router.session.client_ip,
+        "user_agent": state.router.headers.user_agent,
+    }
+
+
 class SessionState(rx.State):
     """The signed-in person, as shown in the page chrome."""
 
@@ -33,6 +41,9 @@ class SessionState(rx.State):
             return None
         morsel = cookies.get(SESSION_COOKIE)
         return morsel.value if morsel else None
+
+    def _context(self) -> dict[str, str]:
+        return request_context(self)
 
     async def current_user(self) -> User | None:
         """Resolve the cookie to a user now; forget all view data of another identity."""

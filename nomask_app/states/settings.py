@@ -60,12 +60,6 @@ class SettingsState(SessionState):
     # (their inputs are uncontrolled, so what was typed survives an error).
     loaded_version: int = 0
 
-    def _context(self) -> dict[str, str]:
-        return {
-            "ip_address": self.router.session.client_ip,
-            "user_agent": self.router.headers.user_agent,
-        }
-
     def _apply(self, data: dict) -> None:
         for key, value in data.items():
             setattr(self, key, value)

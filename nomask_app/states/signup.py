@@ -43,10 +43,7 @@ class SignupState(SessionState):
         self.errors = {}
         self.submitting = True
         yield
-        context = {
-            "ip_address": self.router.session.client_ip,
-            "user_agent": self.router.headers.user_agent,
-        }
+        context = self._context()
         try:
             ticket = await asyncio.to_thread(_create_account, fields, context)
         except FieldErrors as problem:

@@ -31,12 +31,6 @@ class TwoFactorState(SessionState):
     notice: str = ""
     busy: bool = False
 
-    def _context(self) -> dict[str, str]:
-        return {
-            "ip_address": self.router.session.client_ip,
-            "user_agent": self.router.headers.user_agent,
-        }
-
     def _hit_limit(self, user_id: str) -> None:
         ip = self._context()["ip_address"]
         ratelimit.hit(ratelimit.TWO_FACTOR_SETTINGS, user=user_id, ip=ip)

@@ -1,12 +1,10 @@
 """Rate limits: counted per key, refused with a wait, configurable, memory or Redis."""
 
-import socket
-
 import pytest
 
 from nomask_app.services import metrics, ratelimit
 from nomask_app.services.ratelimit import RateLimited
-from tests.support import reset_app_caches
+from tests.support import redis_up, reset_app_caches
 
 
 @pytest.fixture
@@ -98,15 +96,7 @@ def test_waits_read_naturally(seconds, words):
     assert ratelimit.wait_words(seconds) == words
 
 
-def _redis_up() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
-@pytest.mark.skipif(not _redis_up(), reason="no Redis on 127.0.0.1:6379")
+@pytest.mark.skipif(not redis_up(), reason="no Redis on 127.0.0.1:6379")
 def test_redis_storage_is_shared_between_processes(limits):
     # Database 13 of the machine's Redis, emptied of our keys before and after.
     limits(storage="redis://127.0.0.1:6379/13", export="2/hour")

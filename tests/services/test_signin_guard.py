@@ -2,7 +2,6 @@
 
 import contextlib
 import json
-import socket
 import threading
 
 import pytest
@@ -14,17 +13,9 @@ from nomask_app.services import audit, passwords, ratelimit, signin, signin_guar
 from nomask_app.services.ratelimit import RateLimited
 from nomask_app.states.login import _check_credentials
 from tests.factories import PASSWORD, make_user
-from tests.support import reset_app_caches
+from tests.support import redis_up, reset_app_caches
 
 ATTACKER = "203.0.113.66"
-
-
-def _redis_up() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
-            return True
-    except OSError:
-        return False
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -35,7 +26,7 @@ def only_delays(request, monkeypatch, engine):
     workers share it (database 12 of the machine's Redis).
     """
     if request.param == "redis":
-        if not _redis_up():
+        if not redis_up():
             pytest.skip("no Redis on 127.0.0.1:6379")
         monkeypatch.setenv("NOMASK_RATE_LIMIT_STORAGE_URL", "redis://127.0.0.1:6379/12")
     monkeypatch.setenv("NOMASK_RATE_LIMITS", json.dumps({"signin": "100000/minute"}))
