@@ -2,7 +2,7 @@
 
 from playwright.sync_api import expect
 
-from tests.browser.chat_steps import messages, send, wait_for_reply_end
+from tests.browser.chat_steps import conversation_id, messages, send, wait_for_reply_end
 from tests.browser.helpers import sign_up
 from tests.fakes.openai_server import reply64
 
@@ -51,6 +51,8 @@ def test_xss_corpus_in_user_messages_and_model_replies_stays_inert(page, app_ser
         send(page, f"{payload} {reply64(payload)}")
         expect(messages(page, "user")).to_have_count(index + 1)
         expect(messages(page, "user").last).to_contain_text(payload)
+        # The first message moves the page to /chat/<id>: send the next one there.
+        conversation_id(page)
         wait_for_reply_end(page)
         expect(messages(page, "assistant").last).to_contain_text(visible)
     _assert_inert(page, foreign_requests, dialogs)

@@ -110,3 +110,11 @@ def test_rate_limit_counters_follow_the_shared_redis_unless_set(monkeypatch):
     assert Settings().rate_limit_storage == "redis://cache:6379/0"
     monkeypatch.setenv("NOMASK_RATE_LIMIT_STORAGE_URL", "redis://rl:6379/1")
     assert Settings().rate_limit_storage == "redis://rl:6379/1"
+
+
+def test_an_s3_file_store_without_a_bucket_refuses_to_start():
+    with pytest.raises(ValueError, match="NOMASK_S3_BUCKET"):
+        Settings(_env_file=None, file_store="s3")
+    with pytest.raises(ValueError, match="file_store"):
+        Settings(_env_file=None, file_store="ftp")
+    assert Settings(_env_file=None, file_store="s3", s3_bucket="files").file_store == "s3"
