@@ -92,7 +92,7 @@ def signed_in_page(title: str, *children: rx.Component) -> rx.Component:
                 rx.container(
                     account_notices(), rx.heading(title, as_="h1", size="7"), *children, size="3"
                 ),
-                rx.center(rx.spinner(aria_label="Loading"), padding="4rem"),
+                rx.center(rx.spinner(role="status", aria_label="Loading"), padding="4rem"),
             ),
             id="main",
             padding_y="1.5rem",

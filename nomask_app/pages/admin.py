@@ -279,6 +279,6 @@ def admin_page() -> rx.Component:
         rx.cond(
             AdminState.checked,
             _not_found(),
-            rx.center(rx.spinner(aria_label="Loading"), padding="4rem"),
+            rx.center(rx.spinner(role="status", aria_label="Loading"), padding="4rem"),
         ),
     )

@@ -221,6 +221,6 @@ def billing_page() -> rx.Component:
         rx.cond(
             BillingState.loaded,
             rx.fragment(_your_plan(), _usage(), _last_30_days(), _plans()),
-            rx.center(rx.spinner(aria_label="Loading billing"), padding="2rem"),
+            rx.center(rx.spinner(role="status", aria_label="Loading billing"), padding="2rem"),
         ),
     )

@@ -93,6 +93,6 @@ def chat_page() -> rx.Component:
                 ),
                 class_name="nm-chat",
             ),
-            rx.center(rx.spinner(aria_label="Loading"), padding="4rem"),
+            rx.center(rx.spinner(role="status", aria_label="Loading"), padding="4rem"),
         ),
     )

@@ -119,6 +119,8 @@ def privacy_page() -> rx.Component:
                 _retention(),
                 _rights(),
             ),
-            rx.center(rx.spinner(aria_label="Loading your privacy center"), padding="2rem"),
+            rx.center(
+                rx.spinner(role="status", aria_label="Loading your privacy center"), padding="2rem"
+            ),
         ),
     )

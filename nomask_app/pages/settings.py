@@ -233,6 +233,6 @@ def settings_page() -> rx.Component:
                 ),
                 key=SettingsState.loaded_version,
             ),
-            rx.center(rx.spinner(aria_label="Loading settings"), padding="2rem"),
+            rx.center(rx.spinner(role="status", aria_label="Loading settings"), padding="2rem"),
         ),
     )
