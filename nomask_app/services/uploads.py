@@ -142,7 +142,8 @@ def _reencode(image: Image.Image, image_format: str) -> tuple[bytes, str, str]:
         return buffer.getvalue(), "image/webp", "webp"
     mode = "RGBA" if image.mode in ("RGBA", "LA", "P", "PA") else "RGB"
     level = 1 if image.width * image.height > _FAST_PNG_PIXELS else 6
-    image.convert(mode).save(buffer, "PNG", compress_level=level)
+    # `convert` to the same mode would copy every pixel (tens of MB) for nothing.
+    (image if image.mode == mode else image.convert(mode)).save(buffer, "PNG", compress_level=level)
     return buffer.getvalue(), "image/png", "png"
 
 
