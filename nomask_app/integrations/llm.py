@@ -17,7 +17,8 @@ import base64
 import json
 import os
 import threading
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -140,7 +141,31 @@ def _litellm():
         litellm.custom_provider_map = [
             {"provider": "nomaskdemo", "custom_handler": _offline_demo_handler(litellm)}
         ]
+        litellm.input_callback = [_request_signal(litellm)]
         return litellm
+
+
+# Called (in the streaming task's context) just before litellm hands a request
+# to a provider; see `LLMGateway.stream(on_request=...)`.
+_on_request: ContextVar[Callable[[], None] | None] = ContextVar("on_request", default=None)
+
+
+def _request_signal(litellm):
+    from litellm.integrations.custom_logger import CustomLogger
+
+    class RequestSignal(CustomLogger):
+        """Tells the caller of `stream` that its request is about to leave (logs nothing)."""
+
+        def log_pre_api_call(self, model, messages, kwargs):
+            _signal_request()
+
+    return RequestSignal()
+
+
+def _signal_request() -> None:
+    callback = _on_request.get()
+    if callback is not None:
+        callback()
 
 
 def _offline_demo_handler(litellm):
@@ -151,6 +176,7 @@ def _offline_demo_handler(litellm):
         """Answers locally, token by token, so a fresh machine runs the whole app."""
 
         async def astreaming(self, model, messages, *args, **kwargs):
+            _signal_request()  # litellm signals only requests to real providers
             reply = demo_reply(messages)
             delay = get_settings().demo_token_delay
             for word in _words(reply):
@@ -374,12 +400,18 @@ class LLMGateway:
         return _litellm().token_counter(model=model, messages=messages)
 
     async def stream(
-        self, model_id: str, messages: list[dict], params: dict[str, Any] | None = None
+        self,
+        model_id: str,
+        messages: list[dict],
+        params: dict[str, Any] | None = None,
+        *,
+        on_request: Callable[[], None] | None = None,
     ) -> AsyncIterator[Delta | Finished]:
         """Stream a reply: `Delta` pieces, then one `Finished`.
 
         Closing the iterator (e.g. when the reply is stopped) closes the
-        upstream HTTP stream at once.
+        upstream HTTP stream at once. `on_request` is called when the request
+        is about to go to the provider (again for each fallback deployment).
 
         Raises:
             ProviderError: the provider failed; the message is fit to show.
@@ -387,6 +419,7 @@ class LLMGateway:
         litellm = _litellm()
         if model_id not in self._models:
             raise ProviderError("bad_request", "This model is not available.")
+        _on_request.set(on_request)
         try:
             response = await self.router.acompletion(
                 model=model_id,

@@ -24,6 +24,7 @@ SAVE_INTERVAL = 1.0  # seconds between saves of a growing reply
 STOP_POLL = 1.0  # seconds between checks for a "Stop" pressed on another worker
 FINAL_SAVE_ATTEMPTS = 10  # about 30 s of retries: long enough for a database restart
 FINISHED_GRACE = 30.0  # finished jobs stay in memory this long for late followers
+REQUEST_HEAD_START = 0.05  # seconds a send waits for its provider request to leave
 STALLED = "The AI provider stopped responding. Retry to try again."
 
 
@@ -40,6 +41,8 @@ class ReplyJob:
     error: str = ""
     task: asyncio.Task | None = None
     changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+    # Set once the request is on its way to the provider (or the job ended first).
+    requested: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
     def done(self) -> bool:
@@ -85,6 +88,17 @@ class ReplyJobs:
         """Create an empty registry; `save` runs a chat service function in a session."""
         self._jobs: dict[str, ReplyJob] = {}
         self._save = save
+
+    async def head_start(self, job: ReplyJob, limit: float = REQUEST_HEAD_START) -> None:
+        """Wait (at most `limit` seconds) until the job's request is on its way.
+
+        The work that follows a send (the page's update, the sidebar, the new
+        address, the reply stream) shares this event loop with the provider
+        call; letting the call go first takes its setup off the time to the
+        first token.
+        """
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(job.requested.wait(), limit)
 
     def get(self, message_id: str) -> ReplyJob | None:
         """The job writing this message, if it runs (or just ran) here."""
@@ -162,7 +176,14 @@ class ReplyJobs:
     async def _run(self, job: ReplyJob, messages: list[dict], params: dict, stall: float) -> None:
         finished: Finished | None = None
         status, error = "complete", ""
-        stream = get_gateway().stream(job.model_id, messages, params)
+        loop = asyncio.get_running_loop()
+        stream = get_gateway().stream(
+            job.model_id,
+            messages,
+            params,
+            # litellm may call it from a worker thread.
+            on_request=lambda: loop.call_soon_threadsafe(job.requested.set),
+        )
         started = last_save = time.monotonic()
         first, provider_failed = True, False
         metrics.reply_started()
@@ -194,6 +215,7 @@ class ReplyJobs:
             log.exception("reply generation failed", extra={"message_id": job.message_id})
             status, error = "failed", "Something went wrong while writing the reply."
         finally:
+            job.requested.set()
             watcher.cancel()
             with contextlib.suppress(Exception):
                 await stream.aclose()  # closes the upstream HTTP stream at once

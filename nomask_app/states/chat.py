@@ -28,7 +28,7 @@ from nomask_app.states.chat_views import (
     message_view,
     model_option,
 )
-from nomask_app.states.session import SessionState
+from nomask_app.states.session import SessionState, lookup_user
 from nomask_app.states.sidebar import SidebarState
 
 COMPOSER_ID = "composer"
@@ -162,43 +162,52 @@ class ChatState(SessionState):
         self.has_earlier = has_more
 
     async def _begin(self, action, **kwargs):
-        """Store the turn, start its reply job, and return what was prepared."""
-        user_id = await self._user_id()
-        if user_id is None:
-            return SessionState.require_user
+        """Check who asks, store the turn, start its reply job; return what was prepared."""
         if self.streaming_id:
             self.notice = "Wait for the reply to finish, or stop it first."
             return None
+        token, ip, model_id = self._session_token(), self.router.session.client_ip, self.model_id
+
+        def check_and_prepare():
+            # One trip to a worker thread for all of it: each trip delays the provider call.
+            user = lookup_user(token)
+            if user is None:
+                return None, None
+            try:
+                ratelimit.hit(ratelimit.CHAT_SEND, user=user.id, ip=ip)
+                return user, load.prepare(action, user_id=user.id, model_id=model_id, **kwargs)
+            except (ratelimit.RateLimited, FieldErrors, QuotaExceeded, NotFound) as refusal:
+                return user, refusal
+
+        user, outcome = await asyncio.to_thread(check_and_prepare)
+        if await self.remember_identity(user) is None:
+            return SessionState.require_user
         self.notice, self.notice_link = "", ""
-        try:
-            await asyncio.to_thread(
-                ratelimit.hit, ratelimit.CHAT_SEND, user=user_id, ip=self.router.session.client_ip
-            )
-            prepared = await asyncio.to_thread(
-                load.prepare, action, user_id=user_id, model_id=self.model_id, **kwargs
-            )
-        except ratelimit.RateLimited as limit:
-            self.notice = limit.message
+        if not isinstance(outcome, replies.PreparedReply):
+            self._refused(outcome)
             return None
-        except FieldErrors as problem:
-            self.notice = next(iter(problem.errors.values()))
-            return None
-        except QuotaExceeded as limit:
-            self.notice, self.notice_link = limit.message, limit.upgrade_url
-            return None
-        except NotFound:
-            self.not_found = True
-            return None
-        jobs.start(
-            message_id=prepared.turn.reply.id,
-            user_id=user_id,
-            model_id=prepared.model_id,
-            messages=prepared.messages,
-            context_dropped=prepared.context_dropped,
+        job = jobs.start(
+            message_id=outcome.turn.reply.id,
+            user_id=user.id,
+            model_id=outcome.model_id,
+            messages=outcome.messages,
+            context_dropped=outcome.context_dropped,
             stall_timeout=get_gateway().settings.llm_timeout_seconds,
         )
-        self.streaming_id = prepared.turn.reply.id
-        return prepared
+        self.streaming_id = outcome.turn.reply.id
+        await jobs.head_start(job)
+        return outcome
+
+    def _refused(self, refusal: Exception) -> None:
+        """Say why nothing was sent (the text stays in the composer)."""
+        if isinstance(refusal, NotFound):
+            self.not_found = True
+        elif isinstance(refusal, FieldErrors):
+            self.notice = next(iter(refusal.errors.values()))
+        elif isinstance(refusal, QuotaExceeded):
+            self.notice, self.notice_link = refusal.message, refusal.upgrade_url
+        else:
+            self.notice = refusal.message
 
     def _reply_view(self, prepared: replies.PreparedReply) -> MessageView:
         return message_view(prepared.turn.reply, (), load.model_labels())

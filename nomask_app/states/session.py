@@ -21,6 +21,13 @@ def request_context(state: rx.State) -> dict[str, str]:
     }
 
 
+def lookup_user(token: str | None) -> User | None:
+    """The user a session cookie belongs to, or None (a database query)."""
+    with session_scope() as session:
+        resolved = resolve_session(session=session, token=token)
+    return resolved[0] if resolved else None
+
+
 class SessionState(rx.State):
     """The signed-in person, as shown in the page chrome."""
 
@@ -47,9 +54,13 @@ class SessionState(rx.State):
 
     async def current_user(self) -> User | None:
         """Resolve the cookie to a user now; forget all view data of another identity."""
-        with session_scope() as session:
-            resolved = resolve_session(session=session, token=self._session_token())
-        user = resolved[0] if resolved else None
+        return await self.remember_identity(lookup_user(self._session_token()))
+
+    async def remember_identity(self, user: User | None) -> User | None:
+        """Record who `lookup_user` found; reset every state if that is someone else.
+
+        For handlers that look the user up in a worker thread of their own.
+        """
         root = await self.get_state(SessionState)
         if root._user_id and (user is None or user.id != root._user_id):
             # Signed out, expired or someone else: reset this state and every

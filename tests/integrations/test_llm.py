@@ -1,6 +1,7 @@
 """The litellm gateway against the offline demo and a local OpenAI-compatible server."""
 
 import asyncio
+import json
 
 import pytest
 
@@ -135,6 +136,67 @@ async def test_models_file_with_failover_to_the_next_deployment(
     with pytest.raises(ProviderError) as caught:
         await _collect(gateway.stream("team", [{"role": "user", "content": "hi"}]))
     assert caught.value.kind == "unavailable"
+
+
+async def test_the_caller_hears_when_its_request_leaves_before_any_token(
+    gateway_for, fake_provider
+):
+    gateway = gateway_for(
+        NOMASK_OPENAI_COMPATIBLE_BASE_URL=fake_provider.base_url,
+        NOMASK_OPENAI_COMPATIBLE_MODELS='["fake-a"]',
+    )
+    seen_by_provider = []  # requests the provider had when the signal came
+    signalled = asyncio.Event()
+
+    def on_request():
+        seen_by_provider.append(len(fake_provider.chat_requests()))
+        signalled.set()
+
+    # The provider never sends a token: the signal must not wait for one.
+    stream = gateway.stream(
+        "custom/fake-a", [{"role": "user", "content": "[[hang]]"}], on_request=on_request
+    )
+    task = asyncio.create_task(anext(stream))
+    await asyncio.wait_for(signalled.wait(), 10)
+    assert seen_by_provider == [0]  # said just before the request went out
+    for _ in range(100):
+        if fake_provider.chat_requests():
+            break
+        await asyncio.sleep(0.05)
+    assert len(fake_provider.chat_requests()) == 1
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
+async def test_the_request_signal_comes_for_each_deployment_tried_and_for_the_demo(
+    gateway_for, fake_provider, tmp_path
+):
+    models_file = tmp_path / "models.json"
+    deployments = [
+        {
+            "model_name": "team",
+            "litellm_params": {
+                "model": f"openai/{name}",
+                "api_base": fake_provider.base_url,
+                "api_key": "x",
+                "order": order,
+            },
+        }
+        for order, name in ((1, "fake-a"), (2, "fake-b"))
+    ]
+    models_file.write_text(json.dumps({"model_list": deployments}))
+    gateway = gateway_for(NOMASK_MODELS_FILE=str(models_file))
+    fake_provider.fail_model("fake-a", 500)
+    calls = []
+    hi = [{"role": "user", "content": "hi"}]
+    text, _ = await _collect(gateway.stream("team", hi, on_request=lambda: calls.append(1)))
+    assert text == "Echo: hi" and len(calls) == 2  # fake-a, then fake-b
+
+    demo = gateway_for()
+    calls.clear()
+    await _collect(demo.stream(llm.DEMO_MODEL_ID, hi, on_request=lambda: calls.append(1)))
+    assert calls == [1]
 
 
 def test_only_allow_listed_parameters_reach_the_provider():

@@ -133,6 +133,31 @@ async def test_a_hung_provider_fails_the_reply(session, engine, fake_models, job
     assert (stored.status, stored.error) == ("failed", STALLED)
 
 
+async def test_a_send_waits_for_the_provider_request_but_never_for_its_first_token(
+    session, engine, fake_models, jobs
+):
+    user, turn = _turn(session, "x")
+    job = _start(jobs, user, turn, "[[hang]]", stall_timeout=2)
+    await asyncio.wait_for(jobs.head_start(job, limit=5), 4)
+    assert job.requested.is_set() and not job.done and job.text == ""
+    await jobs.stop(message_id=turn.reply.id, user_id=user.id)
+
+
+async def test_the_head_start_ends_when_a_job_fails_before_any_request(
+    session, engine, fake_models, jobs
+):
+    user, turn = _turn(session, "x")
+    job = jobs.start(
+        message_id=turn.reply.id,
+        user_id=user.id,
+        model_id="custom/not-configured",
+        messages=[{"role": "user", "content": "x"}],
+    )
+    await asyncio.wait_for(jobs.head_start(job, limit=5), 4)
+    await _finished(job)
+    assert job.status == "failed"
+
+
 async def test_followers_resume_from_any_offset(session, engine, fake_models, jobs):
     user, turn = _turn(session, "x")
     job = _start(jobs, user, turn, "[[slow]] [[tokens:12]]")
