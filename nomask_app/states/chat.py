@@ -55,6 +55,9 @@ class ChatState(SessionState):
     notice_link: str = ""
     attachments: list[FileView] = []
     editing: bool = False
+    # Server-side only: the conversation this tab just started and already shows,
+    # so the move to its address does not load it again.
+    _started_here: str = ""
 
     @rx.var
     def has_messages(self) -> bool:
@@ -121,6 +124,9 @@ class ChatState(SessionState):
         if user_id is None:
             return SessionState.require_user
         conversation_id = self._conversation_in_url()
+        started_here, self._started_here = self._started_here, ""
+        if conversation_id and conversation_id == started_here == self.conversation_id:
+            return None  # the page already shows it, reply stream included
         self.notice, self.notice_link, self.editing = "", "", False
         try:
             title, views, has_more, model = await asyncio.to_thread(
@@ -244,6 +250,7 @@ class ChatState(SessionState):
         self.attachments = []
         events = [rx.set_value(COMPOSER_ID, ""), SidebarState.load]
         if new_conversation:
+            self._started_here = turn.conversation.id
             events.append(rx.redirect(f"/chat/{turn.conversation.id}"))
         return events
 

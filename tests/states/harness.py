@@ -34,6 +34,12 @@ def root_state(*, token: str = "", path: str = "/", ip: str = "203.0.113.7", que
     return root
 
 
+def move_to(root, path: str) -> None:
+    """The tab navigates to `path` (as React Router would report it with the next event)."""
+    moved = {constants.RouteVar.PATH: path, constants.RouteVar.ORIGIN: path}
+    root.router_data = root._update_router_vars(moved, root.router_data)
+
+
 def substate(root, state_class):
     """The instance of `state_class` inside `root`'s tree."""
     return root.get_substate(state_class.get_full_name().split(".")[1:])
