@@ -453,15 +453,35 @@ def build_context(
         m for m in rows if m.role == "user" or (m.status in ("complete", "stopped") and m.content)
     ]
     kept: list[dict] = []
-    used = 0
+    used = 0  # an upper bound of the exact count until `exact`
+    exact = False
     for index, message in enumerate(usable):
         rendered = render(message)
-        cost = count_tokens([rendered])
+        bound = None if exact else _token_bound(rendered)
+        if bound is not None and used + bound <= budget_tokens:
+            cost = bound  # fits for sure: counting (slow) would change nothing
+        else:
+            if not exact:
+                used, exact = sum(count_tokens([m]) for m in kept), True
+            cost = count_tokens([rendered])
         if kept and used + cost > budget_tokens:
             return list(reversed(kept)), len(usable) - index
         kept.append(rendered)
         used += cost
     return list(reversed(kept)), 0
+
+
+# A token stands for at least one byte of text (byte-level BPE, as litellm
+# counts), and a message adds a few tokens of framing (role, separators).
+_FRAMING_TOKENS = 16
+
+
+def _token_bound(rendered: dict) -> int | None:
+    """An upper bound of a text message's tokens, or None (images: count them)."""
+    content = rendered.get("content")
+    if not isinstance(content, str):
+        return None
+    return len(content.encode()) + _FRAMING_TOKENS
 
 
 def remember_model(*, session: Session, user_id: str, model_id: str) -> None:
