@@ -39,10 +39,11 @@ from nomask_app.states.login import LoginState
 from nomask_app.states.privacy import PrivacyState
 from nomask_app.states.session import SessionState
 from nomask_app.states.settings import SettingsState
-from nomask_app.workers import respawn_failed_workers
+from nomask_app.workers import respawn_failed_workers, share_preloaded_memory
 
 configure_logging(get_settings().log_level)
 respawn_failed_workers()
+share_preloaded_memory()
 # Engine.IO drops any websocket message larger than this (the middleware checks too).
 os.environ["REFLEX_SOCKET_MAX_HTTP_BUFFER_SIZE"] = str(get_settings().max_socket_message_bytes)
 

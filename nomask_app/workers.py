@@ -8,8 +8,10 @@ which on Linux happens in the supervisor before Granian is constructed
 Granian still gives up on a worker that crashes again within seconds.
 """
 
+import gc
 import inspect
 import logging
+import os
 
 log = logging.getLogger(__name__)
 
@@ -33,3 +35,20 @@ def respawn_failed_workers() -> bool:
     defaults[names.index("respawn_failed_workers")] = True
     init.__defaults__ = tuple(defaults)
     return True
+
+
+def share_preloaded_memory() -> None:
+    """Keep the objects loaded before a worker is forked out of the garbage collector's walks.
+
+    A forked worker shares the supervisor's memory until it writes to a page;
+    the collector writes to every object it visits, so each worker would soon
+    hold a private copy of everything the supervisor loaded. `gc.freeze()` just
+    before each fork leaves those objects alone (they live as long as the
+    process anyway). Garbage is collected first, so none of it is frozen.
+    """
+    os.register_at_fork(before=_before_fork)
+
+
+def _before_fork() -> None:
+    gc.collect()
+    gc.freeze()

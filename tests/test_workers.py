@@ -1,6 +1,9 @@
 """Granian replaces a dead backend worker instead of stopping the server."""
 
 import inspect
+import subprocess
+import sys
+import textwrap
 
 from granian.server import Server
 
@@ -10,3 +13,27 @@ import nomask_app.nomask_app  # noqa: F401  (importing the app applies the setti
 def test_importing_the_app_turns_on_respawning_failed_workers():
     parameters = inspect.signature(Server.__init__).parameters
     assert parameters["respawn_failed_workers"].default is True
+
+
+def test_a_forked_worker_finds_the_preloaded_objects_frozen():
+    """The collector of a forked worker leaves what the supervisor loaded alone (shared pages)."""
+    child = textwrap.dedent(
+        """
+        import gc, os
+        from nomask_app.workers import share_preloaded_memory
+        before = gc.get_freeze_count()
+        share_preloaded_memory()
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.write(write, str(gc.get_freeze_count()).encode())
+            os._exit(0)
+        os.waitpid(pid, 0)
+        print(before, os.read(read, 100).decode())
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", child], capture_output=True, text=True, check=True, timeout=120
+    )
+    before, in_worker = map(int, result.stdout.split())
+    assert before == 0 and in_worker > 1_000
