@@ -14,6 +14,7 @@ so it happens once per process, lazily (see `warm_up`).
 
 import asyncio
 import base64
+import hashlib
 import json
 import os
 import threading
@@ -33,6 +34,7 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "true")
 DEMO_MODEL_ID = "offline-demo"
 _DEMO_LITELLM_MODEL = "nomaskdemo/offline-demo"
 _DEFAULT_CONTEXT = 8192
+_TOKEN_COUNTS_KEPT = 100_000  # remembered token counts (~100 bytes each)
 
 # provider -> (settings field with its key, models offered by default, litellm prefix, label)
 _PROVIDERS: dict[str, tuple[str, tuple[str, ...], str, str]] = {
@@ -355,6 +357,7 @@ class LLMGateway:
                 }
             ]
         self._deployments = model_list
+        self._token_counts: dict[tuple[str, bytes], int] = {}
         self._models: dict[str, ModelInfo] = {}
         for entry in model_list:
             name = entry["model_name"]
@@ -394,10 +397,22 @@ class LLMGateway:
         return list(self._models) == [DEMO_MODEL_ID]
 
     def count_tokens(self, model_id: str, messages: list[dict]) -> int:
-        """Tokens these messages take for this model (litellm's counter, offline)."""
+        """Tokens these messages take for this model (litellm's counter, offline).
+
+        Remembered by a digest of the messages: each send of a long
+        conversation counts the same earlier messages again, at ~0.1 ms each.
+        """
+        text = json.dumps(messages, sort_keys=True, ensure_ascii=False).encode()
+        key = (model_id, hashlib.blake2b(text, digest_size=16).digest())
+        if (known := self._token_counts.get(key)) is not None:
+            return known
         info = self._models[model_id]
         model = "gpt-4o-mini" if info.id == DEMO_MODEL_ID else info.litellm_model
-        return _litellm().token_counter(model=model, messages=messages)
+        count = _litellm().token_counter(model=model, messages=messages)
+        if len(self._token_counts) >= _TOKEN_COUNTS_KEPT:
+            self._token_counts.clear()  # bounded memory; it refills with what is in use
+        self._token_counts[key] = count
+        return count
 
     async def stream(
         self,

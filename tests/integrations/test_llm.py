@@ -220,3 +220,19 @@ def test_token_counting_works_offline(gateway_for):
     small = gateway.count_tokens(llm.DEMO_MODEL_ID, [{"role": "user", "content": "hi"}])
     big = gateway.count_tokens(llm.DEMO_MODEL_ID, [{"role": "user", "content": "hi " * 500}])
     assert 0 < small < big
+
+
+def test_token_counts_are_remembered_per_model_and_text(gateway_for, monkeypatch):
+    gateway = gateway_for(OPENAI_API_KEY="sk-test")
+    litellm = llm._litellm()
+    calls = []
+    real = litellm.token_counter
+    monkeypatch.setattr(litellm, "token_counter", lambda **k: calls.append(k) or real(**k))
+    hello = [{"role": "user", "content": "hello there"}]
+    first = gateway.count_tokens("openai/gpt-4o-mini", hello)
+    assert gateway.count_tokens("openai/gpt-4o-mini", hello) == first
+    assert len(calls) == 1
+    # Another text, or the same text for another model, is counted.
+    gateway.count_tokens("openai/gpt-4o-mini", [{"role": "user", "content": "hello there!"}])
+    gateway.count_tokens("openai/gpt-4.1", hello)
+    assert len(calls) == 3
