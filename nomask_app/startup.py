@@ -1,6 +1,7 @@
 """Work done once when a backend process starts."""
 
 import asyncio
+import gc
 from datetime import timedelta
 
 from nomask_app.db import session_scope
@@ -21,3 +22,7 @@ async def on_start() -> None:
     """Import litellm (seconds) now rather than on the first message; close dead replies."""
     await asyncio.to_thread(_mark_interrupted_replies)
     await warm_up()
+    # litellm's import leaves millions of long-lived objects; frozen, the
+    # collector stops walking them in its full passes (pauses mid-stream).
+    gc.collect()
+    gc.freeze()

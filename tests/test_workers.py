@@ -37,3 +37,16 @@ def test_a_forked_worker_finds_the_preloaded_objects_frozen():
     )
     before, in_worker = map(int, result.stdout.split())
     assert before == 0 and in_worker > 1_000
+
+
+async def test_a_started_worker_freezes_what_the_litellm_import_left(
+    engine, use_models, monkeypatch
+):
+    """Full collections then skip the long-lived heap: shorter pauses while replies stream."""
+    from nomask_app import startup
+
+    use_models()
+    frozen = []
+    monkeypatch.setattr(startup.gc, "freeze", lambda: frozen.append(True))
+    await startup.on_start()
+    assert frozen == [True]
