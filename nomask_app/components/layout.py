@@ -81,6 +81,11 @@ def app_header() -> rx.Component:
     )
 
 
+def loading(label: str = "Loading", padding: str = "4rem") -> rx.Component:
+    """A centred spinner that screen readers announce as `label` (a status)."""
+    return rx.center(rx.spinner(role="status", aria_label=label), padding=padding)
+
+
 def signed_in_page(title: str, *children: rx.Component) -> rx.Component:
     """A page behind sign-in; its content renders only once the user is known."""
     return rx.fragment(
@@ -92,7 +97,7 @@ def signed_in_page(title: str, *children: rx.Component) -> rx.Component:
                 rx.container(
                     account_notices(), rx.heading(title, as_="h1", size="7"), *children, size="3"
                 ),
-                rx.center(rx.spinner(role="status", aria_label="Loading"), padding="4rem"),
+                loading(),
             ),
             id="main",
             padding_y="1.5rem",

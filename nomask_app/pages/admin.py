@@ -3,7 +3,7 @@
 import reflex as rx
 
 from nomask_app.components.forms import text_field
-from nomask_app.components.layout import public_page, signed_in_page
+from nomask_app.components.layout import loading, public_page, signed_in_page
 from nomask_app.states.admin import AdminState
 
 _NUMBERS = (
@@ -279,6 +279,6 @@ def admin_page() -> rx.Component:
         rx.cond(
             AdminState.checked,
             _not_found(),
-            rx.center(rx.spinner(role="status", aria_label="Loading"), padding="4rem"),
+            loading(),
         ),
     )

@@ -3,7 +3,7 @@
 import reflex as rx
 
 from nomask_app.components.forms import form_alert
-from nomask_app.components.layout import signed_in_page
+from nomask_app.components.layout import loading, signed_in_page
 from nomask_app.states.billing import BillingState, PlanView
 
 
@@ -221,6 +221,6 @@ def billing_page() -> rx.Component:
         rx.cond(
             BillingState.loaded,
             rx.fragment(_your_plan(), _usage(), _last_30_days(), _plans()),
-            rx.center(rx.spinner(role="status", aria_label="Loading billing"), padding="2rem"),
+            loading("Loading billing", "2rem"),
         ),
     )

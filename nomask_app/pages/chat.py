@@ -4,7 +4,7 @@ import reflex as rx
 
 from nomask_app.components.account_chrome import account_notices
 from nomask_app.components.chat import composer, conversation_header, message_item
-from nomask_app.components.layout import app_header
+from nomask_app.components.layout import app_header, loading
 from nomask_app.components.sidebar import sidebar
 from nomask_app.states.chat import ChatState
 from nomask_app.states.session import SessionState
@@ -93,6 +93,6 @@ def chat_page() -> rx.Component:
                 ),
                 class_name="nm-chat",
             ),
-            rx.center(rx.spinner(role="status", aria_label="Loading"), padding="4rem"),
+            loading(),
         ),
     )

@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from nomask_app.components.layout import signed_in_page
+from nomask_app.components.layout import loading, signed_in_page
 from nomask_app.components.privacy_delete import delete_section
 from nomask_app.components.privacy_events import events_section
 from nomask_app.components.privacy_export import export_section
@@ -119,8 +119,6 @@ def privacy_page() -> rx.Component:
                 _retention(),
                 _rights(),
             ),
-            rx.center(
-                rx.spinner(role="status", aria_label="Loading your privacy center"), padding="2rem"
-            ),
+            loading("Loading your privacy center", "2rem"),
         ),
     )

@@ -9,7 +9,7 @@ Fieldsets, unlike `aria-labelledby` forms, keep label look-ups unambiguous:
 import reflex as rx
 
 from nomask_app.components.forms import text_field
-from nomask_app.components.layout import signed_in_page
+from nomask_app.components.layout import loading, signed_in_page
 from nomask_app.components.settings_sessions import sessions_section
 from nomask_app.components.settings_twofactor import twofactor_section
 from nomask_app.states.settings import SettingsState
@@ -233,6 +233,6 @@ def settings_page() -> rx.Component:
                 ),
                 key=SettingsState.loaded_version,
             ),
-            rx.center(rx.spinner(role="status", aria_label="Loading settings"), padding="2rem"),
+            loading("Loading settings", "2rem"),
         ),
     )

@@ -44,6 +44,17 @@ class ReplyJob:
     # Set once the request is on its way to the provider (or the job ended first).
     requested: asyncio.Event = field(default_factory=asyncio.Event)
 
+    async def head_start(self, limit: float = REQUEST_HEAD_START) -> None:
+        """Wait (at most `limit` seconds) until the request is on its way.
+
+        The work that follows a send (the page's update, the sidebar, the new
+        address, the reply stream) shares this event loop with the provider
+        call; letting the call go first takes its setup off the time to the
+        first token.
+        """
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.requested.wait(), limit)
+
     @property
     def done(self) -> bool:
         """Whether the reply has ended one way or another."""
@@ -88,17 +99,6 @@ class ReplyJobs:
         """Create an empty registry; `save` runs a chat service function in a session."""
         self._jobs: dict[str, ReplyJob] = {}
         self._save = save
-
-    async def head_start(self, job: ReplyJob, limit: float = REQUEST_HEAD_START) -> None:
-        """Wait (at most `limit` seconds) until the job's request is on its way.
-
-        The work that follows a send (the page's update, the sidebar, the new
-        address, the reply stream) shares this event loop with the provider
-        call; letting the call go first takes its setup off the time to the
-        first token.
-        """
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(job.requested.wait(), limit)
 
     def get(self, message_id: str) -> ReplyJob | None:
         """The job writing this message, if it runs (or just ran) here."""

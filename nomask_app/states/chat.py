@@ -201,7 +201,7 @@ class ChatState(SessionState):
             stall_timeout=get_gateway().settings.llm_timeout_seconds,
         )
         self.streaming_id = outcome.turn.reply.id
-        await jobs.head_start(job)
+        await job.head_start()
         return outcome
 
     def _refused(self, refusal: Exception) -> None:

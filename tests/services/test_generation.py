@@ -138,7 +138,7 @@ async def test_a_send_waits_for_the_provider_request_but_never_for_its_first_tok
 ):
     user, turn = _turn(session, "x")
     job = _start(jobs, user, turn, "[[hang]]", stall_timeout=2)
-    await asyncio.wait_for(jobs.head_start(job, limit=5), 4)
+    await asyncio.wait_for(job.head_start(limit=5), 4)
     assert job.requested.is_set() and not job.done and job.text == ""
     await jobs.stop(message_id=turn.reply.id, user_id=user.id)
 
@@ -153,7 +153,7 @@ async def test_the_head_start_ends_when_a_job_fails_before_any_request(
         model_id="custom/not-configured",
         messages=[{"role": "user", "content": "x"}],
     )
-    await asyncio.wait_for(jobs.head_start(job, limit=5), 4)
+    await asyncio.wait_for(job.head_start(limit=5), 4)
     await _finished(job)
     assert job.status == "failed"
 
