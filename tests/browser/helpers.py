@@ -21,11 +21,22 @@ def unique_email(prefix: str = "person") -> str:
     return f"{prefix}{next(_numbers)}-{id(_numbers)}@example.com"
 
 
+def wait_until_ready(page: Page, button: str) -> None:
+    """Wait until a form's submit button is enabled, i.e. the page is hydrated.
+
+    Forms prefill from session state when hydration lands (the address typed on
+    an earlier visit). A fill racing it can be appended to that prefill, so
+    forms are filled only once it has landed.
+    """
+    expect(page.get_by_role("button", name=button, exact=True)).to_be_enabled()
+
+
 def sign_up(
     page: Page, *, name: str = "Browser Person", email: str | None = None, password: str = PASSWORD
 ) -> str:
     email = email or unique_email()
     page.goto("/signup")
+    wait_until_ready(page, "Create account")
     page.get_by_label("Name").fill(name)
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password", exact=True).fill(password)
@@ -39,6 +50,7 @@ def sign_up(
 
 def sign_in(page: Page, email: str, password: str = PASSWORD, *, path: str = "/login") -> None:
     page.goto(path)
+    wait_until_ready(page, "Sign in")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()

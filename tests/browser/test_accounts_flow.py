@@ -10,6 +10,7 @@ from tests.browser.helpers import (
     sign_out,
     sign_up,
     unique_email,
+    wait_until_ready,
 )
 from tests.factories import PASSWORD
 
@@ -57,6 +58,7 @@ def test_pages_behind_sign_in_redirect_and_come_back(page):
     sign_out(page)
     page.goto("/settings")
     expect(page).to_have_url(at("/login", "?next=/settings"))
+    wait_until_ready(page, "Sign in")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()

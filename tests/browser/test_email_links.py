@@ -3,7 +3,7 @@
 from playwright.sync_api import expect
 
 from nomask_app.services import emails
-from tests.browser.helpers import at, sign_in, sign_up, unique_email
+from tests.browser.helpers import at, sign_in, sign_up, unique_email, wait_until_ready
 from tests.browser.outbox import age_links, emails_to, expire_links, wait_for_email
 from tests.factories import PASSWORD
 from tests.mail import token_in
@@ -15,6 +15,7 @@ INVALID = "This link is not valid or has already been used. Request a new one."
 
 def _ask_for_reset(page, email):
     page.goto("/forgot-password")
+    wait_until_ready(page, "Send reset link")
     page.get_by_label("Email").fill(email)
     page.get_by_role("button", name="Send reset link").click()
     expect(page.get_by_role("status")).to_contain_text(SENT)

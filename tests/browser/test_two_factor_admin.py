@@ -11,7 +11,7 @@ from nomask_app.db import build_engine
 from nomask_app.models import Conversation, SecurityEvent, User
 from nomask_app.services import audit, emails
 from tests.browser.chat_steps import conversation_id, send, wait_for_reply_end
-from tests.browser.helpers import at, sign_in, sign_out, sign_up
+from tests.browser.helpers import at, sign_in, sign_out, sign_up, wait_until_ready
 from tests.browser.outbox import emails_to, wait_for_email
 from tests.factories import PASSWORD
 from tests.mail import token_in
@@ -173,6 +173,7 @@ def test_the_server_log_holds_no_secret_from_any_flow(page, browser, app_server)
     sign_in(page, email, "Wrong-" + password)
     expect(page.get_by_role("alert")).to_have_text("Email or password is incorrect.")
     page.goto("/forgot-password")
+    wait_until_ready(page, "Send reset link")
     page.get_by_label("Email").fill(email)
     page.get_by_role("button", name="Send reset link").click()
     token = token_in(wait_for_email(app_server, emails.PASSWORD_RESET, email), "/reset-password")
