@@ -144,7 +144,27 @@ def _litellm():
             {"provider": "nomaskdemo", "custom_handler": _offline_demo_handler(litellm)}
         ]
         litellm.input_callback = [_request_signal(litellm)]
+        litellm.response_cost_calculator = _not_for_streams(litellm.response_cost_calculator)
         return litellm
+
+
+def _not_for_streams(price: Callable[..., float | None]) -> Callable[..., float | None]:
+    """Wrap litellm's pricing so that it leaves a stream that has only just opened alone.
+
+    litellm prices every response as it is returned, a stream included: with no
+    usage yet, it runs its tokenizer over the whole prompt (CPU on every send)
+    and loads tiktoken's tables for it (~45 MiB per worker). That price is never
+    used: `stream` prices the reply from the usage the provider reports at its
+    end. None is what litellm itself answers for a stream it cannot price.
+    """
+    from litellm.litellm_core_utils.streaming_handler import CustomStreamWrapper
+
+    def priced(*args, response_object=None, **kwargs):
+        if isinstance(response_object, CustomStreamWrapper):
+            return None
+        return price(*args, response_object=response_object, **kwargs)
+
+    return priced
 
 
 # Called (in the streaming task's context) just before litellm hands a request

@@ -199,6 +199,45 @@ async def test_the_request_signal_comes_for_each_deployment_tried_and_for_the_de
     assert calls == [1]
 
 
+async def test_a_stream_is_priced_from_the_providers_usage_not_by_tokenizing_the_prompt(
+    gateway_for, fake_provider, tmp_path, monkeypatch
+):
+    models_file = tmp_path / "models.json"
+    models_file.write_text(
+        json.dumps(
+            {
+                "model_list": [
+                    {
+                        "model_name": "mini",
+                        "litellm_params": {
+                            "model": "openai/gpt-4o-mini",
+                            "api_base": fake_provider.base_url,
+                            "api_key": "x",
+                        },
+                    }
+                ]
+            }
+        )
+    )
+    gateway = gateway_for(NOMASK_MODELS_FILE=str(models_file))
+    from litellm import cost_calculator
+
+    counted = []
+    real = cost_calculator.token_counter
+    monkeypatch.setattr(
+        cost_calculator, "token_counter", lambda **k: counted.append(k) or real(**k)
+    )
+    history = [{"role": "user", "content": "a long question " * 200}]
+    _, finished = await _collect(gateway.stream("mini", history))
+    # litellm's guess at the price of a stream that has just opened (the whole
+    # prompt through its tokenizer, and tiktoken's tables loaded for it) is skipped...
+    assert counted == []
+    # ...and the reply is still priced, from the usage the provider reported
+    # (the fake always reports 10 prompt tokens; a tokenizer would count ~600).
+    assert finished.prompt_tokens == 10 and finished.completion_tokens > 0
+    assert finished.cost_usd > 0
+
+
 def test_only_allow_listed_parameters_reach_the_provider():
     assert clean_params(
         {
