@@ -11,7 +11,6 @@ runs). Covers the rows of issue 10's budget and issue 3's streaming targets.
 
 import argparse
 import json
-import platform
 import statistics
 import subprocess
 import sys
@@ -23,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import machine  # noqa: E402
 from bench.page_probe import PROBE_SCRIPT  # noqa: E402
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tests.browser.server import AppServer  # noqa: E402
@@ -341,14 +341,6 @@ def run(runs: int) -> list[tuple[str, str, str]]:
     return table
 
 
-def _machine() -> str:
-    cores = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
-    ).stdout.strip()
-    return f"{platform.node()}, {cores} cores, {platform.platform()}, commit {commit}"
-
-
 def main() -> None:
     """Parse arguments, run, print (and optionally append to RESULTS.md)."""
     parser = argparse.ArgumentParser(
@@ -362,8 +354,8 @@ def main() -> None:
     lines = [
         f"### Browser benchmark — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {args.runs} runs",
         "",
-        f"Machine: {_machine()}. Provider: local fake, TTFT {TTFT_MS} ms, {GAP_MS} ms between "
-        f"{TOKENS} tokens. Median (min–max) of the runs.",
+        f"Machine: {machine.describe()}. Provider: local fake, TTFT {TTFT_MS} ms, "
+        f"{GAP_MS} ms between {TOKENS} tokens. Median (min–max) of the runs.",
         "",
         "| measure | budget | result |",
         "|---|---|---|",

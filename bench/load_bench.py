@@ -18,7 +18,6 @@ import itertools
 import json
 import multiprocessing
 import os
-import platform
 import re
 import subprocess
 import sys
@@ -36,6 +35,7 @@ import psutil  # noqa: E402
 import redis  # noqa: E402
 import socketio  # noqa: E402
 
+from bench import machine  # noqa: E402
 from tests.browser.server import AppServer  # noqa: E402
 
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -394,27 +394,13 @@ def run(counts: list[int], idle: int) -> tuple[list[dict], list[dict], str]:
     return rows, idle, setup
 
 
-def _machine() -> str:
-    info = Path("/proc/cpuinfo").read_text()
-    cpu = re.search(r"model name\s*:\s*(.+)", info)
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
-    ).stdout.strip()
-    ram = psutil.virtual_memory().total / 2**30
-    return (
-        f"{os.cpu_count()} cores ({cpu.group(1) if cpu else platform.processor()}), "
-        f"{ram:.1f} GiB RAM, {platform.platform()}, Python {platform.python_version()}, "
-        f"commit {commit}"
-    )
-
-
 def report(rows: list[dict], idle: list[dict], setup: str, took: float) -> str:
     """The Markdown section for RESULTS.md."""
     mib, date = 2**20, subprocess.run(["date", "-u"], capture_output=True, text=True).stdout
     lines = [
         f"### Load benchmark (issue 9) — {date.strip()}",
         "",
-        f"Machine: {_machine()}. Load average at the end: {os.getloadavg()[0]:.1f}.",
+        f"Machine: {machine.describe()}. Load average at the end: {os.getloadavg()[0]:.1f}.",
         f"Setup: production build, {setup}. Provider: local fake in its own process, "
         f"TTFT {TTFT_MS} ms, {GAP_MS} ms between {TOKENS} tokens. All users send at once. "
         "Benchmark client, provider, app, database and Redis share the machine. TTFT: send "
