@@ -21,7 +21,7 @@ from nomask_app.db import session_scope
 from nomask_app.integrations import redis_relay
 from nomask_app.models import Message
 from nomask_app.models.base import utcnow
-from nomask_app.services import chat, files
+from nomask_app.services import chat, files, reply_progress
 from nomask_app.services.errors import NotFound
 from nomask_app.services.generation import jobs
 from nomask_app.web import authenticated_user_id, not_found, stored_file
@@ -66,7 +66,7 @@ def _poll(message_id: str) -> Message | None:
         message = session.get(Message, message_id)
         stale = utcnow() - STALE_AFTER
         if message is not None and message.status == "streaming" and message.updated_at < stale:
-            chat.mark_interrupted(session=session, stale_before=stale)
+            reply_progress.mark_interrupted(session=session, stale_before=stale)
             session.flush()
             session.refresh(message)
         return message

@@ -7,7 +7,7 @@ from datetime import timedelta
 from nomask_app.db import session_scope
 from nomask_app.integrations.llm import warm_up
 from nomask_app.models.base import utcnow
-from nomask_app.services import chat
+from nomask_app.services import reply_progress
 
 # A streaming reply is saved every second; one unchanged this long lost its process.
 INTERRUPTED_AFTER = timedelta(seconds=15)
@@ -15,7 +15,7 @@ INTERRUPTED_AFTER = timedelta(seconds=15)
 
 def _mark_interrupted_replies() -> None:
     with session_scope() as session:
-        chat.mark_interrupted(session=session, stale_before=utcnow() - INTERRUPTED_AFTER)
+        reply_progress.mark_interrupted(session=session, stale_before=utcnow() - INTERRUPTED_AFTER)
 
 
 async def on_start() -> None:

@@ -23,6 +23,7 @@ from nomask_app.services import (
     exports,
     files,
     profile,
+    reply_progress,
     sessions,
     twofactor,
 )
@@ -66,7 +67,7 @@ def _turn(session: Session, user: User, text: str, attachment_ids=()) -> chat.Tu
         max_chars=32_000,
         attachment_ids=tuple(attachment_ids),
     )
-    chat.finish_reply(
+    reply_progress.finish_reply(
         session=session,
         message_id=turn.reply.id,
         content=f"Answer to: {text}",

@@ -4,11 +4,10 @@ Every function takes the owner's id and filters by it: another user's ids are
 `NotFound`, never "forbidden", so nothing reveals that they exist.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
 from nomask_app.models import Conversation, Message, StoredFile, User
@@ -335,153 +334,6 @@ def edit_last_user_message(
     return regenerate_last_reply(
         session=session, user_id=user_id, conversation_id=conversation_id, model_id=model_id
     )
-
-
-def save_progress(*, session: Session, message_id: str, content: str) -> None:
-    """Persist the reply written so far (called at least once a second while streaming)."""
-    session.exec(
-        update(Message)
-        .where(Message.id == message_id, Message.status == "streaming")
-        .values(content=content, updated_at=utcnow())
-    )
-
-
-def request_stop(*, session: Session, user_id: str, message_id: str) -> bool:
-    """Ask whichever process writes this reply to stop it (owner only).
-
-    Returns:
-        True if the reply was still being written.
-    """
-    result = session.exec(
-        update(Message)
-        .where(
-            Message.id == message_id,
-            Message.user_id == user_id,
-            Message.status == "streaming",
-        )
-        .values(stop_requested=True)
-    )
-    return bool(result.rowcount)
-
-
-def stop_requested(*, session: Session, message_id: str) -> bool:
-    """Whether "Stop" was pressed for this reply in another process."""
-    flag = session.exec(select(Message.stop_requested).where(Message.id == message_id)).first()
-    return bool(flag)
-
-
-def finish_reply(
-    *,
-    session: Session,
-    message_id: str,
-    content: str,
-    status: str,
-    error: str = "",
-    deployment: str = "",
-    provider: str = "",
-    prompt_tokens: int = 0,
-    completion_tokens: int = 0,
-    cost_usd: float = 0.0,
-    context_dropped: int = 0,
-) -> Message | None:
-    """Store the final text, status and usage of a reply."""
-    message = session.get(Message, message_id)
-    if message is None:  # deleted while it was being written
-        return None
-    message.content = content
-    message.status = status
-    message.error = error[:500]
-    message.deployment = deployment
-    message.provider = provider
-    message.prompt_tokens = prompt_tokens
-    message.completion_tokens = completion_tokens
-    message.cost_usd = cost_usd
-    message.context_dropped = context_dropped
-    message.updated_at = utcnow()
-    session.add(message)
-    return message
-
-
-def mark_interrupted(*, session: Session, stale_before: datetime) -> int:
-    """Mark replies that stopped growing before `stale_before` as failed.
-
-    A reply is saved at least once a second while it streams, so one that has
-    not changed for a while lost its worker (a crash or restart).
-    """
-    result = session.exec(
-        update(Message)
-        .where(Message.status == "streaming", Message.updated_at < stale_before)
-        .values(
-            status="failed",
-            error="The reply was interrupted by a server restart. Retry to get a full answer.",
-            updated_at=utcnow(),
-        )
-    )
-    return result.rowcount or 0
-
-
-def build_context(
-    *,
-    session: Session,
-    conversation_id: str,
-    upto_seq: int,
-    budget_tokens: int,
-    count_tokens: Callable[[list[dict]], int],
-    render: Callable[[Message], dict],
-) -> tuple[list[dict], int]:
-    """The messages to send, newest kept first, trimmed to the model's window.
-
-    Args:
-        session: Database session.
-        conversation_id: The conversation (already owner-checked).
-        upto_seq: The last message to include (the user message being answered).
-        budget_tokens: Tokens available for the prompt.
-        count_tokens: Counts tokens of a list of provider messages.
-        render: Turns a stored message into a provider message (text, attachments).
-
-    Returns:
-        Provider messages oldest first, and how many older messages were left out.
-    """
-    rows = list(
-        session.exec(
-            select(Message)
-            .where(Message.conversation_id == conversation_id, Message.seq <= upto_seq)
-            .order_by(col(Message.seq).desc())
-        )
-    )
-    usable = [
-        m for m in rows if m.role == "user" or (m.status in ("complete", "stopped") and m.content)
-    ]
-    kept: list[dict] = []
-    used = 0  # an upper bound of the exact count until `exact`
-    exact = False
-    for index, message in enumerate(usable):
-        rendered = render(message)
-        bound = None if exact else _token_bound(rendered)
-        if bound is not None and used + bound <= budget_tokens:
-            cost = bound  # fits for sure: counting (slow) would change nothing
-        else:
-            if not exact:
-                used, exact = sum(count_tokens([m]) for m in kept), True
-            cost = count_tokens([rendered])
-        if kept and used + cost > budget_tokens:
-            return list(reversed(kept)), len(usable) - index
-        kept.append(rendered)
-        used += cost
-    return list(reversed(kept)), 0
-
-
-# A token stands for at least one byte of text (byte-level BPE, as litellm
-# counts), and a message adds a few tokens of framing (role, separators).
-_FRAMING_TOKENS = 16
-
-
-def _token_bound(rendered: dict) -> int | None:
-    """An upper bound of a text message's tokens, or None (images: count them)."""
-    content = rendered.get("content")
-    if not isinstance(content, str):
-        return None
-    return len(content.encode()) + _FRAMING_TOKENS
 
 
 def remember_model(*, session: Session, user_id: str, model_id: str) -> None:

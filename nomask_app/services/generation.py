@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from nomask_app.db import session_scope
 from nomask_app.integrations import redis_relay
 from nomask_app.integrations.llm import Finished, ProviderError, get_gateway
-from nomask_app.services import chat, metrics, replies
+from nomask_app.services import metrics, replies, reply_progress
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +129,11 @@ class ReplyJobs:
         """
         job = self._jobs.get(message_id)
         if job is None:
-            return bool(await self._save(chat.request_stop, user_id=user_id, message_id=message_id))
+            return bool(
+                await self._save(
+                    reply_progress.request_stop, user_id=user_id, message_id=message_id
+                )
+            )
         if job.user_id != user_id or job.done or job.task is None:
             return False
         job.task.cancel()
@@ -141,7 +145,9 @@ class ReplyJobs:
         while not job.done:
             await asyncio.sleep(STOP_POLL)
             try:
-                requested = await self._save(chat.stop_requested, message_id=job.message_id)
+                requested = await self._save(
+                    reply_progress.stop_requested, message_id=job.message_id
+                )
             except Exception:  # the database is briefly away: ask again next time
                 log.debug("checking for a remote stop failed", exc_info=True)
                 continue
@@ -153,7 +159,9 @@ class ReplyJobs:
         # A database restart must not end the reply: the text is in memory,
         # and the next save (or the final one) catches up.
         try:
-            await self._save(chat.save_progress, message_id=job.message_id, content=job.text)
+            await self._save(
+                reply_progress.save_progress, message_id=job.message_id, content=job.text
+            )
         except Exception:
             log.warning("saving reply progress failed; will retry", exc_info=True)
 

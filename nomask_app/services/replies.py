@@ -13,7 +13,7 @@ from sqlmodel import Session
 from nomask_app.config import get_settings
 from nomask_app.integrations.llm import ModelInfo, get_gateway
 from nomask_app.models import Message, StoredFile
-from nomask_app.services import chat, files
+from nomask_app.services import chat, context, files, reply_progress
 from nomask_app.services.errors import FieldErrors
 from nomask_app.services.quotas import check_quota
 from nomask_app.services.usage import record_usage
@@ -70,7 +70,7 @@ def _context(session: Session, turn: chat.Turn, model: ModelInfo) -> tuple[list[
     attachments = files.files_of_conversation(
         session=session, user_id=turn.conversation.user_id, conversation_id=turn.conversation.id
     )
-    return chat.build_context(
+    return context.build_context(
         session=session,
         conversation_id=turn.conversation.id,
         upto_seq=turn.user_message.seq,
@@ -174,7 +174,7 @@ def finish_reply(
     cost_usd: float = 0.0,
 ) -> None:
     """Store a reply's end and count it against the plan when it produced an answer."""
-    message = chat.finish_reply(
+    message = reply_progress.finish_reply(
         session=session,
         message_id=message_id,
         content=content,

@@ -6,7 +6,7 @@ from datetime import timedelta
 from nomask_app.db import session_scope
 from nomask_app.models import Message
 from nomask_app.models.base import utcnow
-from nomask_app.services import chat, files
+from nomask_app.services import chat, files, reply_progress
 
 
 def _turn(session, user, text="hello"):
@@ -40,7 +40,7 @@ def _events(response) -> list[tuple[str, dict, str | None]]:
 def test_a_finished_reply_streams_from_the_requested_offset(signed_in, session):
     client, user = signed_in()
     turn = _turn(session, user)
-    chat.finish_reply(
+    reply_progress.finish_reply(
         session=session, message_id=turn.reply.id, content="Hello world", status="complete"
     )
     session.commit()
@@ -66,10 +66,10 @@ def test_a_reply_written_by_another_worker_is_followed_through_the_database(sign
         for content in ("Hel", "Hello wor"):
             time.sleep(0.3)
             with session_scope() as s:
-                chat.save_progress(session=s, message_id=turn.reply.id, content=content)
+                reply_progress.save_progress(session=s, message_id=turn.reply.id, content=content)
         time.sleep(0.3)
         with session_scope() as s:
-            chat.finish_reply(
+            reply_progress.finish_reply(
                 session=s, message_id=turn.reply.id, content="Hello world!", status="complete"
             )
 

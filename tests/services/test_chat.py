@@ -5,7 +5,7 @@ from sqlmodel import func, select
 
 from nomask_app.models import Conversation, Message, StoredFile
 from nomask_app.models.base import utcnow
-from nomask_app.services import chat, files
+from nomask_app.services import chat, context, files, reply_progress
 from nomask_app.services.errors import FieldErrors, NotFound
 from tests.factories import make_user
 
@@ -117,7 +117,7 @@ def test_messages_come_in_pages_of_the_latest(session):
     turn = _post(session, user)
     cid = turn.conversation.id
     for _ in range(30):
-        chat.finish_reply(
+        reply_progress.finish_reply(
             session=session, message_id=turn.reply.id, content="ok", status="complete"
         )
         turn = _post(session, user, conversation_id=cid)
@@ -189,7 +189,9 @@ def test_delete_all_conversations_leaves_other_users_alone(session):
 def test_regenerate_replaces_the_last_reply(session):
     user = make_user(session)
     turn = _post(session, user)
-    chat.finish_reply(session=session, message_id=turn.reply.id, content="first", status="complete")
+    reply_progress.finish_reply(
+        session=session, message_id=turn.reply.id, content="first", status="complete"
+    )
     session.commit()
     again = chat.regenerate_last_reply(
         session=session, user_id=user.id, conversation_id=turn.conversation.id, model_id="m2"
@@ -207,7 +209,9 @@ def test_regenerate_replaces_the_last_reply(session):
 def test_edit_last_user_message_and_resend(session):
     user = make_user(session)
     turn = _post(session, user, "Waht is 2+2?")
-    chat.finish_reply(session=session, message_id=turn.reply.id, content="?", status="failed")
+    reply_progress.finish_reply(
+        session=session, message_id=turn.reply.id, content="?", status="failed"
+    )
     session.commit()
     edited = chat.edit_last_user_message(
         session=session,
@@ -228,7 +232,7 @@ def test_context_is_trimmed_to_the_window_newest_first(session):
     turn = _post(session, user, "one")
     cid = turn.conversation.id
     for text in ("two", "three"):
-        chat.finish_reply(
+        reply_progress.finish_reply(
             session=session, message_id=turn.reply.id, content=f"reply {text}", status="complete"
         )
         turn = _post(session, user, text, conversation_id=cid)
@@ -239,7 +243,7 @@ def test_context_is_trimmed_to_the_window_newest_first(session):
     def count(messages):
         return sum(len(m["content"].split()) for m in messages)
 
-    kept, dropped = chat.build_context(
+    kept, dropped = context.build_context(
         session=session,
         conversation_id=cid,
         upto_seq=turn.user_message.seq,
@@ -249,7 +253,7 @@ def test_context_is_trimmed_to_the_window_newest_first(session):
     )
     assert [m["content"] for m in kept] == ["one", "reply two", "two", "reply three", "three"]
     assert dropped == 0
-    kept, dropped = chat.build_context(
+    kept, dropped = context.build_context(
         session=session,
         conversation_id=cid,
         upto_seq=turn.user_message.seq,
@@ -272,7 +276,7 @@ def test_context_that_surely_fits_is_not_counted(session):
         return sum(len(m["content"].split()) for m in messages)
 
     def build(budget):
-        return chat.build_context(
+        return context.build_context(
             session=session,
             conversation_id=turn.conversation.id,
             upto_seq=turn.user_message.seq,
@@ -309,18 +313,26 @@ def test_the_byte_bound_of_a_message_is_never_below_litellms_count(use_models, t
     for role in ("user", "assistant"):
         message = {"role": role, "content": text}
         for model in ("openai/gpt-4o-mini", "anthropic/claude-sonnet-4-5"):
-            assert gateway.count_tokens(model, [message]) <= chat._token_bound(message)
+            assert gateway.count_tokens(model, [message]) <= context.token_bound(message)
 
 
 def test_interrupted_replies_are_marked_failed(session):
     user = make_user(session)
     turn = _post(session, user)
-    chat.save_progress(session=session, message_id=turn.reply.id, content="partial")
+    reply_progress.save_progress(session=session, message_id=turn.reply.id, content="partial")
     session.commit()
     assert (
-        chat.mark_interrupted(session=session, stale_before=utcnow() - timedelta(seconds=30)) == 0
+        reply_progress.mark_interrupted(
+            session=session, stale_before=utcnow() - timedelta(seconds=30)
+        )
+        == 0
     )
-    assert chat.mark_interrupted(session=session, stale_before=utcnow() + timedelta(seconds=1)) == 1
+    assert (
+        reply_progress.mark_interrupted(
+            session=session, stale_before=utcnow() + timedelta(seconds=1)
+        )
+        == 1
+    )
     session.commit()
     reply = session.get(Message, turn.reply.id)
     assert (reply.status, reply.content) == ("failed", "partial")

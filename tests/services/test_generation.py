@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import Session
 
 from nomask_app.models import Message
-from nomask_app.services import chat
+from nomask_app.services import chat, reply_progress
 from nomask_app.services.generation import STALLED, ReplyJobs
 from tests.factories import make_user
 
@@ -268,7 +268,7 @@ async def test_a_database_outage_during_a_reply_loses_nothing(session, engine, f
 
     async def flaky_save(function, /, **kwargs):
         # The database is away for the first saves, progress and final alike.
-        if function is not chat.stop_requested and failures["left"] > 0:
+        if function is not reply_progress.stop_requested and failures["left"] > 0:
             failures["left"] -= 1
             raise ConnectionError("database restarting")
         return await _in_thread(function, **kwargs)

@@ -1,4 +1,4 @@
-from nomask_app.services import chat
+from nomask_app.services import chat, reply_progress
 from nomask_app.services.search import search_conversations
 from tests.factories import make_user
 
@@ -13,7 +13,7 @@ def _conversation(session, user, *texts, title=None):
         max_chars=10_000,
     )
     for text in texts[1:]:
-        chat.finish_reply(
+        reply_progress.finish_reply(
             session=session, message_id=turn.reply.id, content=text, status="complete"
         )
         turn = chat.post_user_message(
@@ -24,7 +24,9 @@ def _conversation(session, user, *texts, title=None):
             model_id="m",
             max_chars=10_000,
         )
-    chat.finish_reply(session=session, message_id=turn.reply.id, content="", status="complete")
+    reply_progress.finish_reply(
+        session=session, message_id=turn.reply.id, content="", status="complete"
+    )
     if title:
         chat.rename_conversation(
             session=session, user_id=user.id, conversation_id=turn.conversation.id, title=title
