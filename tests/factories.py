@@ -5,6 +5,7 @@ import itertools
 from sqlmodel import Session
 
 from nomask_app.models import User
+from nomask_app.services import chat
 from nomask_app.services.accounts import sign_up
 
 PASSWORD = "violet-harbor-lantern-42"
@@ -29,3 +30,24 @@ def make_user(
     )
     session.commit()
     return user
+
+
+def post_message(
+    session: Session,
+    user: User,
+    text: str = "Hello there",
+    conversation_id: str | None = None,
+    **kwargs,
+) -> chat.Turn:
+    """Post a user message (and its empty reply) through the chat service and commit."""
+    turn = chat.post_user_message(
+        session=session,
+        user_id=user.id,
+        conversation_id=conversation_id,
+        text=text,
+        model_id="custom/fake-a",
+        max_chars=32_000,
+        **kwargs,
+    )
+    session.commit()
+    return turn

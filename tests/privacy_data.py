@@ -30,7 +30,7 @@ from nomask_app.services import (
 from nomask_app.services.audit import record_event
 from nomask_app.services.billing import get_account, start_checkout
 from nomask_app.services.usage import record_usage
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, make_user, post_message
 
 USERS = "users"
 
@@ -58,15 +58,7 @@ class Account:
 
 
 def _turn(session: Session, user: User, text: str, attachment_ids=()) -> chat.Turn:
-    turn = chat.post_user_message(
-        session=session,
-        user_id=user.id,
-        conversation_id=None,
-        text=text,
-        model_id="custom/fake-a",
-        max_chars=32_000,
-        attachment_ids=tuple(attachment_ids),
-    )
+    turn = post_message(session, user, text, attachment_ids=tuple(attachment_ids))
     reply_progress.finish_reply(
         session=session,
         message_id=turn.reply.id,

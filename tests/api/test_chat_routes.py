@@ -6,20 +6,8 @@ from datetime import timedelta
 from nomask_app.db import session_scope
 from nomask_app.models import Message
 from nomask_app.models.base import utcnow
-from nomask_app.services import chat, files, reply_progress
-
-
-def _turn(session, user, text="hello"):
-    turn = chat.post_user_message(
-        session=session,
-        user_id=user.id,
-        conversation_id=None,
-        text=text,
-        model_id="m",
-        max_chars=1000,
-    )
-    session.commit()
-    return turn
+from nomask_app.services import files, reply_progress
+from tests.factories import post_message
 
 
 def _events(response) -> list[tuple[str, dict, str | None]]:
@@ -39,7 +27,7 @@ def _events(response) -> list[tuple[str, dict, str | None]]:
 
 def test_a_finished_reply_streams_from_the_requested_offset(signed_in, session):
     client, user = signed_in()
-    turn = _turn(session, user)
+    turn = post_message(session, user)
     reply_progress.finish_reply(
         session=session, message_id=turn.reply.id, content="Hello world", status="complete"
     )
@@ -60,7 +48,7 @@ def test_a_finished_reply_streams_from_the_requested_offset(signed_in, session):
 
 def test_a_reply_written_by_another_worker_is_followed_through_the_database(signed_in, session):
     client, user = signed_in()
-    turn = _turn(session, user)
+    turn = post_message(session, user)
 
     def other_worker():
         for content in ("Hel", "Hello wor"):
@@ -85,7 +73,7 @@ def test_a_reply_written_by_another_worker_is_followed_through_the_database(sign
 
 def test_an_orphaned_streaming_reply_is_marked_failed(signed_in, session):
     client, user = signed_in()
-    turn = _turn(session, user)
+    turn = post_message(session, user)
     reply = session.get(Message, turn.reply.id)
     reply.content, reply.updated_at = "partial", utcnow() - timedelta(minutes=5)
     session.add(reply)
@@ -99,7 +87,7 @@ def test_an_orphaned_streaming_reply_is_marked_failed(signed_in, session):
 def test_other_people_and_strangers_get_404(signed_in, session, client):
     owner_client, owner = signed_in()
     other_client, _ = signed_in()
-    turn = _turn(session, owner)
+    turn = post_message(session, owner)
     url = f"/api/messages/{turn.reply.id}/stream"
     assert other_client.get(url).status_code == 404
     assert client.get(url).status_code == 404  # not signed in

@@ -5,30 +5,16 @@ from sqlmodel import func, select
 
 from nomask_app.models import Conversation, Message, StoredFile
 from nomask_app.models.base import utcnow
-from nomask_app.services import chat, context, files, reply_progress
+from nomask_app.services import chat, files, reply_progress
 from nomask_app.services.errors import FieldErrors, NotFound
-from tests.factories import make_user
+from tests.factories import make_user, post_message
 
 MAX = 32_000
 
 
-def _post(session, user, text="Hello there", conversation_id=None, **kwargs):
-    turn = chat.post_user_message(
-        session=session,
-        user_id=user.id,
-        conversation_id=conversation_id,
-        text=text,
-        model_id="custom/fake-a",
-        max_chars=MAX,
-        **kwargs,
-    )
-    session.commit()
-    return turn
-
-
 def test_first_message_creates_a_titled_conversation_and_a_pending_reply(session):
     user = make_user(session)
-    turn = _post(session, user, "How do tides work on other planets and moons?")
+    turn = post_message(session, user, "How do tides work on other planets and moons?")
     assert turn.conversation.title == "How do tides work on other planets and"
     assert (turn.user_message.seq, turn.reply.seq) == (1, 2)
     assert turn.user_message.content.startswith("How do tides")
@@ -44,7 +30,7 @@ def test_messages_are_committed_before_any_provider_call(session, engine):
     from sqlmodel import Session
 
     user = make_user(session)
-    turn = _post(session, user)
+    turn = post_message(session, user)
     with Session(engine) as other:  # another connection sees them at once
         assert other.get(Message, turn.user_message.id).content == "Hello there"
 
@@ -55,7 +41,7 @@ def test_messages_are_committed_before_any_provider_call(session, engine):
 def test_empty_or_oversized_messages_are_refused(session, text, problem):
     user = make_user(session)
     with pytest.raises(FieldErrors) as caught:
-        _post(session, user, text)
+        post_message(session, user, text)
     assert problem in caught.value.errors["message"]
     session.rollback()
     assert session.exec(select(func.count()).select_from(Conversation)).one() == 0
@@ -63,7 +49,7 @@ def test_empty_or_oversized_messages_are_refused(session, text, problem):
 
 def test_another_users_conversation_is_not_found(session):
     owner, other = make_user(session), make_user(session)
-    turn = _post(session, owner)
+    turn = post_message(session, owner)
     cid = turn.conversation.id
     calls = [
         lambda: chat.get_conversation(session=session, user_id=other.id, conversation_id=cid),
@@ -72,7 +58,7 @@ def test_another_users_conversation_is_not_found(session):
             session=session, user_id=other.id, conversation_id=cid, title="mine"
         ),
         lambda: chat.delete_conversation(session=session, user_id=other.id, conversation_id=cid),
-        lambda: _post(session, other, conversation_id=cid),
+        lambda: post_message(session, other, conversation_id=cid),
         lambda: chat.regenerate_last_reply(
             session=session, user_id=other.id, conversation_id=cid, model_id="m"
         ),
@@ -114,13 +100,13 @@ def test_conversations_are_listed_newest_first_in_pages(session):
 
 def test_messages_come_in_pages_of_the_latest(session):
     user = make_user(session)
-    turn = _post(session, user)
+    turn = post_message(session, user)
     cid = turn.conversation.id
     for _ in range(30):
         reply_progress.finish_reply(
             session=session, message_id=turn.reply.id, content="ok", status="complete"
         )
-        turn = _post(session, user, conversation_id=cid)
+        turn = post_message(session, user, conversation_id=cid)
     page, has_more = chat.list_messages(
         session=session, user_id=user.id, conversation_id=cid, limit=10
     )
@@ -133,7 +119,7 @@ def test_messages_come_in_pages_of_the_latest(session):
 
 def test_rename_validates(session):
     user = make_user(session)
-    cid = _post(session, user).conversation.id
+    cid = post_message(session, user).conversation.id
     with pytest.raises(FieldErrors):
         chat.rename_conversation(session=session, user_id=user.id, conversation_id=cid, title=" ")
     with pytest.raises(FieldErrors):
@@ -157,8 +143,8 @@ def _attach(session, user, text=b"notes"):
 def test_delete_conversation_removes_messages_and_files(session):
     user = make_user(session)
     attached = _attach(session, user)
-    turn = _post(session, user, attachment_ids=(attached.id,))
-    keep = _post(session, user, "another")
+    turn = post_message(session, user, attachment_ids=(attached.id,))
+    keep = post_message(session, user, "another")
     keys = chat.delete_conversation(
         session=session, user_id=user.id, conversation_id=turn.conversation.id
     )
@@ -178,8 +164,8 @@ def test_delete_conversation_removes_messages_and_files(session):
 def test_delete_all_conversations_leaves_other_users_alone(session):
     user, other = make_user(session), make_user(session)
     for _ in range(3):
-        _post(session, user)
-    theirs = _post(session, other)
+        post_message(session, user)
+    theirs = post_message(session, other)
     chat.delete_all_conversations(session=session, user_id=user.id)
     session.commit()
     assert chat.list_conversations(session=session, user_id=user.id) == []
@@ -188,7 +174,7 @@ def test_delete_all_conversations_leaves_other_users_alone(session):
 
 def test_regenerate_replaces_the_last_reply(session):
     user = make_user(session)
-    turn = _post(session, user)
+    turn = post_message(session, user)
     reply_progress.finish_reply(
         session=session, message_id=turn.reply.id, content="first", status="complete"
     )
@@ -208,7 +194,7 @@ def test_regenerate_replaces_the_last_reply(session):
 
 def test_edit_last_user_message_and_resend(session):
     user = make_user(session)
-    turn = _post(session, user, "Waht is 2+2?")
+    turn = post_message(session, user, "Waht is 2+2?")
     reply_progress.finish_reply(
         session=session, message_id=turn.reply.id, content="?", status="failed"
     )
@@ -227,98 +213,9 @@ def test_edit_last_user_message_and_resend(session):
     assert edited.reply.seq == 2
 
 
-def test_context_is_trimmed_to_the_window_newest_first(session):
-    user = make_user(session)
-    turn = _post(session, user, "one")
-    cid = turn.conversation.id
-    for text in ("two", "three"):
-        reply_progress.finish_reply(
-            session=session, message_id=turn.reply.id, content=f"reply {text}", status="complete"
-        )
-        turn = _post(session, user, text, conversation_id=cid)
-
-    def render(message):
-        return {"role": message.role, "content": message.content}
-
-    def count(messages):
-        return sum(len(m["content"].split()) for m in messages)
-
-    kept, dropped = context.build_context(
-        session=session,
-        conversation_id=cid,
-        upto_seq=turn.user_message.seq,
-        budget_tokens=100,
-        count_tokens=count,
-        render=render,
-    )
-    assert [m["content"] for m in kept] == ["one", "reply two", "two", "reply three", "three"]
-    assert dropped == 0
-    kept, dropped = context.build_context(
-        session=session,
-        conversation_id=cid,
-        upto_seq=turn.user_message.seq,
-        budget_tokens=3,
-        count_tokens=count,
-        render=render,
-    )
-    assert [m["content"] for m in kept] == ["reply three", "three"]
-    assert dropped == 3
-
-
-def test_context_that_surely_fits_is_not_counted(session):
-    """Counting tokens is slow; a window far larger than the text needs no count."""
-    user = make_user(session)
-    turn = _post(session, user, "one")
-    calls = []
-
-    def count(messages):
-        calls.append(messages)
-        return sum(len(m["content"].split()) for m in messages)
-
-    def build(budget):
-        return context.build_context(
-            session=session,
-            conversation_id=turn.conversation.id,
-            upto_seq=turn.user_message.seq,
-            budget_tokens=budget,
-            count_tokens=count,
-            render=lambda m: {"role": m.role, "content": m.content},
-        )
-
-    assert build(10_000) == ([{"role": "user", "content": "one"}], 0)
-    assert calls == []
-    # Near the limit it counts exactly, with the same outcome as ever.
-    assert build(1) == ([{"role": "user", "content": "one"}], 0)
-    assert calls
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "",
-        "plain words here",
-        " " * 300,
-        "\n\n\t" * 50,
-        "ünïcödé ✓ 漢字かな 🙂🙂🙂",
-        "a" * 5000,
-        "".join(chr(c) for c in range(33, 2000)),
-        "1234567890" * 40,
-    ],
-)
-def test_the_byte_bound_of_a_message_is_never_below_litellms_count(use_models, text):
-    from nomask_app.integrations.llm import get_gateway
-
-    use_models(OPENAI_API_KEY="sk-test", ANTHROPIC_API_KEY="sk-ant-test")
-    gateway = get_gateway()
-    for role in ("user", "assistant"):
-        message = {"role": role, "content": text}
-        for model in ("openai/gpt-4o-mini", "anthropic/claude-sonnet-4-5"):
-            assert gateway.count_tokens(model, [message]) <= context.token_bound(message)
-
-
 def test_interrupted_replies_are_marked_failed(session):
     user = make_user(session)
-    turn = _post(session, user)
+    turn = post_message(session, user)
     reply_progress.save_progress(session=session, message_id=turn.reply.id, content="partial")
     session.commit()
     assert (

@@ -8,7 +8,7 @@ from sqlmodel import Session
 from nomask_app.models import Message
 from nomask_app.services import chat, reply_progress
 from nomask_app.services.generation import STALLED, ReplyJobs
-from tests.factories import make_user
+from tests.factories import make_user, post_message
 
 
 @pytest.fixture
@@ -18,16 +18,7 @@ def jobs():
 
 def _turn(session, text):
     user = make_user(session)
-    turn = chat.post_user_message(
-        session=session,
-        user_id=user.id,
-        conversation_id=None,
-        text=text,
-        model_id="custom/fake-a",
-        max_chars=10_000,
-    )
-    session.commit()
-    return user, turn
+    return user, post_message(session, user, text)
 
 
 def _start(jobs, user, turn, text, **kwargs):
