@@ -77,7 +77,7 @@ def _not_for_streams(price: Callable[..., float | None]) -> Callable[..., float 
 
     litellm prices every response as it is returned, a stream included: with no
     usage yet, it runs its tokenizer over the whole prompt (CPU on every send)
-    and loads tiktoken's tables for it (~45 MiB per worker). That price is never
+    and loads tiktoken's tables for it (~37 MiB per worker). That price is never
     used: `stream` prices the reply from the usage the provider reports at its
     end. None is what litellm itself answers for a stream it cannot price.
     """
