@@ -4,8 +4,8 @@ import itertools
 
 from sqlmodel import Session
 
-from nomask_app.models import User
-from nomask_app.services import chat
+from nomask_app.models import StoredFile, User
+from nomask_app.services import chat, files
 from nomask_app.services.accounts import sign_up
 
 PASSWORD = "violet-harbor-lantern-42"
@@ -51,3 +51,12 @@ def post_message(
     )
     session.commit()
     return turn
+
+
+def store_text_file(session: Session, user: User, data: bytes = b"notes") -> StoredFile:
+    """Store a small text file of `user` (an attachment not yet sent) and commit."""
+    row = files.store_bytes(
+        session=session, user_id=user.id, data=data, filename="notes.txt", content_type="text/plain"
+    )
+    session.commit()
+    return row

@@ -235,14 +235,13 @@ def post_user_message(
         conversation = get_conversation(
             session=session, user_id=user_id, conversation_id=conversation_id
         )
-    else:
+        seq = _next_seq(session, conversation.id)
+    else:  # a new conversation: nothing to look up, one round of inserts
         conversation = Conversation(user_id=user_id, title=auto_title(text), created_at=now)
-        session.add(conversation)
-        session.flush()
+        seq = 1
     conversation.updated_at = now
     conversation.model = model_id
     session.add(conversation)
-    seq = _next_seq(session, conversation.id)
     message = Message(
         conversation_id=conversation.id,
         user_id=user_id,
@@ -252,7 +251,6 @@ def post_user_message(
         created_at=now,
     )
     session.add(message)
-    session.flush()
     for file_id in attachment_ids:
         attached = session.get(StoredFile, file_id)
         if attached is None or attached.user_id != user_id:

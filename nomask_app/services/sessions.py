@@ -9,7 +9,7 @@ import secrets
 from datetime import timedelta
 from functools import lru_cache
 
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, col, delete, select
 from user_agents import parse as parse_user_agent
 
 from nomask_app.config import get_settings
@@ -71,18 +71,19 @@ def resolve_session(*, session: Session, token: str | None) -> tuple[User, UserS
     """
     if not token or len(token) > _MAX_TOKEN_LENGTH:
         return None
-    row = session.exec(
-        select(UserSession).where(UserSession.token_hash == hash_token(token))
+    # One query for both: this runs before every event handler's work.
+    found = session.exec(
+        select(UserSession, User)
+        .join(User, col(User.id) == UserSession.user_id)
+        .where(UserSession.token_hash == hash_token(token))
     ).first()
-    if row is None:
+    if found is None:
         return None
+    row, user = found
     now = utcnow()
     idle = timedelta(hours=get_settings().session_idle_hours)
     if now >= row.expires_at or now - row.last_seen_at >= idle:
         session.delete(row)
-        return None
-    user = session.get(User, row.user_id)
-    if user is None:
         return None
     if now - row.last_seen_at >= LAST_SEEN_RESOLUTION:
         row.last_seen_at = now

@@ -15,7 +15,7 @@ import asyncio
 import reflex as rx
 
 from nomask_app.integrations.llm import get_gateway
-from nomask_app.services import ratelimit, replies
+from nomask_app.services import replies
 from nomask_app.services.errors import FieldErrors, NotFound
 from nomask_app.services.generation import jobs
 from nomask_app.services.image_requests import parse_command
@@ -28,7 +28,7 @@ from nomask_app.states.chat_views import (
     message_view,
     model_option,
 )
-from nomask_app.states.session import SessionState, lookup_user
+from nomask_app.states.session import SessionState
 from nomask_app.states.sidebar import SidebarState
 
 COMPOSER_ID = "composer"
@@ -172,20 +172,14 @@ class ChatState(SessionState):
         if self.streaming_id:
             self.notice = "Wait for the reply to finish, or stop it first."
             return None
-        token, ip, model_id = self._session_token(), self.router.session.client_ip, self.model_id
-
-        def check_and_prepare():
-            # One trip to a worker thread for all of it: each trip delays the provider call.
-            user = lookup_user(token)
-            if user is None:
-                return None, None
-            try:
-                ratelimit.hit(ratelimit.CHAT_SEND, user=user.id, ip=ip)
-                return user, load.prepare(action, user_id=user.id, model_id=model_id, **kwargs)
-            except (ratelimit.RateLimited, FieldErrors, QuotaExceeded, NotFound) as refusal:
-                return user, refusal
-
-        user, outcome = await asyncio.to_thread(check_and_prepare)
+        user, outcome = await asyncio.to_thread(
+            load.begin_turn,
+            self._session_token(),
+            self.router.session.client_ip,
+            action,
+            model_id=self.model_id,
+            **kwargs,
+        )
         if await self.remember_identity(user) is None:
             return SessionState.require_user
         self.notice, self.notice_link = "", ""

@@ -2,9 +2,11 @@
 
 from nomask_app.db import session_scope
 from nomask_app.integrations.llm import get_gateway, get_image_gateway
-from nomask_app.models import Message
-from nomask_app.services import chat, files, replies
-from nomask_app.services.errors import NotFound
+from nomask_app.models import Message, User
+from nomask_app.services import chat, files, ratelimit, replies
+from nomask_app.services.errors import FieldErrors, NotFound
+from nomask_app.services.quotas import QuotaExceeded
+from nomask_app.services.sessions import resolve_session
 from nomask_app.states.chat_views import MessageView, message_view
 
 
@@ -35,12 +37,42 @@ def load_conversation(user_id: str, conversation_id: str, before_seq: int | None
         return conversation.title, _views(session, user_id, rows), has_more, conversation.model
 
 
-def prepare(action, **kwargs) -> replies.PreparedReply:
-    """Run a `services.replies` action in its own transaction (committed on return)."""
+# Why a send can be refused; the person is told, and nothing of the turn is stored.
+REFUSALS = (ratelimit.RateLimited, FieldErrors, QuotaExceeded, NotFound)
+
+
+def begin_turn(
+    token: str | None, ip: str, action, **kwargs
+) -> tuple[User | None, replies.PreparedReply | Exception | None]:
+    """Who sends (by session cookie), their send limit, and the stored turn, in one transaction.
+
+    One transaction and one trip to a worker thread: each of them delays the
+    provider call, and so the reply's first word. The turn is committed when
+    this returns, before any provider is called.
+
+    Args:
+        token: The session cookie's token.
+        ip: The sender's address (for the rate limit).
+        action: A `services.replies` action (start_turn, regenerate, edit_and_resend).
+        **kwargs: The action's own arguments, besides the session and the user.
+
+    Returns:
+        (None, None) for no valid session; else the user and either the prepared
+        reply or why the send was refused (a refused turn is rolled back, while
+        the session's own upkeep, such as its last-seen time, is kept).
+    """
     with session_scope() as session:
-        prepared = action(session=session, **kwargs)
-        session.flush()
-        return prepared
+        resolved = resolve_session(session=session, token=token)
+        if resolved is None:
+            return None, None
+        user = resolved[0]
+        try:
+            ratelimit.hit(ratelimit.CHAT_SEND, user=user.id, ip=ip)
+            with session.begin_nested():
+                prepared = action(session=session, user_id=user.id, **kwargs)
+            return user, prepared
+        except REFUSALS as refusal:
+            return user, refusal
 
 
 def one_view(user_id: str, message_id: str) -> MessageView | None:

@@ -7,7 +7,7 @@ from nomask_app.models import Conversation, Message, StoredFile
 from nomask_app.models.base import utcnow
 from nomask_app.services import chat, files, reply_progress
 from nomask_app.services.errors import FieldErrors, NotFound
-from tests.factories import make_user, post_message
+from tests.factories import make_user, post_message, store_text_file
 
 MAX = 32_000
 
@@ -132,17 +132,9 @@ def test_rename_validates(session):
     assert (renamed.title, renamed.title_is_auto) == ("Trip plans", False)
 
 
-def _attach(session, user, text=b"notes"):
-    row = files.store_bytes(
-        session=session, user_id=user.id, data=text, filename="notes.txt", content_type="text/plain"
-    )
-    session.commit()
-    return row
-
-
 def test_delete_conversation_removes_messages_and_files(session):
     user = make_user(session)
-    attached = _attach(session, user)
+    attached = store_text_file(session, user)
     turn = post_message(session, user, attachment_ids=(attached.id,))
     keep = post_message(session, user, "another")
     keys = chat.delete_conversation(
