@@ -1,8 +1,9 @@
 """What a model is sent: the newest messages of a conversation that fit its window."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
-from sqlmodel import Session, col, select
+from sqlalchemy import and_, or_
+from sqlmodel import Session, col, func, select
 
 from nomask_app.models import Message
 
@@ -29,20 +30,11 @@ def build_context(
     Returns:
         Provider messages oldest first, and how many older messages were left out.
     """
-    rows = list(
-        session.exec(
-            select(Message)
-            .where(Message.conversation_id == conversation_id, Message.seq <= upto_seq)
-            .order_by(col(Message.seq).desc())
-        )
-    )
-    usable = [
-        m for m in rows if m.role == "user" or (m.status in ("complete", "stopped") and m.content)
-    ]
+    usable = _usable_newest_first(session, conversation_id, upto_seq)
     kept: list[dict] = []
     used = 0  # an upper bound of the exact count until `exact`
     exact = False
-    for index, message in enumerate(usable):
+    for message in usable:
         rendered = render(message)
         bound = None if exact else token_bound(rendered)
         if bound is not None and used + bound <= budget_tokens:
@@ -52,10 +44,48 @@ def build_context(
                 used, exact = sum(count_tokens([m]) for m in kept), True
             cost = count_tokens([rendered])
         if kept and used + cost > budget_tokens:
-            return list(reversed(kept)), len(usable) - index
+            return list(reversed(kept)), _count_usable(session, conversation_id, message.seq)
         kept.append(rendered)
         used += cost
     return list(reversed(kept)), 0
+
+
+# A model sees a user message, and a reply that produced text (not a failed or
+# still empty one).
+_USABLE = or_(
+    col(Message.role) == "user",
+    and_(col(Message.status).in_(("complete", "stopped")), col(Message.content) != ""),
+)
+_PAGE = 64  # messages read at a time: a long conversation rarely needs all of them
+
+
+def _usable_newest_first(
+    session: Session, conversation_id: str, upto_seq: int
+) -> Iterator[Message]:
+    """Messages a model may see, newest first, read a page at a time as the caller goes."""
+    below = upto_seq + 1
+    while True:
+        page = list(
+            session.exec(
+                select(Message)
+                .where(Message.conversation_id == conversation_id, Message.seq < below, _USABLE)
+                .order_by(col(Message.seq).desc())
+                .limit(_PAGE)
+            )
+        )
+        yield from page
+        if len(page) < _PAGE:
+            return
+        below = page[-1].seq
+
+
+def _count_usable(session: Session, conversation_id: str, from_seq: int) -> int:
+    """How many usable messages there are from `from_seq` back (those left out)."""
+    return session.exec(
+        select(func.count())
+        .select_from(Message)
+        .where(Message.conversation_id == conversation_id, Message.seq <= from_seq, _USABLE)
+    ).one()
 
 
 # A token stands for at least one byte of text (byte-level BPE, as litellm

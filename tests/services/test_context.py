@@ -1,7 +1,9 @@
 """Context building: the newest messages that fit the model's window."""
 
 import pytest
+from sqlalchemy import event
 
+from nomask_app.models import Message
 from nomask_app.services import context, reply_progress
 from tests.factories import make_user, post_message
 
@@ -59,6 +61,46 @@ def test_context_that_surely_fits_is_not_counted(session):
     # Near the limit it counts exactly, with the same outcome as ever.
     assert build(1) == ([{"role": "user", "content": "one"}], 0)
     assert calls
+
+
+def test_a_long_conversation_is_read_only_as_far_as_the_window_reaches(session):
+    user = make_user(session)
+    turn = post_message(session, user, "question 0")
+    cid = turn.conversation.id
+    for n in range(1, 100):
+        # Every tenth reply failed: the model never sees it, and it is not "left out".
+        failed = n % 10 == 0
+        reply_progress.finish_reply(
+            session=session,
+            message_id=turn.reply.id,
+            content="" if failed else f"answer {n - 1}",
+            status="failed" if failed else "complete",
+        )
+        turn = post_message(session, user, f"question {n}", conversation_id=cid)
+    session.commit()
+    loaded = []
+
+    def on_load(target, _context):
+        loaded.append(target.id)
+
+    event.listen(Message, "load", on_load)
+    try:
+        kept, dropped = context.build_context(
+            session=session,
+            conversation_id=cid,
+            upto_seq=turn.user_message.seq,
+            budget_tokens=10 * 2,  # ten messages of two words
+            count_tokens=lambda messages: sum(len(m["content"].split()) for m in messages),
+            render=lambda m: {"role": m.role, "content": m.content},
+        )
+    finally:
+        event.remove(Message, "load", on_load)
+
+    assert [m["content"] for m in kept][-3:] == ["question 98", "answer 98", "question 99"]
+    assert len(kept) == 10
+    usable = 100 + 99 - 9  # questions, answers, minus the failed replies
+    assert dropped == usable - 10
+    assert len(loaded) < 100  # one page, not all 199 messages
 
 
 @pytest.mark.parametrize(
