@@ -17,6 +17,7 @@ import asyncio
 import base64
 import hashlib
 import json
+import logging
 import os
 import threading
 from collections.abc import AsyncIterator, Callable
@@ -51,6 +52,8 @@ from nomask_app.integrations.llm_models import (
 
 os.environ.setdefault("LITELLM_OFFLINE_MODE", "true")
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "true")
+
+log = logging.getLogger(__name__)
 
 _TOKEN_COUNTS_KEPT = 100_000  # remembered token counts (~100 bytes each)
 
@@ -319,11 +322,31 @@ class LLMGateway:
             provider=self._models[model_id].provider,
         )
 
+    async def rehearse(self) -> None:
+        """Stream one made-up reply through the Router, answered by litellm itself.
+
+        litellm imports much of its streaming path on the first request (~300 ms
+        of the first person's first reply in each process). `mock_response`
+        stops short of the provider: nothing leaves the machine. A failure here
+        only means that the first reply pays that time after all.
+        """
+        try:
+            response = await self.router.acompletion(
+                model=next(iter(self._models)),
+                messages=[{"role": "user", "content": "rehearsal"}],
+                stream=True,
+                mock_response="ok",
+            )
+            async for _chunk in response:
+                pass
+        except Exception:
+            log.warning("rehearsing a reply at start failed", exc_info=True)
+
     def _served_by(self, response) -> str | None:
         deployment_id = (getattr(response, "_hidden_params", None) or {}).get("model_id")
         if not deployment_id:
             return None
-        deployment = self.router.get_deployment(model_id=deployment_id)
+        deployment = self.router.registry().deployment(deployment_id)
         return deployment.litellm_params.model if deployment else None
 
 
@@ -401,9 +424,10 @@ def reset_gateway() -> None:
 
 
 async def warm_up() -> None:
-    """Import litellm and build the gateways off the event loop, at app start."""
+    """Import litellm, build the gateways and rehearse a reply, at app start."""
     await asyncio.to_thread(get_gateway)
     await asyncio.to_thread(get_image_gateway)
+    await get_gateway().rehearse()
 
 
 # --- Images -----------------------------------------------------------------------------

@@ -2,6 +2,10 @@
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -275,3 +279,58 @@ def test_token_counts_are_remembered_per_model_and_text(gateway_for, monkeypatch
     gateway.count_tokens("openai/gpt-4o-mini", [{"role": "user", "content": "hello there!"}])
     gateway.count_tokens("openai/gpt-4.1", hello)
     assert len(calls) == 3
+
+
+async def test_the_rehearsal_at_start_reaches_no_provider(gateway_for, fake_provider):
+    gateway = gateway_for(
+        NOMASK_OPENAI_COMPATIBLE_BASE_URL=fake_provider.base_url,
+        NOMASK_OPENAI_COMPATIBLE_MODELS='["fake-a"]',
+    )
+    await gateway.rehearse()
+    assert fake_provider.chat_requests() == []
+
+
+_FIRST_REPLY_IMPORTS = """
+import asyncio, json, sys
+from nomask_app.integrations import llm
+
+async def main():
+    if sys.argv[1] == "after-warm-up":
+        await llm.warm_up()
+    gateway = await asyncio.to_thread(llm.get_gateway)
+    before = set(sys.modules)
+    messages = [{"role": "user", "content": "[[tokens:2]] hi"}]
+    async for _ in gateway.stream(gateway.models()[0].id, messages):
+        pass
+    print(json.dumps(sorted(set(sys.modules) - before)))
+
+asyncio.run(main())
+"""
+
+
+def _first_reply_imports(provider_url: str, data_dir: Path, start: str) -> list[str]:
+    """What a fresh process imports of litellm and its HTTP stack during its first reply."""
+    env = {
+        **os.environ,
+        "NOMASK_OPENAI_COMPATIBLE_BASE_URL": provider_url,
+        "NOMASK_OPENAI_COMPATIBLE_MODELS": '["fake-a"]',
+        "NOMASK_DATA_DIR": str(data_dir),
+    }
+    run = subprocess.run(
+        [sys.executable, "-c", _FIRST_REPLY_IMPORTS, start],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    new = json.loads(run.stdout.strip().splitlines()[-1])
+    return [name for name in new if name.split(".")[0] in ("litellm", "openai", "aiohttp")]
+
+
+def test_after_the_warm_up_the_first_reply_imports_nothing_more(fake_provider, tmp_path):
+    # Fresh processes: this one imported everything long ago.
+    cold = _first_reply_imports(fake_provider.base_url, tmp_path, "cold")
+    warm = _first_reply_imports(fake_provider.base_url, tmp_path, "after-warm-up")
+    assert len(cold) > 10  # what the warm-up is for: litellm imports much on first use
+    assert warm == []
