@@ -93,6 +93,13 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, *_args):  # keep test output quiet
         return
 
+    def parse_request(self) -> bool:
+        # The request line was just read: when a provider's own clock starts.
+        # Reading and parsing the rest is the provider's time, as it is for a
+        # real one (and this fake shares a process, and a GIL, with the tests).
+        self.arrived_at = time.monotonic()
+        return super().parse_request()
+
     def _json(self, status: int, payload: dict) -> None:
         body = json.dumps(payload).encode()
         self.send_response(status)
@@ -122,7 +129,7 @@ class _Handler(BaseHTTPRequestHandler):
             body,
             {k.lower(): v for k, v in self.headers.items()},
             files=files,
-            received_at=time.monotonic(),
+            received_at=self.arrived_at,
         )
         with state.lock:
             state.requests.append(record)
