@@ -142,6 +142,39 @@ async def test_models_file_with_failover_to_the_next_deployment(
     assert caught.value.kind == "unavailable"
 
 
+async def test_only_a_choice_of_deployments_goes_through_the_router(
+    gateway_for, fake_provider, tmp_path, monkeypatch
+):
+    models_file = tmp_path / "models.json"
+    entry = {"api_base": fake_provider.base_url, "api_key": "x"}
+    models_file.write_text(
+        json.dumps(
+            {
+                "model_list": [
+                    {"model_name": "solo", "litellm_params": {"model": "openai/fake-a", **entry}},
+                    {"model_name": "main", "litellm_params": {"model": "openai/fake-b", **entry}},
+                    {"model_name": "spare", "litellm_params": {"model": "openai/fake-c", **entry}},
+                ],
+                "fallbacks": [{"main": ["spare"]}],
+            }
+        )
+    )
+    gateway = gateway_for(NOMASK_MODELS_FILE=str(models_file))
+    routed = []
+    route = gateway.router.acompletion
+    monkeypatch.setattr(gateway.router, "acompletion", lambda **k: routed.append(k) or route(**k))
+    hello = [{"role": "user", "content": "hi"}]
+
+    # One deployment, nothing to fall back on: straight to litellm, same result.
+    text, finished = await _collect(gateway.stream("solo", hello))
+    assert (text, finished.model, routed) == ("Echo: hi", "openai/fake-a", [])
+    # With a fallback, the Router takes over when the model fails.
+    fake_provider.fail_model("fake-b", 500)
+    text, finished = await _collect(gateway.stream("main", hello))
+    assert (text, finished.model) == ("Echo: hi", "openai/fake-c")
+    assert [k["model"] for k in routed] == ["main"]
+
+
 async def test_the_caller_hears_when_its_request_leaves_before_any_token(
     gateway_for, fake_provider
 ):
