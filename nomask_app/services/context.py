@@ -2,7 +2,7 @@
 
 from collections.abc import Callable, Iterator
 
-from sqlalchemy import and_, or_
+from sqlalchemy import Row, and_, or_
 from sqlmodel import Session, col, func, select
 
 from nomask_app.models import Message
@@ -15,7 +15,7 @@ def build_context(
     upto_seq: int,
     budget_tokens: int,
     count_tokens: Callable[[list[dict]], int],
-    render: Callable[[Message], dict],
+    render: Callable[[Row], dict],
 ) -> tuple[list[dict], int]:
     """The messages to send, newest kept first, trimmed to the model's window.
 
@@ -25,7 +25,8 @@ def build_context(
         upto_seq: The last message to include (the user message being answered).
         budget_tokens: Tokens available for the prompt.
         count_tokens: Counts tokens of a list of provider messages.
-        render: Turns a stored message into a provider message (text, attachments).
+        render: Turns a stored message (a row of its id, seq, role and content)
+            into a provider message (text, attachments).
 
     Returns:
         Provider messages oldest first, and how many older messages were left out.
@@ -59,15 +60,17 @@ _USABLE = or_(
 _PAGE = 64  # messages read at a time: a long conversation rarely needs all of them
 
 
-def _usable_newest_first(
-    session: Session, conversation_id: str, upto_seq: int
-) -> Iterator[Message]:
-    """Messages a model may see, newest first, read a page at a time as the caller goes."""
+def _usable_newest_first(session: Session, conversation_id: str, upto_seq: int) -> Iterator[Row]:
+    """Messages a model may see, newest first, read a page at a time as the caller goes.
+
+    Plain rows of the columns a model needs: building an ORM object for each of
+    hundreds of messages on every send cost more than reading them.
+    """
     below = upto_seq + 1
     while True:
         page = list(
             session.exec(
-                select(Message)
+                select(Message.id, Message.seq, Message.role, Message.content)
                 .where(Message.conversation_id == conversation_id, Message.seq < below, _USABLE)
                 .order_by(col(Message.seq).desc())
                 .limit(_PAGE)

@@ -8,11 +8,12 @@ The job itself runs in `services.generation`.
 import base64
 from dataclasses import dataclass
 
+from sqlalchemy import Row
 from sqlmodel import Session
 
 from nomask_app.config import get_settings
 from nomask_app.integrations.llm import ModelInfo, get_gateway
-from nomask_app.models import Message, StoredFile
+from nomask_app.models import StoredFile
 from nomask_app.services import chat, context, files, reply_progress
 from nomask_app.services.errors import FieldErrors
 from nomask_app.services.quotas import check_quota
@@ -39,7 +40,8 @@ def pick_model(requested: str, fallback: str = "") -> ModelInfo:
     return gateway.model(requested) or gateway.model(fallback) or gateway.models()[0]
 
 
-def _render(message: Message, attached: list[StoredFile], model: ModelInfo) -> dict:
+def _render(message: Row, attached: list[StoredFile], model: ModelInfo) -> dict:
+    """A stored message (id, role, content) as the provider gets it, attachments included."""
     if message.role != "user":
         return {"role": "assistant", "content": message.content}
     text = message.content

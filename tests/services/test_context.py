@@ -3,7 +3,6 @@
 import pytest
 from sqlalchemy import event
 
-from nomask_app.models import Message
 from nomask_app.services import context, reply_progress
 from tests.factories import make_user, post_message
 
@@ -63,7 +62,7 @@ def test_context_that_surely_fits_is_not_counted(session):
     assert calls
 
 
-def test_a_long_conversation_is_read_only_as_far_as_the_window_reaches(session):
+def test_a_long_conversation_is_read_only_as_far_as_the_window_reaches(session, monkeypatch):
     user = make_user(session)
     turn = post_message(session, user, "question 0")
     cid = turn.conversation.id
@@ -78,12 +77,15 @@ def test_a_long_conversation_is_read_only_as_far_as_the_window_reaches(session):
         )
         turn = post_message(session, user, f"question {n}", conversation_id=cid)
     session.commit()
-    loaded = []
+    reads = []
 
-    def on_load(target, _context):
-        loaded.append(target.id)
+    def on_execute(_conn, _cursor, statement, *_args):
+        if statement.lstrip().upper().startswith("SELECT") and "FROM messages" in statement:
+            reads.append(statement)
 
-    event.listen(Message, "load", on_load)
+    monkeypatch.setattr(context, "_PAGE", 8)
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", on_execute)
     try:
         kept, dropped = context.build_context(
             session=session,
@@ -94,13 +96,16 @@ def test_a_long_conversation_is_read_only_as_far_as_the_window_reaches(session):
             render=lambda m: {"role": m.role, "content": m.content},
         )
     finally:
-        event.remove(Message, "load", on_load)
+        event.remove(engine, "before_cursor_execute", on_execute)
 
     assert [m["content"] for m in kept][-3:] == ["question 98", "answer 98", "question 99"]
     assert len(kept) == 10
     usable = 100 + 99 - 9  # questions, answers, minus the failed replies
     assert dropped == usable - 10
-    assert len(loaded) < 100  # one page, not all 199 messages
+    # Two pages of 8 (each with a LIMIT) and a count of the rest, not all 199 rows.
+    pages = [r for r in reads if "count(" not in r.lower()]
+    assert len(pages) == 2 and all("LIMIT" in r.upper() for r in pages)
+    assert len(reads) == 3
 
 
 @pytest.mark.parametrize(
