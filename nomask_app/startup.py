@@ -5,7 +5,7 @@ import gc
 from datetime import timedelta
 
 from nomask_app.db import session_scope
-from nomask_app.integrations.llm import warm_up
+from nomask_app.integrations import llm, llm_images
 from nomask_app.models.base import utcnow
 from nomask_app.services import reply_progress
 
@@ -21,7 +21,8 @@ def _mark_interrupted_replies() -> None:
 async def on_start() -> None:
     """Import litellm (seconds) now rather than on the first message; close dead replies."""
     await asyncio.to_thread(_mark_interrupted_replies)
-    await warm_up()
+    await llm.warm_up()
+    await llm_images.warm_up()
     # litellm's import leaves millions of long-lived objects; frozen, the
     # collector stops walking them in its full passes (pauses mid-stream).
     gc.collect()

@@ -30,10 +30,12 @@ def reset_app_caches() -> None:
     from nomask_app.config import get_settings
     from nomask_app.db import get_engine
     from nomask_app.integrations.llm import reset_gateway
+    from nomask_app.integrations.llm_images import reset_image_gateway
 
     get_settings.cache_clear()
     get_engine.cache_clear()
     reset_gateway()
+    reset_image_gateway()
 
 
 def fresh_postgres_database(admin_url: str, name: str) -> str:

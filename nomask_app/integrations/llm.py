@@ -1,12 +1,12 @@
-"""The only module that imports litellm: the gateways for streaming, token counting, images.
+"""The only module that imports litellm: the chat gateway (streaming, token counting).
 
 Providers switch on by configuration alone (API-key variables, an Ollama or
 OpenAI-compatible URL, or a litellm Router models file: see llm_models.py,
 which lists them without importing litellm). With nothing
 configured, an "Offline demo" model answers locally through the same litellm
-Router path, so streaming, usage and errors behave as with a real provider.
-Image models (`ImageGateway`) work the same way: configured providers, or an
-"Offline demo" image model that draws locally (integrations/demo_images.py).
+path, so streaming, usage and errors behave as with a real provider. Image
+models live in llm_images.py, which gets litellm from here (`load_litellm`);
+the offline demo's image handler is here, with the chat one.
 
 litellm fetches a cost map and tokenizers from the internet unless
 LITELLM_OFFLINE_MODE is set before its import; the import also costs ~6 s,
@@ -29,23 +29,14 @@ from nomask_app.config import Settings, get_settings
 from nomask_app.integrations import demo_images
 from nomask_app.integrations.llm_models import (
     DEFAULT_CONTEXT,
-    DEFAULT_IMAGE_SIZES,
-    DEMO_IMAGE_LITELLM_MODEL,
-    DEMO_IMAGE_SIZES,
     DEMO_LITELLM_MODEL,
     DEMO_MODEL_ID,
-    IMAGE_DEMO_MODEL_ID,
-    KNOWN_IMAGE_MODELS,
-    MAX_IMAGES_PER_REQUEST,
     Delta,
     Finished,
-    ImageModelInfo,
-    ImageResult,
     ModelInfo,
     ProviderError,
     clean_params,
     configured_deployments,
-    configured_image_deployments,
     demo_reply,
     reply_words,
 )
@@ -61,7 +52,8 @@ _import_lock = threading.Lock()
 
 
 @cache
-def _litellm():
+def load_litellm():
+    """The litellm module, imported once (~6 s) and set up for this app."""
     with _import_lock:
         import litellm
 
@@ -194,7 +186,7 @@ class LLMGateway:
 
     def __init__(self, settings: Settings):
         """Build the Router; the offline demo is used only when nothing is configured."""
-        litellm = _litellm()
+        litellm = load_litellm()
         self.settings = settings
         model_list, fallbacks = configured_deployments(settings)
         if not model_list:
@@ -263,7 +255,7 @@ class LLMGateway:
             return known
         info = self._models[model_id]
         model = "gpt-4o-mini" if info.id == DEMO_MODEL_ID else info.litellm_model
-        count = _litellm().token_counter(model=model, messages=messages)
+        count = load_litellm().token_counter(model=model, messages=messages)
         if len(self._token_counts) >= _TOKEN_COUNTS_KEPT:
             self._token_counts.clear()  # bounded memory; it refills with what is in use
         self._token_counts[key] = count
@@ -286,7 +278,7 @@ class LLMGateway:
         Raises:
             ProviderError: the provider failed; the message is fit to show.
         """
-        litellm = _litellm()
+        litellm = load_litellm()
         if model_id not in self._models:
             raise ProviderError("bad_request", "This model is not available.")
         _on_request.set(on_request)
@@ -299,7 +291,7 @@ class LLMGateway:
         try:
             response = await self._open(model_id, **request)
         except Exception as error:
-            raise _provider_error(litellm, error) from error
+            raise provider_error(litellm, error) from error
         usage = None
         try:
             async for chunk in response:
@@ -309,7 +301,7 @@ class LLMGateway:
                         yield Delta(text)
                 usage = getattr(chunk, "usage", None) or usage
         except Exception as error:
-            raise _provider_error(litellm, error) from error
+            raise provider_error(litellm, error) from error
         finally:
             await response.aclose()
         served_by = self._direct.get(model_id, {}).get("model") or self._served_by(response)
@@ -329,7 +321,7 @@ class LLMGateway:
         direct = self._direct.get(model_id)
         if direct is None:
             return await self.router.acompletion(model=model_id, **request)
-        return await _litellm().acompletion(
+        return await load_litellm().acompletion(
             **direct,
             **request,
             timeout=self.settings.llm_timeout_seconds,
@@ -390,7 +382,7 @@ def _cost(litellm, model: str, prompt: int, completion: int) -> float:
     return float(prompt_cost + completion_cost)
 
 
-_ERROR_MESSAGES = {
+ERROR_MESSAGES = {
     "context": "This conversation is too long for the model. "
     "Start a new chat or pick a model with a larger context.",
     "rate_limit": "The AI provider is busy right now (rate limit). Please retry in a moment.",
@@ -406,7 +398,8 @@ _ERROR_MESSAGES = {
 }
 
 
-def _provider_error(litellm, error: Exception) -> ProviderError:
+def provider_error(litellm, error: Exception) -> ProviderError:
+    """A litellm or Router failure as the error people are shown."""
     from litellm.types.router import RouterRateLimitError
 
     exceptions = litellm.exceptions
@@ -428,7 +421,7 @@ def _provider_error(litellm, error: Exception) -> ProviderError:
         (exceptions.BadRequestError, "bad_request"),
     ]
     kind = next((k for t, k in kinds if isinstance(error, t)), "connection")
-    return ProviderError(kind, _ERROR_MESSAGES[kind])
+    return ProviderError(kind, ERROR_MESSAGES[kind])
 
 
 _gateway: LLMGateway | None = None
@@ -450,193 +443,13 @@ def gateway_ready() -> bool:
 
 
 def reset_gateway() -> None:
-    """Forget the gateways so the next use reads the settings again (tests)."""
-    global _gateway, _image_gateway
+    """Forget the gateway so the next use reads the settings again (tests)."""
+    global _gateway
     with _gateway_lock:
         _gateway = None
-        _image_gateway = None
 
 
 async def warm_up() -> None:
-    """Import litellm, build the gateways and rehearse a reply, at app start."""
+    """Import litellm, build the gateway and rehearse a reply, at app start."""
     await asyncio.to_thread(get_gateway)
-    await asyncio.to_thread(get_image_gateway)
     await get_gateway().rehearse()
-
-
-# --- Images -----------------------------------------------------------------------------
-
-_DOWNLOAD_TIMEOUT = 30.0
-
-
-def _image_facts(litellm, litellm_model: str, info: dict) -> tuple[tuple[str, ...], int, bool]:
-    name = litellm_model.rsplit("/", 1)[-1]
-    sizes, max_images, can_edit = KNOWN_IMAGE_MODELS.get(
-        name, (DEFAULT_IMAGE_SIZES, MAX_IMAGES_PER_REQUEST, None)
-    )
-    if can_edit is None:
-        try:
-            endpoints = litellm.get_model_info(litellm_model).get("supported_endpoints")
-        except Exception:  # unknown to litellm (custom endpoints): assume OpenAI's API
-            endpoints = None
-        # litellm lists endpoints for the models it knows well; without a list,
-        # the provider's edit API is tried and a refusal is shown as such.
-        can_edit = "/v1/images/edits" in endpoints if endpoints else True
-    sizes = tuple(info.get("sizes") or sizes)
-    max_images = min(int(info.get("max_images") or max_images), MAX_IMAGES_PER_REQUEST)
-    return sizes, max_images, bool(info.get("supports_image_edit", can_edit))
-
-
-class ImageGateway:
-    """The configured image models behind one litellm Router."""
-
-    def __init__(self, settings: Settings):
-        """Build the Router; the offline demo draws only when nothing is configured."""
-        litellm = _litellm()
-        model_list = configured_image_deployments(settings) or [
-            {
-                "model_name": IMAGE_DEMO_MODEL_ID,
-                "litellm_params": {"model": DEMO_IMAGE_LITELLM_MODEL},
-                "model_info": {
-                    "label": "Offline demo",
-                    "provider": "offline-demo",
-                    "sizes": list(DEMO_IMAGE_SIZES),
-                    "supports_image_edit": True,
-                },
-            }
-        ]
-        self._models: dict[str, ImageModelInfo] = {}
-        for entry in model_list:
-            name = entry["model_name"]
-            if name in self._models:
-                continue  # a further deployment of the same model (failover)
-            info = entry.get("model_info") or {}
-            litellm_model = entry["litellm_params"]["model"]
-            sizes, max_images, can_edit = _image_facts(litellm, litellm_model, info)
-            self._models[name] = ImageModelInfo(
-                id=name,
-                label=info.get("label") or name,
-                provider=info.get("provider") or litellm_model.split("/", 1)[0],
-                litellm_model=litellm_model,
-                sizes=sizes,
-                max_images=max_images,
-                supports_edit=can_edit,
-            )
-        self.router = litellm.Router(
-            model_list=model_list,
-            num_retries=settings.llm_num_retries,
-            allowed_fails=0,
-            cooldown_time=settings.llm_cooldown_seconds,
-            timeout=settings.image_timeout_seconds,
-        )
-        self._max_bytes = settings.max_upload_bytes * 2
-
-    def models(self) -> list[ImageModelInfo]:
-        """Every image model, in configuration order."""
-        return list(self._models.values())
-
-    def model(self, model_id: str) -> ImageModelInfo | None:
-        """The image model with this public id, if configured."""
-        return self._models.get(model_id)
-
-    @property
-    def is_demo(self) -> bool:
-        """True when no image provider is configured."""
-        return list(self._models) == [IMAGE_DEMO_MODEL_ID]
-
-    async def generate(self, model_id: str, prompt: str, *, size: str, count: int) -> ImageResult:
-        """Draw `count` images of `size` from `prompt` (litellm's image generation API).
-
-        Only the validated model, prompt, size and count reach litellm: nothing
-        else a person sends is passed on (no api_base, no response_format).
-
-        Raises:
-            ProviderError: an unknown model or size, or a provider failure.
-        """
-        info = self._models.get(model_id)
-        if info is None or size not in info.sizes or not 1 <= count <= info.max_images:
-            raise ProviderError("bad_request", _ERROR_MESSAGES["bad_request"])
-        litellm = _litellm()
-        try:
-            response = await self.router.aimage_generation(
-                model=model_id, prompt=prompt, size=size, n=count
-            )
-            return await self._result(response, info)
-        except ProviderError:
-            raise
-        except Exception as error:
-            raise _provider_error(litellm, error) from error
-
-    async def edit(
-        self, model_id: str, prompt: str, *, image: bytes, mask: bytes | None = None
-    ) -> ImageResult:
-        """Change an image (PNG) where `mask` (a PNG, transparent = change) allows.
-
-        Raises:
-            ProviderError: a model that cannot edit, or a provider failure.
-        """
-        info = self._models.get(model_id)
-        if info is None or not info.supports_edit:
-            raise ProviderError("bad_request", "This image model cannot edit images.")
-        litellm = _litellm()
-        extra = {"mask": mask} if mask else {}
-        try:
-            response = await self.router.aimage_edit(
-                model=model_id, image=image, prompt=prompt, **extra
-            )
-            return await self._result(response, info)
-        except ProviderError:
-            raise
-        except Exception as error:
-            raise _provider_error(litellm, error) from error
-
-    async def _result(self, response, info: ImageModelInfo) -> ImageResult:
-        images: list[bytes] = []
-        for item in getattr(response, "data", None) or []:
-            if getattr(item, "b64_json", None):
-                images.append(base64.b64decode(item.b64_json))
-            elif getattr(item, "url", None):
-                images.append(await _download(item.url, self._max_bytes))
-        if not images:
-            raise ProviderError("bad_response", _ERROR_MESSAGES["bad_response"])
-        hidden = getattr(response, "_hidden_params", None) or {}
-        return ImageResult(
-            images=images,
-            model=hidden.get("litellm_model_name") or info.litellm_model,
-            provider=info.provider,
-            cost_usd=float(hidden.get("response_cost") or 0.0),
-        )
-
-
-async def _download(url: str, limit: int) -> bytes:
-    """Fetch an image a provider returned by URL (https only, size-capped, no redirects)."""
-    import httpx  # a litellm dependency
-
-    if not url.startswith("https://"):
-        raise ProviderError("bad_response", _ERROR_MESSAGES["bad_response"])
-    received = bytearray()
-    try:
-        async with (
-            httpx.AsyncClient(timeout=_DOWNLOAD_TIMEOUT) as client,
-            client.stream("GET", url) as response,
-        ):
-            response.raise_for_status()
-            async for chunk in response.aiter_bytes():
-                received += chunk
-                if len(received) > limit:
-                    raise ProviderError("bad_response", _ERROR_MESSAGES["bad_response"])
-    except httpx.HTTPError as error:
-        raise ProviderError("connection", _ERROR_MESSAGES["connection"]) from error
-    return bytes(received)
-
-
-_image_gateway: ImageGateway | None = None
-
-
-def get_image_gateway() -> ImageGateway:
-    """The process-wide image gateway (built on first use from the settings)."""
-    global _image_gateway
-    with _gateway_lock:
-        if _image_gateway is None:
-            _image_gateway = ImageGateway(get_settings())
-        return _image_gateway

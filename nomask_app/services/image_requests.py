@@ -18,7 +18,7 @@ from PIL import Image
 from sqlmodel import Session
 
 from nomask_app.db import session_scope
-from nomask_app.integrations.llm import ImageModelInfo, ImageResult, get_image_gateway
+from nomask_app.integrations.llm_images import ImageModelInfo, ImageResult, get_image_gateway
 from nomask_app.models import Conversation, StoredFile
 from nomask_app.services import chat, image_editing, images, ratelimit
 from nomask_app.services.errors import FieldErrors

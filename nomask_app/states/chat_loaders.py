@@ -1,7 +1,8 @@
 """Blocking work behind the chat state, run in worker threads (database, catalogue)."""
 
 from nomask_app.db import session_scope
-from nomask_app.integrations.llm import get_gateway, get_image_gateway
+from nomask_app.integrations.llm import get_gateway
+from nomask_app.integrations.llm_images import get_image_gateway
 from nomask_app.models import Message, User
 from nomask_app.services import chat, files, ratelimit, replies
 from nomask_app.services.errors import FieldErrors, NotFound

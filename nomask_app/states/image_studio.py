@@ -7,7 +7,8 @@ import reflex as rx
 
 from nomask_app.config import get_settings
 from nomask_app.db import session_scope
-from nomask_app.integrations.llm import ProviderError, get_image_gateway
+from nomask_app.integrations.llm import ProviderError
+from nomask_app.integrations.llm_images import get_image_gateway
 from nomask_app.services import chat, files, image_editing, image_requests, images, ratelimit
 from nomask_app.services.errors import FieldErrors, NotFound
 from nomask_app.services.quotas import QuotaExceeded

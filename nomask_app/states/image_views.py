@@ -2,7 +2,7 @@
 
 import dataclasses
 
-from nomask_app.integrations.llm import ImageModelInfo
+from nomask_app.integrations.llm_images import ImageModelInfo
 from nomask_app.models import Conversation, StoredFile
 from nomask_app.services.images import KIND_LABELS
 

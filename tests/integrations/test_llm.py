@@ -1,5 +1,6 @@
 """The litellm gateway against the offline demo and a local OpenAI-compatible server."""
 
+import ast
 import asyncio
 import json
 import os
@@ -300,7 +301,7 @@ def test_token_counting_works_offline(gateway_for):
 
 def test_token_counts_are_remembered_per_model_and_text(gateway_for, monkeypatch):
     gateway = gateway_for(OPENAI_API_KEY="sk-test")
-    litellm = llm._litellm()
+    litellm = llm.load_litellm()
     calls = []
     real = litellm.token_counter
     monkeypatch.setattr(litellm, "token_counter", lambda **k: calls.append(k) or real(**k))
@@ -367,3 +368,19 @@ def test_after_the_warm_up_the_first_reply_imports_nothing_more(fake_provider, t
     warm = _first_reply_imports(fake_provider.base_url, tmp_path, "after-warm-up")
     assert len(cold) > 10  # what the warm-up is for: litellm imports much on first use
     assert warm == []
+
+
+def test_llm_py_is_the_only_module_that_imports_litellm():
+    package = Path(llm.__file__).parent.parent
+    importers = set()
+    for path in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            else:
+                continue
+            if any(name.split(".")[0] == "litellm" for name in names):
+                importers.add(path.relative_to(package).as_posix())
+    assert importers == {"integrations/llm.py"}

@@ -6,12 +6,8 @@ import json
 import pytest
 from PIL import Image
 
-from nomask_app.integrations.llm import (
-    IMAGE_DEMO_MODEL_ID,
-    ImageGateway,
-    LLMGateway,
-    ProviderError,
-)
+from nomask_app.integrations.llm import LLMGateway, ProviderError
+from nomask_app.integrations.llm_images import IMAGE_DEMO_MODEL_ID, ImageGateway
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ import pytest
 from PIL import Image
 from sqlmodel import func, select
 
-from nomask_app.integrations.llm import IMAGE_DEMO_MODEL_ID, ProviderError
+from nomask_app.integrations.llm import ProviderError
+from nomask_app.integrations.llm_images import IMAGE_DEMO_MODEL_ID
 from nomask_app.models import Conversation, Message, StoredFile, UsageEvent
 from nomask_app.services import files, image_requests, images
 from nomask_app.services.errors import FieldErrors, NotFound
