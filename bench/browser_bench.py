@@ -7,6 +7,7 @@ runs). Covers the rows of issue 10's budget and issue 3's streaming targets.
 
     .venv/bin/python bench/browser_bench.py --runs 10 --write   # full run, appends to RESULTS.md
     .venv/bin/python bench/browser_bench.py --runs 2            # smoke run (CI)
+    .venv/bin/python bench/browser_bench.py --first-token 25    # that row only, to compare commits
 """
 
 import argparse
@@ -16,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -228,10 +230,13 @@ def _summary(values: list[float]) -> str:
     return f"{statistics.median(values):.0f} ({min(values):.0f}–{max(values):.0f})"
 
 
-def run(runs: int) -> list[tuple[str, str, str]]:
-    """Measure everything `runs` times; return rows of (measure, budget, result)."""
-    from playwright.sync_api import sync_playwright
+@contextmanager
+def _serving(playwright):
+    """The production app on a fresh database, its fake provider, and a Chromium.
 
+    Yields:
+        (fake provider, backend process, seeded conversation ids, browser).
+    """
     fake = FakeOpenAIServer().start()
     workdir = Path(tempfile.mkdtemp(prefix="nomask-bench-"))
     models = workdir / "models.json"
@@ -257,42 +262,73 @@ def run(runs: int) -> list[tuple[str, str, str]]:
     limits = {"signin": "100000/minute", "signin:ip": "100000/minute"}
     env = {"NOMASK_MODELS_FILE": str(models), "NOMASK_RATE_LIMITS": json.dumps(limits)}
     server = AppServer(workdir, database_url, extra_env=env, web_dir=".web-bench")
+    try:
+        server.start()
+        seeded = _seed(server.env["NOMASK_DATABASE_URL"])
+        browser = Browser(playwright, server.url)
+        try:
+            yield fake, server.process, seeded, browser
+        finally:
+            browser.close()
+    finally:
+        server.stop()
+        fake.stop()
+
+
+def run_first_token(sends: int) -> list[tuple[str, str, str]]:
+    """Only the first-token row, over `sends` first messages (to compare two commits)."""
+    from playwright.sync_api import sync_playwright
+
+    first, to_provider, from_provider = [], [], []
+    with sync_playwright() as playwright, _serving(playwright) as (fake, _, _, browser):
+        for _ in range(sends):
+            result = measure_stream(browser, fake, "/")
+            first.append(result["added_first_ms"])
+            to_provider.append(result["to_provider_ms"])
+            from_provider.append(result["from_provider_ms"])
+    return [
+        ("send -> first token visible, minus provider TTFT, ms", "<= 30", _summary(first)),
+        (
+            "  of which send -> provider has the request / its first token -> visible, ms",
+            "(for reference)",
+            f"{_summary(to_provider)} / {_summary(from_provider)}",
+        ),
+    ]
+
+
+def run(runs: int) -> list[tuple[str, str, str]]:
+    """Measure everything `runs` times; return rows of (measure, budget, result)."""
+    from playwright.sync_api import sync_playwright
+
     rows: dict[str, list[float]] = {}
 
     def add(name: str, value: float | None) -> None:
         if value is not None:
             rows.setdefault(name, []).append(value)
 
-    try:
-        server.start()
-        seeded = _seed(server.env["NOMASK_DATABASE_URL"])
-        with sync_playwright() as playwright:
-            browser = Browser(playwright, server.url)
-            for _ in range(runs):
-                cold = measure_cold_load(browser)
-                add("js", cold["script_kib"])
-                add("ready", cold["ready_ms"])
-                fresh = measure_stream(browser, fake, "/")
-                add("first", fresh["added_first_ms"])
-                add("to_provider", fresh["to_provider_ms"])
-                add("from_provider", fresh["from_provider_ms"])
-                add("last", fresh["added_last_ms"])
-                add("busy", fresh["busy_ms"])
-                add("ws", fresh["ws_per_token"])
-                add("sse", fresh["sse_per_token"])
-                add("token", fresh["token_bytes"])
-                long = measure_stream(browser, fake, f"/chat/{seeded['Hundred exchanges']}")
-                add("first100", long["added_first_ms"])
-                add("last100", long["added_last_ms"])
-                add("ws100", long["ws_per_token"])
-                add("open1000", measure_open_long(browser, "Thousand messages"))
-                for path in OTHER_PAGES:
-                    add(path, measure_cold_load(browser, path)["script_kib"])
-            pss, rss = backend_memory_mib(server.process)
-            browser.close()
-    finally:
-        server.stop()
-        fake.stop()
+    with sync_playwright() as playwright, _serving(playwright) as served:
+        fake, process, seeded, browser = served
+        for _ in range(runs):
+            cold = measure_cold_load(browser)
+            add("js", cold["script_kib"])
+            add("ready", cold["ready_ms"])
+            fresh = measure_stream(browser, fake, "/")
+            add("first", fresh["added_first_ms"])
+            add("to_provider", fresh["to_provider_ms"])
+            add("from_provider", fresh["from_provider_ms"])
+            add("last", fresh["added_last_ms"])
+            add("busy", fresh["busy_ms"])
+            add("ws", fresh["ws_per_token"])
+            add("sse", fresh["sse_per_token"])
+            add("token", fresh["token_bytes"])
+            long = measure_stream(browser, fake, f"/chat/{seeded['Hundred exchanges']}")
+            add("first100", long["added_first_ms"])
+            add("last100", long["added_last_ms"])
+            add("ws100", long["ws_per_token"])
+            add("open1000", measure_open_long(browser, "Thousand messages"))
+            for path in OTHER_PAGES:
+                add(path, measure_cold_load(browser, path)["script_kib"])
+        pss, rss = backend_memory_mib(process)
     token = statistics.median(rows["token"])
     chat_js = statistics.median(rows["js"])
     table = [
@@ -347,12 +383,19 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument(
+        "--first-token",
+        type=int,
+        metavar="SENDS",
+        help="measure only the first-token row over SENDS first messages (A/B of two commits)",
+    )
     parser.add_argument("--write", action="store_true", help="append the table to bench/RESULTS.md")
     args = parser.parse_args()
     started = time.monotonic()
-    table = run(args.runs)
+    table = run_first_token(args.first_token) if args.first_token else run(args.runs)
+    count = f"{args.first_token} sends" if args.first_token else f"{args.runs} runs"
     lines = [
-        f"### Browser benchmark — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {args.runs} runs",
+        f"### Browser benchmark — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {count}",
         "",
         f"Machine: {machine.describe()}. Provider: local fake, TTFT {TTFT_MS} ms, "
         f"{GAP_MS} ms between {TOKENS} tokens. Median (min–max) of the runs.",
