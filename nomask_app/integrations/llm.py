@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import threading
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextvars import ContextVar
 from functools import cache
@@ -329,7 +330,7 @@ class LLMGateway:
         )
 
     async def rehearse(self) -> None:
-        """Stream one made-up reply through the Router, answered by litellm itself.
+        """Stream one made-up reply the way `stream` does, answered by litellm itself.
 
         litellm imports much of its streaming path on the first request (~300 ms
         of the first person's first reply in each process). `mock_response`
@@ -363,12 +364,12 @@ def _single_deployments(model_list: list[dict], fallbacks: list[dict]) -> dict[s
     for them, and its routing, cooldown and fallback bookkeeping cost ~2.5 ms
     before each request leaves (measured), the first reply's word included.
     """
-    names = [entry["model_name"] for entry in model_list]
+    deployments = Counter(entry["model_name"] for entry in model_list)
     with_fallbacks = {name for rule in fallbacks for name in rule}
     return {
         entry["model_name"]: entry["litellm_params"]
         for entry in model_list
-        if names.count(entry["model_name"]) == 1 and entry["model_name"] not in with_fallbacks
+        if deployments[entry["model_name"]] == 1 and entry["model_name"] not in with_fallbacks
     }
 
 
