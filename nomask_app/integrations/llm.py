@@ -203,7 +203,6 @@ class LLMGateway:
                     },
                 }
             ]
-        self._deployments = model_list
         self._token_counts: dict[tuple[str, bytes], int] = {}
         self._models: dict[str, ModelInfo] = {}
         for entry in model_list:
@@ -305,8 +304,7 @@ class LLMGateway:
             raise provider_error(litellm, error) from error
         finally:
             await response.aclose()
-        served_by = self._direct.get(model_id, {}).get("model") or self._served_by(response)
-        served_by = served_by or self._deployments[0]["litellm_params"]["model"]
+        served_by = self._served_by(model_id, response)
         prompt = getattr(usage, "prompt_tokens", 0) or 0
         completion = getattr(usage, "completion_tokens", 0) or 0
         yield Finished(
@@ -349,12 +347,14 @@ class LLMGateway:
         except Exception:
             log.warning("rehearsing a reply at start failed", exc_info=True)
 
-    def _served_by(self, response) -> str | None:
+    def _served_by(self, model_id: str, response) -> str:
+        """The litellm model that answered: the Router's pick, else the model's own."""
         deployment_id = (getattr(response, "_hidden_params", None) or {}).get("model_id")
-        if not deployment_id:
-            return None
-        deployment = self.router.registry().deployment(deployment_id)
-        return deployment.litellm_params.model if deployment else None
+        if model_id not in self._direct and deployment_id:
+            deployment = self.router.registry().deployment(deployment_id)
+            if deployment:
+                return deployment.litellm_params.model
+        return self._models[model_id].litellm_model
 
 
 def _single_deployments(model_list: list[dict], fallbacks: list[dict]) -> dict[str, dict]:
