@@ -13,7 +13,7 @@ from sqlmodel import SQLModel
 import nomask_app.models  # noqa: F401  (registers every table on SQLModel.metadata)
 from nomask_app.config import get_settings
 from nomask_app.db import build_engine
-from nomask_app.models.search import include_in_autogenerate
+from nomask_app.models.chat import include_in_autogenerate
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):

@@ -42,7 +42,7 @@ def _seed(database_url: str) -> dict:
 
     from nomask_app.db import build_engine
     from nomask_app.models import Conversation, Message
-    from nomask_app.services.accounts import sign_up
+    from nomask_app.services.accounts.accounts import sign_up
 
     engine = build_engine(database_url)
     with Session(engine, expire_on_commit=False) as session:

@@ -57,7 +57,7 @@ WORDS = [
 
 def _seed(session, user_id: str, conversations: int, per_conversation: int, long_one: int):
     from nomask_app.models import Conversation, Message
-    from nomask_app.models.base import utcnow
+    from nomask_app.models.common import utcnow
 
     rng = random.Random(7)
     start = utcnow() - timedelta(days=400)
@@ -116,9 +116,9 @@ def main() -> None:
 
     import nomask_app.models  # noqa: F401
     from nomask_app.db import get_engine
-    from nomask_app.services import chat
-    from nomask_app.services.accounts import sign_up
-    from nomask_app.services.search import search_conversations
+    from nomask_app.services.accounts.accounts import sign_up
+    from nomask_app.services.chat import conversations
+    from nomask_app.services.chat.search import search_conversations
 
     engine = get_engine()
     SQLModel.metadata.drop_all(engine)
@@ -141,19 +141,19 @@ def main() -> None:
             (
                 "sidebar: first page of conversations",
                 200,
-                _time(lambda: chat.list_conversations(session=session, user_id=user.id)),
+                _time(lambda: conversations.list_conversations(session=session, user_id=user.id)),
             ),
             (
                 "sidebar: a later page (cursor)",
                 200,
                 _time(
-                    lambda: chat.list_conversations(
+                    lambda: conversations.list_conversations(
                         session=session,
                         user_id=user.id,
                         before=(
-                            chat.list_conversations(session=session, user_id=user.id, limit=500)[
-                                -1
-                            ].updated_at,
+                            conversations.list_conversations(
+                                session=session, user_id=user.id, limit=500
+                            )[-1].updated_at,
                             "z",
                         ),
                     )
@@ -181,7 +181,7 @@ def main() -> None:
                 "open a 1,000-message conversation (latest 50)",
                 300,
                 _time(
-                    lambda: chat.list_messages(
+                    lambda: conversations.list_messages(
                         session=session, user_id=user.id, conversation_id=long_id
                     )
                 ),

@@ -39,9 +39,9 @@ from PIL import Image, ImageDraw, ImageFilter  # noqa: E402
 from sqlmodel import Session, SQLModel  # noqa: E402
 
 from nomask_app.db import get_engine  # noqa: E402
-from nomask_app.services import image_editing, images  # noqa: E402
-from nomask_app.services.accounts import sign_up  # noqa: E402
-from nomask_app.services.image_editing import Recipe  # noqa: E402
+from nomask_app.services.accounts.accounts import sign_up  # noqa: E402
+from nomask_app.services.images import gallery, image_editing  # noqa: E402
+from nomask_app.services.images.image_editing import Recipe  # noqa: E402
 
 MIB = 1024 * 1024
 
@@ -121,7 +121,7 @@ def main() -> None:
         for _ in range(max(3, runs // 5)):
             start = time.perf_counter()
             with Session(engine) as session:
-                images.upload_image(session=session, user_id=user_id, data=data, filename="b")
+                gallery.upload_image(session=session, user_id=user_id, data=data, filename="b")
                 session.commit()
             spans.append((time.perf_counter() - start) * 1000)
         print(f"{label:14} {len(data) / MIB:5.1f} MiB   {summary(spans)}")
@@ -129,7 +129,7 @@ def main() -> None:
     print("== slider preview on a 12 MP photo (4000x3000 JPEG)")
     data = encoded(photo(4000, 3000), "JPEG", quality=92)
     with Session(engine) as session:
-        row = images.upload_image(session=session, user_id=user_id, data=data, filename="12mp.jpg")
+        row = gallery.upload_image(session=session, user_id=user_id, data=data, filename="12mp.jpg")
         session.commit()
         file_id = row.id
 

@@ -60,7 +60,7 @@ def _seed(database_url: str) -> None:
     from sqlmodel import Session
 
     from nomask_app.db import build_engine
-    from nomask_app.services.accounts import sign_up
+    from nomask_app.services.accounts.accounts import sign_up
 
     engine = build_engine(database_url)
     with Session(engine) as session:

@@ -96,8 +96,8 @@ def _seed(database_url: str, count: int) -> list[str]:
     from sqlmodel import Session
 
     from nomask_app.db import build_engine
-    from nomask_app.services.accounts import sign_up
-    from nomask_app.services.sessions import SESSION_COOKIE, create_session
+    from nomask_app.services.accounts.accounts import sign_up
+    from nomask_app.services.accounts.sessions import SESSION_COOKIE, create_session
 
     engine, cookies = build_engine(database_url), []
     with Session(engine, expire_on_commit=False) as session:

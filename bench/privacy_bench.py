@@ -83,8 +83,9 @@ def _populate(*, messages: int, images: int, image_bytes: int, per_conversation:
 
     from nomask_app.db import get_engine, session_scope
     from nomask_app.models import Conversation, Message
-    from nomask_app.models.base import utcnow
-    from nomask_app.services import accounts, files
+    from nomask_app.models.common import utcnow
+    from nomask_app.services.accounts import accounts
+    from nomask_app.services.images import files
 
     with session_scope() as session:
         user = accounts.sign_up(
@@ -134,7 +135,7 @@ def _populate(*, messages: int, images: int, image_bytes: int, per_conversation:
 
 def _export(user_id: str) -> tuple[float, int]:
     from nomask_app.db import session_scope
-    from nomask_app.services import export_jobs, exports
+    from nomask_app.services.privacy import export_jobs, exports
 
     with session_scope() as session:
         export_id = exports.request_export(session=session, user_id=user_id).id
@@ -147,7 +148,7 @@ def _export(user_id: str) -> tuple[float, int]:
 def _delete(user_id: str) -> float:
     from nomask_app.db import session_scope
     from nomask_app.models import User
-    from nomask_app.services import account_deletion, privacy_sweep
+    from nomask_app.services.privacy import account_deletion, privacy_sweep
 
     started = time.perf_counter()
     with session_scope() as session:

@@ -12,9 +12,10 @@ from collections.abc import Callable
 
 from nomask_app.db import session_scope
 from nomask_app.integrations import mailer
-from nomask_app.services import admin, policy_releases, privacy_sweep
-from nomask_app.services.errors import FieldErrors, NotFound
-from nomask_app.services.policy import current_policy
+from nomask_app.services.common.errors import FieldErrors, NotFound
+from nomask_app.services.operations import admin
+from nomask_app.services.privacy import policy_releases, privacy_sweep
+from nomask_app.services.privacy.policy import current_policy
 
 # Long enough for a policy notice to every account to leave before the process exits.
 MAIL_WAIT_SECONDS = 3600.0

@@ -56,7 +56,7 @@ class Settings(BaseSettings):
             process) or ``redis://host:6379/0`` (shared by every worker). Unset:
             the Redis of `redis_url` when there is one, else memory.
         rate_limits: Limit name -> limits such as ``"10/minute;100/hour"``,
-            overriding the defaults in `services/ratelimit.py`.
+            overriding the defaults in `services/operations/ratelimit.py`.
         signin_free_failures: Wrong passwords allowed before delays start.
         signin_max_ip_delay_seconds: The longest wait imposed on one address.
         signin_max_account_delay_seconds: The longest wait imposed on one account
@@ -155,7 +155,7 @@ class Settings(BaseSettings):
     max_text_attachment_bytes: int = Field(default=100_000, ge=1_000)
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
     max_image_pixels: int = Field(default=40_000_000, ge=10_000)
-    # Where the bytes of files and images live (services/files.py): the data
+    # Where the bytes of files and images live (services/images/files.py): the data
     # directory, or an S3-compatible bucket (integrations/object_store.py).
     file_store: Literal["local", "s3"] = "local"
     s3_bucket: str = ""
@@ -178,7 +178,7 @@ class Settings(BaseSettings):
     smtp_security: Literal["starttls", "tls", "none"] = "starttls"
     smtp_timeout_seconds: float = Field(default=10.0, gt=0)
     mail_from: str = "NoMask AI <no-reply@nomask.ai>"
-    # Security and operations (services/ratelimit.py, signin_guard.py, middleware.py).
+    # Security and operations (services/operations/ratelimit.py, signin_guard.py, middleware.py).
     rate_limit_storage_url: str | None = None
     rate_limits: dict[str, str] = Field(default_factory=dict)
     signin_free_failures: int = Field(default=5, ge=1, le=50)
@@ -191,7 +191,7 @@ class Settings(BaseSettings):
     upload_timeout_seconds: float = Field(default=600.0, gt=0)
     metrics_token: SecretStr | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    # Privacy center (services/exports.py, services/account_deletion.py).
+    # Privacy center (services/privacy/exports.py, services/privacy/account_deletion.py).
     export_ttl_hours: int = Field(default=24, ge=1, le=24 * 7)
     export_interval_minutes: int = Field(default=60, ge=0)
     privacy_sweep_minutes: int = Field(default=10, ge=1)

@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from nomask_app.config import Settings, get_settings
 from nomask_app.csp import build_dir, build_hashes, content_security_policy
 from nomask_app.logs import request_id
-from nomask_app.services import metrics
+from nomask_app.services.operations import metrics
 
 # Requests other than uploads carry small forms and JSON (webhooks, sign-in).
 MAX_BODY_BYTES = 1024 * 1024

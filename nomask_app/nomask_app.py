@@ -5,40 +5,40 @@ import os
 import reflex as rx
 
 from nomask_app.api import create_api
-from nomask_app.components.cookie_banner import cookie_banner_wrap, storage_guard
+from nomask_app.components.privacy.cookie_banner import cookie_banner_wrap, storage_guard
 from nomask_app.config import get_settings
 from nomask_app.logs import configure_logging
 from nomask_app.middleware import SecurityMiddleware
-from nomask_app.pages.admin import admin_page
-from nomask_app.pages.auth import login_page, signup_page
-from nomask_app.pages.billing import billing_page
-from nomask_app.pages.chat import chat_page
-from nomask_app.pages.cookies import cookies_page
-from nomask_app.pages.email_links import (
+from nomask_app.pages.accounts.auth import login_page, signup_page
+from nomask_app.pages.accounts.email_links import (
     forgot_password_page,
     reset_password_page,
     verify_email_page,
 )
-from nomask_app.pages.images import images_page
-from nomask_app.pages.policy import policy_page
-from nomask_app.pages.privacy import privacy_page
-from nomask_app.pages.settings import settings_page
-from nomask_app.services.privacy_sweep import run_periodically as privacy_sweep
+from nomask_app.pages.accounts.settings import settings_page
+from nomask_app.pages.billing.plans import billing_page
+from nomask_app.pages.chat.conversation import chat_page
+from nomask_app.pages.images.studio import images_page
+from nomask_app.pages.operations.admin import admin_page
+from nomask_app.pages.privacy.center import privacy_page
+from nomask_app.pages.privacy.cookies import cookies_page
+from nomask_app.pages.privacy.policy import policy_page
+from nomask_app.services.privacy.privacy_sweep import run_periodically as privacy_sweep
 from nomask_app.startup import on_start
-from nomask_app.states.admin import AdminState
-from nomask_app.states.billing import BillingState
-from nomask_app.states.chat import ChatState
-from nomask_app.states.consent import ConsentState
-from nomask_app.states.email_links import (
+from nomask_app.states.accounts.email_links import (
     ForgotPasswordState,
     ResetPasswordState,
     VerifyEmailState,
 )
-from nomask_app.states.image_studio import StudioState
-from nomask_app.states.login import LoginState
-from nomask_app.states.privacy import PrivacyState
-from nomask_app.states.session import SessionState
-from nomask_app.states.settings import SettingsState
+from nomask_app.states.accounts.login import LoginState
+from nomask_app.states.accounts.session import SessionState
+from nomask_app.states.accounts.settings import SettingsState
+from nomask_app.states.billing.subscription import BillingState
+from nomask_app.states.chat.conversation import ChatState
+from nomask_app.states.images.studio import StudioState
+from nomask_app.states.operations.admin import AdminState
+from nomask_app.states.privacy.center import PrivacyState
+from nomask_app.states.privacy.consent import ConsentState
 from nomask_app.workers import respawn_failed_workers, share_preloaded_memory
 
 configure_logging(get_settings().log_level)

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from nomask_app.db import session_scope
 from nomask_app.integrations import llm, llm_images
-from nomask_app.models.base import utcnow
-from nomask_app.services import reply_progress
+from nomask_app.models.common import utcnow
+from nomask_app.services.chat import reply_progress
 
 # A streaming reply is saved every second; one unchanged this long lost its process.
 INTERRUPTED_AFTER = timedelta(seconds=15)

@@ -43,7 +43,7 @@ if POSTGRES_ADMIN_URL and os.environ.get("NOMASK_TEST_BACKENDS") == "postgresql"
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits():
     """Rate-limit counters live in process memory: every test starts with none."""
-    from nomask_app.services import ratelimit
+    from nomask_app.services.operations import ratelimit
 
     ratelimit.reset()
     yield

@@ -5,8 +5,9 @@ import itertools
 from sqlmodel import Session
 
 from nomask_app.models import StoredFile, User
-from nomask_app.services import chat, files
-from nomask_app.services.accounts import sign_up
+from nomask_app.services.accounts.accounts import sign_up
+from nomask_app.services.chat import conversations
+from nomask_app.services.images import files
 
 PASSWORD = "violet-harbor-lantern-42"
 _counter = itertools.count(1)
@@ -38,9 +39,9 @@ def post_message(
     text: str = "Hello there",
     conversation_id: str | None = None,
     **kwargs,
-) -> chat.Turn:
+) -> conversations.Turn:
     """Post a user message (and its empty reply) through the chat service and commit."""
-    turn = chat.post_user_message(
+    turn = conversations.post_user_message(
         session=session,
         user_id=user.id,
         conversation_id=conversation_id,

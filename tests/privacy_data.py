@@ -1,6 +1,6 @@
 """An account with data in every table, and tools to find everything that belongs to it.
 
-The deletion proof (tests/services/test_erasure.py) and the export tests
+The deletion proof (tests/services/privacy/test_erasure.py) and the export tests
 build accounts with `populate`. When a new table references `users`, add rows
 for it here: the proof fails, naming the table, until the fixture covers it.
 """
@@ -15,21 +15,13 @@ from sqlalchemy import Table, select
 from sqlmodel import Session, SQLModel
 
 from nomask_app.models import AccountDeletion, BillingAccount, User
-from nomask_app.services import (
-    account_tokens,
-    chat,
-    consent,
-    export_jobs,
-    exports,
-    files,
-    profile,
-    reply_progress,
-    sessions,
-    twofactor,
-)
-from nomask_app.services.audit import record_event
-from nomask_app.services.billing import get_account, start_checkout
-from nomask_app.services.usage import record_usage
+from nomask_app.services.accounts import account_tokens, profile, sessions, twofactor
+from nomask_app.services.billing.subscriptions import get_account, start_checkout
+from nomask_app.services.billing.usage import record_usage
+from nomask_app.services.chat import conversations, reply_progress
+from nomask_app.services.images import files
+from nomask_app.services.operations.audit import record_event
+from nomask_app.services.privacy import consent, export_jobs, exports
 from tests.factories import PASSWORD, make_user, post_message
 
 USERS = "users"
@@ -57,7 +49,7 @@ class Account:
     export_id: str = ""
 
 
-def _turn(session: Session, user: User, text: str, attachment_ids=()) -> chat.Turn:
+def _turn(session: Session, user: User, text: str, attachment_ids=()) -> conversations.Turn:
     turn = post_message(session, user, text, attachment_ids=tuple(attachment_ids))
     reply_progress.finish_reply(
         session=session,

@@ -11,8 +11,9 @@ from sqlmodel import select
 from nomask_app import cli
 from nomask_app.config import PROJECT_ROOT
 from nomask_app.models import ConsentRecord, PolicyRelease
-from nomask_app.services import emails, policy_releases
-from nomask_app.services.policy import current_policy
+from nomask_app.services.operations import emails
+from nomask_app.services.privacy import policy_releases
+from nomask_app.services.privacy.policy import current_policy
 from tests.factories import make_user
 from tests.mail import sent
 

@@ -11,7 +11,7 @@ from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
 from nomask_app.config import PROJECT_ROOT
-from nomask_app.models.search import include_in_autogenerate
+from nomask_app.models.chat import include_in_autogenerate
 
 
 def _alembic_config(url: str) -> Config:

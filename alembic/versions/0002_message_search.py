@@ -14,7 +14,7 @@ down_revision: str | Sequence[str] | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# Copied from nomask_app/models/search.py when this revision was written:
+# Copied from the models (now nomask_app/models/chat.py) when this revision was written:
 # a migration must not change when the app code does.
 SQLITE_UP = [
     "CREATE VIRTUAL TABLE message_search USING fts5("

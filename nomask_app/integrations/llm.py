@@ -5,8 +5,8 @@ OpenAI-compatible URL, or a litellm Router models file: see llm_models.py,
 which lists them without importing litellm). With nothing
 configured, an "Offline demo" model answers locally through the same litellm
 path, so streaming, usage and errors behave as with a real provider. Image
-models live in llm_images.py, which gets litellm from here (`load_litellm`);
-the offline demo's image handler is here, with the chat one.
+models live in llm_images.py and the offline demo's handler (chat and
+images) in llm_demo.py; both get litellm from here (`load_litellm`).
 
 litellm fetches a cost map and tokenizers from the internet unless
 LITELLM_OFFLINE_MODE is set before its import; the import also costs ~6 s,
@@ -14,7 +14,6 @@ so it happens once per process, lazily (see `warm_up`).
 """
 
 import asyncio
-import base64
 import hashlib
 import json
 import logging
@@ -27,19 +26,18 @@ from functools import cache
 from typing import Any
 
 from nomask_app.config import Settings, get_settings
-from nomask_app.integrations import demo_images
+from nomask_app.integrations.llm_demo import offline_demo_handler
 from nomask_app.integrations.llm_models import (
     DEFAULT_CONTEXT,
     DEMO_LITELLM_MODEL,
     DEMO_MODEL_ID,
+    ERROR_MESSAGES,
     Delta,
     Finished,
     ModelInfo,
     ProviderError,
     clean_params,
     configured_deployments,
-    demo_reply,
-    reply_words,
 )
 
 os.environ.setdefault("LITELLM_OFFLINE_MODE", "true")
@@ -61,7 +59,10 @@ def load_litellm():
         litellm.telemetry = False
         litellm.suppress_debug_info = True
         litellm.custom_provider_map = [
-            {"provider": "nomaskdemo", "custom_handler": _offline_demo_handler(litellm)}
+            {
+                "provider": "nomaskdemo",
+                "custom_handler": offline_demo_handler(litellm, signal_request),
+            }
         ]
         litellm.input_callback = [_request_signal(litellm)]
         litellm.response_cost_calculator = _not_for_streams(litellm.response_cost_calculator)
@@ -99,77 +100,16 @@ def _request_signal(litellm):
         """Tells the caller of `stream` that its request is about to leave (logs nothing)."""
 
         def log_pre_api_call(self, model, messages, kwargs):
-            _signal_request()
+            signal_request()
 
     return RequestSignal()
 
 
-def _signal_request() -> None:
+def signal_request() -> None:
+    """Tell the caller of `stream` that its request is about to leave."""
     callback = _on_request.get()
     if callback is not None:
         callback()
-
-
-def _offline_demo_handler(litellm):
-    from litellm import CustomLLM
-    from litellm.types.utils import GenericStreamingChunk, ImageObject
-
-    class OfflineDemo(CustomLLM):
-        """Answers locally, token by token, so a fresh machine runs the whole app."""
-
-        async def astreaming(self, model, messages, *args, **kwargs):
-            _signal_request()  # litellm signals only requests to real providers
-            reply = demo_reply(messages)
-            delay = get_settings().demo_token_delay
-            for word in reply_words(reply):
-                if delay:
-                    await asyncio.sleep(delay)
-                yield GenericStreamingChunk(
-                    text=word, is_finished=False, finish_reason="", usage=None, index=0
-                )
-            prompt = litellm.token_counter(model="gpt-4o-mini", messages=messages)
-            completion = litellm.token_counter(model="gpt-4o-mini", text=reply)
-            yield GenericStreamingChunk(
-                text="",
-                is_finished=True,
-                finish_reason="stop",
-                usage={
-                    "prompt_tokens": prompt,
-                    "completion_tokens": completion,
-                    "total_tokens": prompt + completion,
-                },
-                index=0,
-            )
-
-        async def aimage_generation(self, model, prompt, model_response, *args, **kwargs):
-            params = kwargs.get("optional_params") or {}
-            width, height = (int(n) for n in str(params.get("size") or "768x768").split("x"))
-            count = int(params.get("n") or 1)
-            pictures = await asyncio.to_thread(
-                lambda: [demo_images.render(prompt, width, height, i) for i in range(count)]
-            )
-            model_response.data = [ImageObject(b64_json=_b64(p)) for p in pictures]
-            return model_response
-
-        async def aimage_edit(self, model, image, prompt, model_response, *args, **kwargs):
-            params = kwargs.get("optional_params") or {}
-            source = image[0] if isinstance(image, list) else image
-            picture = await asyncio.to_thread(
-                demo_images.edit, _file_bytes(source), params.get("mask"), prompt or ""
-            )
-            model_response.data = [ImageObject(b64_json=_b64(picture))]
-            return model_response
-
-    return OfflineDemo()
-
-
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode()
-
-
-def _file_bytes(item) -> bytes:
-    """The bytes of a litellm file argument (bytes, or a (name, bytes, type) tuple)."""
-    return item[1] if isinstance(item, tuple) else item
 
 
 def _model_facts(litellm, litellm_model: str, info: dict) -> tuple[bool, int]:
@@ -381,22 +321,6 @@ def _cost(litellm, model: str, prompt: int, completion: int) -> float:
     except Exception:  # models without a price (local, custom, demo) cost nothing here
         return 0.0
     return float(prompt_cost + completion_cost)
-
-
-ERROR_MESSAGES = {
-    "context": "This conversation is too long for the model. "
-    "Start a new chat or pick a model with a larger context.",
-    "rate_limit": "The AI provider is busy right now (rate limit). Please retry in a moment.",
-    "timeout": "The AI provider did not answer in time.",
-    "auth": "The AI provider refused the configured credentials. "
-    "An administrator needs to check the API key.",
-    "connection": "The connection to the AI provider was interrupted.",
-    "unavailable": "The AI provider is unavailable right now.",
-    "bad_request": "The AI provider rejected the request.",
-    "content_policy": "The AI provider refused this request under its content policy. "
-    "Try describing it differently.",
-    "bad_response": "The AI provider answered without an image we could use.",
-}
 
 
 def provider_error(litellm, error: Exception) -> ProviderError:

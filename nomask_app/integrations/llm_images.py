@@ -11,11 +11,12 @@ import base64
 import threading
 
 from nomask_app.config import Settings, get_settings
-from nomask_app.integrations.llm import ERROR_MESSAGES, load_litellm, provider_error
+from nomask_app.integrations.llm import load_litellm, provider_error
 from nomask_app.integrations.llm_models import (
     DEFAULT_IMAGE_SIZES,
     DEMO_IMAGE_LITELLM_MODEL,
     DEMO_IMAGE_SIZES,
+    ERROR_MESSAGES,
     IMAGE_DEMO_MODEL_ID,
     KNOWN_IMAGE_MODELS,
     MAX_IMAGES_PER_REQUEST,

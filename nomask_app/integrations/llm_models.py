@@ -293,3 +293,20 @@ def _openai_compatible_entry(settings: Settings, name: str, facts: dict) -> dict
         },
         "model_info": {"label": f"{name} · Custom", "provider": "custom", **facts},
     }
+
+
+# What people are shown when a provider fails, by kind of failure.
+ERROR_MESSAGES = {
+    "context": "This conversation is too long for the model. "
+    "Start a new chat or pick a model with a larger context.",
+    "rate_limit": "The AI provider is busy right now (rate limit). Please retry in a moment.",
+    "timeout": "The AI provider did not answer in time.",
+    "auth": "The AI provider refused the configured credentials. "
+    "An administrator needs to check the API key.",
+    "connection": "The connection to the AI provider was interrupted.",
+    "unavailable": "The AI provider is unavailable right now.",
+    "bad_request": "The AI provider rejected the request.",
+    "content_policy": "The AI provider refused this request under its content policy. "
+    "Try describing it differently.",
+    "bad_response": "The AI provider answered without an image we could use.",
+}

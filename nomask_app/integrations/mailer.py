@@ -22,7 +22,7 @@ from pathlib import Path
 import aiosmtplib
 
 from nomask_app.config import Settings, get_settings
-from nomask_app.models.base import utcnow
+from nomask_app.models.common import utcnow
 
 logger = logging.getLogger(__name__)
 

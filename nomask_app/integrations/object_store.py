@@ -1,6 +1,6 @@
 """The S3-compatible object store: the only module that imports boto3.
 
-Used by `services/files.py` when ``NOMASK_FILE_STORE=s3``. Any server that
+Used by `services/images/files.py` when ``NOMASK_FILE_STORE=s3``. Any server that
 speaks the S3 API works (AWS, MinIO, Ceph, R2, ...): set the endpoint URL for
 anything but AWS. Objects are private: the bucket needs no public access, and
 files reach people only through the owner-checked `GET /api/files/{id}`.

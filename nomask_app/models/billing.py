@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from nomask_app.models.base import id_field, user_fk, utcnow
+from nomask_app.models.common import id_field, user_fk, utcnow
 
 
 class BillingAccount(SQLModel, table=True):

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from nomask_app.models.base import id_field, user_fk, utcnow
+from nomask_app.models.common import id_field, user_fk, utcnow
 
 
 class ConsentRecord(SQLModel, table=True):
@@ -30,7 +30,7 @@ class DataExport(SQLModel, table=True):
     """One "Export my data" archive (policy §5 "Access").
 
     `status` is ``queued``, ``running``, ``ready`` or ``failed``; `progress`
-    is a percentage. A ready archive lives at `services.exports.archive_path`
+    is a percentage. A ready archive lives at `services.privacy.exports.archive_path`
     until `expires_at`, then the row and the file are deleted.
     """
 
@@ -52,7 +52,7 @@ class AccountDeletion(SQLModel, table=True):
     """An account whose deletion started: written first, gone with the account itself.
 
     A deletion interrupted by a crash or an unreachable Stripe is finished by
-    the periodic privacy sweep (services/account_deletion.py).
+    the periodic privacy sweep (services/privacy/account_deletion.py).
     """
 
     __tablename__ = "account_deletions"

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from nomask_app.db import build_engine
 from nomask_app.models import AccountToken, User
-from nomask_app.services import notifications
+from nomask_app.services.operations import notifications
 from tests.mail import parse
 
 WAIT_SECONDS = 15

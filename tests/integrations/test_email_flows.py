@@ -4,10 +4,11 @@ from sqlmodel import select
 
 from nomask_app.db import session_scope
 from nomask_app.models import User, UserSession
-from nomask_app.services import emails, profile
-from nomask_app.services.password_reset import request_password_reset, reset_password
-from nomask_app.services.sessions import create_session
-from nomask_app.services.verification import confirm_email_link
+from nomask_app.services.accounts import profile
+from nomask_app.services.accounts.password_reset import request_password_reset, reset_password
+from nomask_app.services.accounts.sessions import create_session
+from nomask_app.services.accounts.verification import confirm_email_link
+from nomask_app.services.operations import emails
 from tests.factories import make_user
 from tests.mail import body, token_in
 

@@ -6,7 +6,7 @@ import pytest
 
 from nomask_app.config import get_settings
 from nomask_app.integrations import mailer
-from nomask_app.services import emails
+from nomask_app.services.operations import emails
 from tests.fakes.smtp import free_port
 from tests.mail import body, outbox
 

@@ -11,7 +11,8 @@ from nomask_app.api import create_api
 from nomask_app.config import get_settings
 from nomask_app.middleware import SecurityMiddleware
 from nomask_app.models import StoredFile
-from nomask_app.services import files, privacy_sweep
+from nomask_app.services.images import files
+from nomask_app.services.privacy import privacy_sweep
 from tests.factories import PASSWORD, make_user
 from tests.privacy_data import populate
 

@@ -12,7 +12,7 @@ from reflex.state import State
 from reflex_base import constants
 
 import nomask_app.nomask_app  # noqa: F401  (registers every state of the app)
-from nomask_app.services.sessions import SESSION_COOKIE
+from nomask_app.services.accounts.sessions import SESSION_COOKIE
 
 
 def root_state(*, token: str = "", path: str = "/", ip: str = "203.0.113.7", query=None):

@@ -12,13 +12,15 @@ from starlette.testclient import TestClient
 from nomask_app.api import create_api
 from nomask_app.middleware import SecurityMiddleware
 from nomask_app.models import Conversation, Message, StoredFile, UserSession
-from nomask_app.services import chat, files, sessions
-from nomask_app.states.admin import AdminState
-from nomask_app.states.attachments import AttachmentState
-from nomask_app.states.chat import ChatState
-from nomask_app.states.conversation import ConversationState
-from nomask_app.states.devices import DevicesState
-from nomask_app.states.sidebar import SidebarState
+from nomask_app.services.accounts import sessions
+from nomask_app.services.chat import conversations
+from nomask_app.services.images import files
+from nomask_app.states.accounts.devices import DevicesState
+from nomask_app.states.chat.attachments import AttachmentState
+from nomask_app.states.chat.conversation import ChatState
+from nomask_app.states.chat.conversation_actions import ConversationState
+from nomask_app.states.chat.sidebar import SidebarState
+from nomask_app.states.operations.admin import AdminState
 from tests.factories import make_user
 from tests.states.harness import root_state, run, substate
 
@@ -27,7 +29,7 @@ from tests.states.harness import root_state, run, substate
 def owner_data(session):
     """The first person: a conversation with a reply, an attached file, a session."""
     alice = make_user(session, name="Alice")
-    turn = chat.post_user_message(
+    turn = conversations.post_user_message(
         session=session,
         user_id=alice.id,
         conversation_id=None,

@@ -10,13 +10,13 @@ from starlette.testclient import TestClient
 from nomask_app.api import create_api
 from nomask_app.logs import JsonFormatter, redact
 from nomask_app.middleware import SecurityMiddleware
-from nomask_app.services import password_reset
-from nomask_app.services.generation import jobs
-from nomask_app.services.sessions import SESSION_COOKIE
-from nomask_app.states.chat import ChatState
-from nomask_app.states.login import LoginState
-from nomask_app.states.settings import SettingsState
-from nomask_app.states.signup import SignupState
+from nomask_app.services.accounts import password_reset
+from nomask_app.services.accounts.sessions import SESSION_COOKIE
+from nomask_app.services.chat.generation import jobs
+from nomask_app.states.accounts.login import LoginState
+from nomask_app.states.accounts.settings import SettingsState
+from nomask_app.states.accounts.signup import SignupState
+from nomask_app.states.chat.conversation import ChatState
 from tests.mail import sent, token_in
 from tests.states.harness import root_state, run, substate
 

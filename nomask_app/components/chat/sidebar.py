@@ -1,0 +1,76 @@
+"""The conversation sidebar: "New chat", "Search conversations", the list."""
+
+import reflex as rx
+
+from nomask_app.states.chat.conversation import ChatState
+from nomask_app.states.chat.sidebar import SidebarState
+from nomask_app.states.chat.views import ConversationView
+
+
+def _entry(item: ConversationView) -> rx.Component:
+    current = item.id == ChatState.conversation_id
+    return rx.el.li(
+        rx.link(
+            rx.text(item.title, size="2", weight="medium", trim="both", class_name="nm-ellipsis"),
+            rx.cond(
+                item.snippet != "",
+                rx.text(item.snippet, size="1", color_scheme="gray", class_name="nm-ellipsis"),
+            ),
+            href="/chat/" + item.id,
+            underline="none",
+            color_scheme="gray",
+            high_contrast=True,
+            aria_current=rx.cond(current, "page", "false"),
+            class_name="nm-conversation-link",
+        ),
+    )
+
+
+def sidebar() -> rx.Component:
+    """The sidebar of the chat page."""
+    searching = SidebarState.query != ""
+    return rx.el.nav(
+        rx.flex(
+            rx.button(
+                rx.icon("square-pen", aria_hidden="true"),
+                "New chat",
+                width="100%",
+                on_click=rx.redirect("/"),
+            ),
+            rx.input(
+                type="search",
+                placeholder="Search conversations",
+                aria_label="Search conversations",
+                default_value=SidebarState.query,
+                on_change=SidebarState.search.debounce(250),
+                max_length=200,
+            ),
+            rx.cond(
+                searching,
+                rx.fragment(
+                    rx.text(
+                        rx.cond(
+                            SidebarState.results.length() > 0,
+                            "Search results",
+                            "No conversations match.",
+                        ),
+                        size="1",
+                        color_scheme="gray",
+                        aria_live="polite",
+                    ),
+                    rx.el.ul(rx.foreach(SidebarState.results, _entry), class_name="nm-list"),
+                ),
+                rx.fragment(
+                    rx.el.ul(rx.foreach(SidebarState.conversations, _entry), class_name="nm-list"),
+                    rx.cond(
+                        SidebarState.has_more,
+                        rx.button("Load more", variant="ghost", on_click=SidebarState.load_more),
+                    ),
+                ),
+            ),
+            direction="column",
+            spacing="3",
+        ),
+        aria_label="Conversations",
+        class_name="nm-sidebar",
+    )

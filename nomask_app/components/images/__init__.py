@@ -1,0 +1,1 @@
+"""Images: the private file store, uploads, the image studio, AI image requests."""

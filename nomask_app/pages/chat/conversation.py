@@ -1,0 +1,98 @@
+"""The chat: `/` for a new conversation and `/chat/<id>` for an existing one."""
+
+import reflex as rx
+
+from nomask_app.components.accounts.chrome import account_notices
+from nomask_app.components.chat.conversation import composer, conversation_header, message_item
+from nomask_app.components.chat.sidebar import sidebar
+from nomask_app.components.common.layout import app_header, loading
+from nomask_app.states.accounts.session import SessionState
+from nomask_app.states.chat.conversation import ChatState
+
+
+def _empty() -> rx.Component:
+    return rx.center(
+        rx.vstack(
+            rx.heading("What can I help with?", as_="h2", size="6"),
+            rx.cond(
+                ChatState.is_demo,
+                rx.callout(
+                    "Offline demo: no AI provider is configured, so replies are written "
+                    "locally by NoMask. Configure a provider key to chat with a real model.",
+                    icon="info",
+                    color_scheme="amber",
+                ),
+            ),
+            align="center",
+            spacing="3",
+        ),
+        padding_y="4rem",
+    )
+
+
+def _not_found() -> rx.Component:
+    return rx.center(
+        rx.vstack(
+            rx.heading("Conversation not found", as_="h1", size="6"),
+            rx.text("It does not exist, or it is not yours."),
+            rx.link("Start a new chat", href="/"),
+            align="center",
+        ),
+        padding_y="4rem",
+    )
+
+
+def _conversation() -> rx.Component:
+    return rx.flex(
+        conversation_header(),
+        rx.box(
+            rx.cond(
+                ChatState.has_earlier,
+                rx.center(
+                    rx.button(
+                        "Load earlier messages", variant="ghost", on_click=ChatState.load_earlier
+                    )
+                ),
+            ),
+            rx.cond(
+                ChatState.has_messages,
+                rx.fragment(
+                    rx.foreach(ChatState.messages, message_item),
+                    rx.foreach(ChatState.recent, message_item),
+                ),
+                _empty(),
+            ),
+            rx.cond(
+                ChatState.streaming_id != "",
+                rx.text(
+                    "The assistant is writing a reply.", class_name="nm-sr-only", role="status"
+                ),
+            ),
+            custom_attrs={"data-scroll-root": "true"},
+            class_name="nm-messages",
+        ),
+        composer(),
+        direction="column",
+        class_name="nm-chat-main",
+    )
+
+
+def chat_page() -> rx.Component:
+    return rx.fragment(
+        rx.el.a("Skip to the message box", href="#composer", class_name="nm-skip"),
+        app_header(),
+        rx.cond(
+            SessionState.signed_in,
+            rx.box(
+                sidebar(),
+                rx.el.main(
+                    rx.box(account_notices(), padding_x="1rem", padding_top="0.5rem"),
+                    rx.cond(ChatState.not_found, _not_found(), _conversation()),
+                    id="main",
+                    class_name="nm-chat-column",
+                ),
+                class_name="nm-chat",
+            ),
+            loading(),
+        ),
+    )

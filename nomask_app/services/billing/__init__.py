@@ -1,0 +1,1 @@
+"""Billing: plans, quotas, usage and Stripe subscriptions."""

@@ -1,0 +1,146 @@
+"""Quotas: whether a person's plan allows one more message or image, checked first.
+
+Chat and the image studio call `check_quota` BEFORE any provider call (and
+before storing anything that would be lost), and `record_usage` once the
+provider has answered. At the limit `QuotaExceeded` carries a message for
+people, when the quota resets and where to upgrade.
+"""
+
+from datetime import UTC, datetime, timedelta
+
+from sqlmodel import Session
+
+from nomask_app.models.common import utcnow
+from nomask_app.services.billing.plans import Plan
+from nomask_app.services.billing.subscriptions import (
+    BILLING_PATH,
+    billing_enabled,
+    get_account,
+    plan_of,
+    usage_period,
+)
+from nomask_app.services.billing.usage import KINDS, count_usage
+from nomask_app.services.common.errors import FieldErrors
+
+
+class QuotaExceeded(Exception):
+    """The plan does not allow this request.
+
+    Attributes:
+        message: What to tell the person, ready to show next to their input.
+        reason: ``messages_per_day``, ``images_per_month``, ``model`` or ``upload_size``.
+        limit: The plan's limit that was reached (a count, or bytes for uploads).
+        resets_at: When the quota resets (UTC), or None for limits that do not reset.
+        upgrade_url: Where to upgrade (the billing page).
+        plan: The plan in force.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        reason: str,
+        limit: int | None,
+        resets_at: datetime | None,
+        plan: Plan,
+    ):
+        super().__init__(message)
+        self.message = message
+        self.reason = reason
+        self.limit = limit
+        self.resets_at = resets_at
+        self.upgrade_url = BILLING_PATH
+        self.plan = plan
+
+
+def next_utc_midnight(now: datetime) -> datetime:
+    """The start of the next UTC day."""
+    today = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return today + timedelta(days=1)
+
+
+def _when(moment: datetime) -> str:
+    return f"{moment:%B} {moment.day}, {moment:%Y} at {moment:%H:%M} UTC"
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:g} MB"
+
+
+def check_quota(
+    *,
+    session: Session,
+    user_id: str,
+    kind: str,
+    model: str | None = None,
+    upload_bytes: int | None = None,
+    count: int = 1,
+    now: datetime | None = None,
+) -> Plan:
+    """Check that this person's plan allows `count` more of `kind` now.
+
+    Args:
+        session: The caller's session (only read).
+        user_id: Who is asking; identity must come from the session cookie.
+        kind: ``"message"`` (a chat message, attachment included), ``"image"``
+            (an image generation or AI edit), or ``"upload"`` (storing a file
+            only: just `upload_bytes` is checked, no allowance is counted).
+        model: The model about to be called, if any; checked against the plan.
+        upload_bytes: The size of a file about to be stored, if any.
+        count: How many messages or images this request would use.
+        now: The current time (for tests).
+
+    Returns:
+        The plan in force, for callers that want its other limits.
+
+    Raises:
+        QuotaExceeded: the plan does not allow it; nothing was used up.
+        FieldErrors: an unknown kind.
+    """
+    if kind not in (*KINDS, "upload"):
+        raise FieldErrors({"kind": f"Quota kind must be one of {', '.join(KINDS)} or upload."})
+    now = now or utcnow()
+    account = get_account(session=session, user_id=user_id)
+    plan = plan_of(account, now=now)
+    # With billing off there is nothing to upgrade to: do not suggest it.
+    upgrade = " Upgrade your plan on the billing page for more." if billing_enabled() else ""
+    if upload_bytes is not None and upload_bytes > plan.max_upload_bytes:
+        raise QuotaExceeded(
+            f"This file is larger than {_megabytes(plan.max_upload_bytes)}, the upload limit "
+            f"of the {plan.name} plan.{upgrade}",
+            reason="upload_size",
+            limit=plan.max_upload_bytes,
+            resets_at=None,
+            plan=plan,
+        )
+    if model is not None and not plan.allows_model(model):
+        raise QuotaExceeded(
+            f"The model {model} is not included in the {plan.name} plan. Choose another "
+            + ("model, or upgrade your plan on the billing page." if upgrade else "model."),
+            reason="model",
+            limit=None,
+            resets_at=None,
+            plan=plan,
+        )
+    if kind == "upload":
+        return plan
+    if kind == "message":
+        since, resets_at = next_utc_midnight(now) - timedelta(days=1), next_utc_midnight(now)
+        limit, what, span = plan.messages_per_day, "messages", "today"
+        reason = "messages_per_day"
+    else:
+        since, resets_at = usage_period(account, now=now)
+        limit, what = plan.images_per_month, "image generations"
+        span = "this billing period" if plan.is_paid else "this month"
+        reason = "images_per_month"
+    used = count_usage(session=session, user_id=user_id, kind=kind, since=since)
+    if used + count > limit:
+        raise QuotaExceeded(
+            f"You have used {used} of the {limit} {what} the {plan.name} plan includes "
+            f"{span}. Your allowance resets on {_when(resets_at)}.{upgrade}",
+            reason=reason,
+            limit=limit,
+            resets_at=resets_at,
+            plan=plan,
+        )
+    return plan

@@ -1,0 +1,1 @@
+"""Chat: conversations, messages, replies from AI models, search."""

@@ -1,0 +1,342 @@
+"""Conversations and messages (policy §1.2: stored until the user deletes them).
+
+Every function takes the owner's id and filters by it: another user's ids are
+`NotFound`, never "forbidden", so nothing reveals that they exist.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func
+from sqlmodel import Session, col, select
+
+from nomask_app.models import Conversation, Message, StoredFile, User
+from nomask_app.models.common import utcnow
+from nomask_app.services.common.errors import FieldErrors, NotFound
+from nomask_app.services.images import files
+
+PAGE_SIZE = 50
+TITLE_MAX = 200
+_AUTO_TITLE_WORDS = 8
+_AUTO_TITLE_CHARS = 60
+
+
+@dataclass(frozen=True)
+class Turn:
+    """A user message and the assistant reply that is about to be generated."""
+
+    conversation: Conversation
+    user_message: Message
+    reply: Message
+
+
+def auto_title(text: str) -> str:
+    """A title from the first words of the first message."""
+    words = " ".join(text.split()).split(" ")[:_AUTO_TITLE_WORDS]
+    title = " ".join(words)
+    if len(title) > _AUTO_TITLE_CHARS:
+        title = title[: _AUTO_TITLE_CHARS - 1].rstrip() + "…"
+    return title or "New chat"
+
+
+def get_conversation(*, session: Session, user_id: str, conversation_id: str) -> Conversation:
+    """The conversation if it belongs to `user_id`.
+
+    Raises:
+        NotFound: no such conversation, or someone else's.
+    """
+    conversation = session.get(Conversation, conversation_id) if conversation_id else None
+    if conversation is None or conversation.user_id != user_id:
+        raise NotFound(conversation_id)
+    return conversation
+
+
+def get_message(*, session: Session, user_id: str, message_id: str) -> Message:
+    """The message if it belongs to `user_id` (NotFound otherwise)."""
+    message = session.get(Message, message_id) if message_id else None
+    if message is None or message.user_id != user_id:
+        raise NotFound(message_id)
+    return message
+
+
+def list_conversations(
+    *,
+    session: Session,
+    user_id: str,
+    before: tuple[datetime, str] | None = None,
+    limit: int = PAGE_SIZE,
+) -> list[Conversation]:
+    """Most recent first; pass the last (updated_at, id) seen to get the next page."""
+    query = select(Conversation).where(Conversation.user_id == user_id)
+    if before is not None:
+        updated_at, conversation_id = before
+        query = query.where(
+            (Conversation.updated_at < updated_at)
+            | ((Conversation.updated_at == updated_at) & (Conversation.id < conversation_id))
+        )
+    query = query.order_by(col(Conversation.updated_at).desc(), col(Conversation.id).desc())
+    return list(session.exec(query.limit(limit)))
+
+
+def list_messages(
+    *,
+    session: Session,
+    user_id: str,
+    conversation_id: str,
+    before_seq: int | None = None,
+    limit: int = PAGE_SIZE,
+) -> tuple[list[Message], bool]:
+    """The latest `limit` messages (oldest first) and whether earlier ones exist."""
+    get_conversation(session=session, user_id=user_id, conversation_id=conversation_id)
+    query = select(Message).where(Message.conversation_id == conversation_id)
+    if before_seq is not None:
+        query = query.where(Message.seq < before_seq)
+    rows = list(session.exec(query.order_by(col(Message.seq).desc()).limit(limit + 1)))
+    has_more = len(rows) > limit
+    return list(reversed(rows[:limit])), has_more
+
+
+def rename_conversation(
+    *, session: Session, user_id: str, conversation_id: str, title: str
+) -> Conversation:
+    """Give a conversation a title of the person's own.
+
+    Raises:
+        FieldErrors: empty or too long (key "title").
+    """
+    conversation = get_conversation(
+        session=session, user_id=user_id, conversation_id=conversation_id
+    )
+    cleaned = " ".join((title or "").split())
+    if not cleaned:
+        raise FieldErrors({"title": "Enter a title."})
+    if len(cleaned) > TITLE_MAX:
+        raise FieldErrors({"title": f"Use at most {TITLE_MAX} characters."})
+    conversation.title = cleaned
+    conversation.title_is_auto = False
+    session.add(conversation)
+    return conversation
+
+
+def _storage_keys(session: Session, *conditions) -> list[str]:
+    # Files and their thumbnails: both go from disk once the deletion commits.
+    return files.stored_keys(session=session, conditions=conditions)
+
+
+def delete_conversation(*, session: Session, user_id: str, conversation_id: str) -> list[str]:
+    """Delete a conversation with its messages and files.
+
+    Returns:
+        Storage keys whose bytes the caller removes once the transaction commits.
+    """
+    get_conversation(session=session, user_id=user_id, conversation_id=conversation_id)
+    keys = _storage_keys(session, StoredFile.conversation_id == conversation_id)
+    session.exec(delete(StoredFile).where(StoredFile.conversation_id == conversation_id))
+    session.exec(delete(Message).where(Message.conversation_id == conversation_id))
+    session.exec(delete(Conversation).where(Conversation.id == conversation_id))
+    return keys
+
+
+def delete_all_conversations(*, session: Session, user_id: str) -> list[str]:
+    """Delete every conversation of a user, with messages and conversation files.
+
+    Returns:
+        Storage keys whose bytes the caller removes once the transaction commits.
+    """
+    in_conversation = col(StoredFile.conversation_id).is_not(None)
+    keys = _storage_keys(session, StoredFile.user_id == user_id, in_conversation)
+    session.exec(delete(StoredFile).where(StoredFile.user_id == user_id, in_conversation))
+    session.exec(delete(Message).where(Message.user_id == user_id))
+    session.exec(delete(Conversation).where(Conversation.user_id == user_id))
+    return keys
+
+
+def _next_seq(session: Session, conversation_id: str) -> int:
+    current = session.exec(
+        select(func.max(Message.seq)).where(Message.conversation_id == conversation_id)
+    ).one()
+    return (current or 0) + 1
+
+
+def _new_reply(session: Session, conversation: Conversation, model_id: str, seq: int) -> Message:
+    reply = Message(
+        conversation_id=conversation.id,
+        user_id=conversation.user_id,
+        seq=seq,
+        role="assistant",
+        status="streaming",
+        model=model_id,
+    )
+    session.add(reply)
+    return reply
+
+
+def add_message(
+    *, session: Session, conversation: Conversation, role: str, content: str, model: str = ""
+) -> Message:
+    """Append a finished message to a conversation that was already owner-checked.
+
+    For messages that need no reply job: an image shared from the studio, or
+    an image the chat asked for ("/image ...") and its answer.
+    """
+    now = utcnow()
+    message = Message(
+        conversation_id=conversation.id,
+        user_id=conversation.user_id,
+        seq=_next_seq(session, conversation.id),
+        role=role,
+        content=content,
+        model=model,
+        created_at=now,
+        updated_at=now,
+    )
+    conversation.updated_at = now
+    session.add(conversation)
+    session.add(message)
+    session.flush()
+    return message
+
+
+def _check_text(text: str, max_chars: int) -> str:
+    if not text.strip():
+        raise FieldErrors({"message": "Type a message first."})
+    if len(text) > max_chars:
+        raise FieldErrors(
+            {
+                "message": f"Your message is {len(text):,} characters long; the limit is "
+                f"{max_chars:,}. Shorten it or attach it as a text file."
+            }
+        )
+    return text
+
+
+def post_user_message(
+    *,
+    session: Session,
+    user_id: str,
+    conversation_id: str | None,
+    text: str,
+    model_id: str,
+    max_chars: int,
+    attachment_ids: tuple[str, ...] = (),
+) -> Turn:
+    """Store a user message (creating the conversation if needed) and an empty reply.
+
+    The caller commits before any provider is called, so the message is safe
+    whatever happens next.
+
+    Raises:
+        FieldErrors: empty or too long (key "message").
+        NotFound: a foreign conversation or attachment.
+    """
+    _check_text(text, max_chars)
+    now = utcnow()
+    if conversation_id:
+        conversation = get_conversation(
+            session=session, user_id=user_id, conversation_id=conversation_id
+        )
+        seq = _next_seq(session, conversation.id)
+    else:  # a new conversation: nothing to look up, one round of inserts
+        conversation = Conversation(user_id=user_id, title=auto_title(text), created_at=now)
+        seq = 1
+    conversation.updated_at = now
+    conversation.model = model_id
+    session.add(conversation)
+    message = Message(
+        conversation_id=conversation.id,
+        user_id=user_id,
+        seq=seq,
+        role="user",
+        content=text,
+        created_at=now,
+    )
+    session.add(message)
+    for file_id in attachment_ids:
+        attached = session.get(StoredFile, file_id)
+        if attached is None or attached.user_id != user_id:
+            raise NotFound(file_id)
+        attached.conversation_id = conversation.id
+        attached.message_id = message.id
+        session.add(attached)
+    reply = _new_reply(session, conversation, model_id, seq + 1)
+    session.flush()
+    return Turn(conversation, message, reply)
+
+
+def _last_messages(session: Session, conversation_id: str) -> list[Message]:
+    return list(
+        session.exec(
+            select(Message)
+            .where(Message.conversation_id == conversation_id)
+            .order_by(col(Message.seq).desc())
+            .limit(2)
+        )
+    )
+
+
+def regenerate_last_reply(
+    *, session: Session, user_id: str, conversation_id: str, model_id: str
+) -> Turn:
+    """Replace the last reply (finished, stopped or failed) with a new one.
+
+    Raises:
+        NotFound: foreign conversation.
+        FieldErrors: nothing to regenerate, or a reply is still being written.
+    """
+    conversation = get_conversation(
+        session=session, user_id=user_id, conversation_id=conversation_id
+    )
+    latest = _last_messages(session, conversation_id)
+    if latest and latest[0].role == "assistant":
+        if latest[0].status == "streaming":
+            raise FieldErrors({"message": "Wait for the reply to finish, or stop it first."})
+        session.delete(latest[0])
+        latest = latest[1:]
+    if not latest or latest[0].role != "user":
+        raise FieldErrors({"message": "There is no message to answer."})
+    conversation.updated_at = utcnow()
+    conversation.model = model_id
+    session.add(conversation)
+    session.flush()
+    reply = _new_reply(session, conversation, model_id, latest[0].seq + 1)
+    session.flush()
+    return Turn(conversation, latest[0], reply)
+
+
+def edit_last_user_message(
+    *,
+    session: Session,
+    user_id: str,
+    conversation_id: str,
+    text: str,
+    model_id: str,
+    max_chars: int,
+) -> Turn:
+    """Change the last user message, drop the reply to it, and queue a new reply.
+
+    Raises:
+        FieldErrors: empty or too long text, or a reply still being written.
+        NotFound: foreign conversation.
+    """
+    _check_text(text, max_chars)
+    get_conversation(session=session, user_id=user_id, conversation_id=conversation_id)
+    latest = _last_messages(session, conversation_id)
+    user_message = next((m for m in latest if m.role == "user"), None)
+    if user_message is None:
+        raise FieldErrors({"message": "There is no message to edit."})
+    if latest[0].role == "assistant" and latest[0].status == "streaming":
+        raise FieldErrors({"message": "Wait for the reply to finish, or stop it first."})
+    user_message.content = text
+    user_message.updated_at = utcnow()
+    session.add(user_message)
+    return regenerate_last_reply(
+        session=session, user_id=user_id, conversation_id=conversation_id, model_id=model_id
+    )
+
+
+def remember_model(*, session: Session, user_id: str, model_id: str) -> None:
+    """Make `model_id` the person's default model for new chats."""
+    user = session.get(User, user_id)
+    if user is not None:
+        user.default_model = model_id[:200]
+        session.add(user)

@@ -1,0 +1,294 @@
+"""Replies generated as server-side jobs that outlive the browser tab.
+
+A job streams from the provider, keeps the growing text in memory for
+followers (the page's event stream), saves it to the database at least once a
+second, and ends as ``complete``, ``stopped`` or ``failed``. Closing or
+reloading the page loses nothing: a new follower resumes from any offset.
+"""
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+
+from nomask_app.db import session_scope
+from nomask_app.integrations import redis_relay
+from nomask_app.integrations.llm import Finished, ProviderError, get_gateway
+from nomask_app.services.chat import replies, reply_progress
+from nomask_app.services.operations import metrics
+
+log = logging.getLogger(__name__)
+
+SAVE_INTERVAL = 1.0  # seconds between saves of a growing reply
+STOP_POLL = 1.0  # seconds between checks for a "Stop" pressed on another worker
+FINAL_SAVE_ATTEMPTS = 10  # about 30 s of retries: long enough for a database restart
+FINISHED_GRACE = 30.0  # finished jobs stay in memory this long for late followers
+REQUEST_HEAD_START = 0.05  # seconds a send waits for its provider request to leave
+STALLED = "The AI provider stopped responding. Retry to try again."
+
+
+@dataclass
+class ReplyJob:
+    """One reply being written."""
+
+    message_id: str
+    user_id: str
+    model_id: str
+    context_dropped: int
+    text: str = ""
+    status: str = "streaming"
+    error: str = ""
+    task: asyncio.Task | None = None
+    changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+    # Set once the request is on its way to the provider (or the job ended first).
+    requested: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def head_start(self, limit: float = REQUEST_HEAD_START) -> None:
+        """Wait (at most `limit` seconds) until the request is on its way.
+
+        The work that follows a send (the page's update, the sidebar, the new
+        address, the reply stream) shares this event loop with the provider
+        call; letting the call go first takes its setup off the time to the
+        first token.
+        """
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.requested.wait(), limit)
+
+    @property
+    def done(self) -> bool:
+        """Whether the reply has ended one way or another."""
+        return self.status != "streaming"
+
+
+@dataclass(frozen=True)
+class StreamEvent:
+    """A piece of text for a follower, or the end of the reply (`status` set)."""
+
+    offset: int
+    text: str = ""
+    status: str = ""
+    error: str = ""
+
+
+async def _in_thread(function: Callable, /, **kwargs):
+    def run():
+        with session_scope() as session:
+            return function(session=session, **kwargs)
+
+    return await asyncio.to_thread(run)
+
+
+async def _relay(publish: Callable, *args) -> None:
+    """Share progress with other workers; a Redis hiccup never breaks the reply.
+
+    Followers on other workers fall back to the saved progress in the database.
+    """
+    if not redis_relay.enabled():
+        return
+    try:
+        await publish(*args)
+    except Exception:  # the reply goes on; the database still has it
+        log.warning("reply relay unavailable", exc_info=True)
+
+
+class ReplyJobs:
+    """The jobs of this process, by assistant message id."""
+
+    def __init__(self, save: Callable[..., Awaitable[None]] = _in_thread):
+        """Create an empty registry; `save` runs a chat service function in a session."""
+        self._jobs: dict[str, ReplyJob] = {}
+        self._save = save
+
+    def get(self, message_id: str) -> ReplyJob | None:
+        """The job writing this message, if it runs (or just ran) here."""
+        return self._jobs.get(message_id)
+
+    def start(
+        self,
+        *,
+        message_id: str,
+        user_id: str,
+        model_id: str,
+        messages: list[dict],
+        params: dict | None = None,
+        context_dropped: int = 0,
+        stall_timeout: float = 60.0,
+    ) -> ReplyJob:
+        """Start writing a reply in the background and return its job."""
+        job = ReplyJob(message_id, user_id, model_id, context_dropped)
+        self._jobs[message_id] = job
+        job.task = asyncio.create_task(self._run(job, messages, params or {}, stall_timeout))
+        return job
+
+    async def stop(self, *, message_id: str, user_id: str) -> bool:
+        """Stop a reply of `user_id`; the text so far is kept. False if none runs.
+
+        A reply written by another worker process is flagged in the database;
+        that worker notices within `STOP_POLL` seconds.
+        """
+        job = self._jobs.get(message_id)
+        if job is None:
+            return bool(
+                await self._save(
+                    reply_progress.request_stop, user_id=user_id, message_id=message_id
+                )
+            )
+        if job.user_id != user_id or job.done or job.task is None:
+            return False
+        job.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await job.task
+        return True
+
+    async def _watch_for_remote_stop(self, job: ReplyJob) -> None:
+        while not job.done:
+            await asyncio.sleep(STOP_POLL)
+            try:
+                requested = await self._save(
+                    reply_progress.stop_requested, message_id=job.message_id
+                )
+            except Exception:  # the database is briefly away: ask again next time
+                log.debug("checking for a remote stop failed", exc_info=True)
+                continue
+            if requested and job.task is not None:
+                job.task.cancel()
+                return
+
+    async def _save_progress(self, job: ReplyJob) -> None:
+        # A database restart must not end the reply: the text is in memory,
+        # and the next save (or the final one) catches up.
+        try:
+            await self._save(
+                reply_progress.save_progress, message_id=job.message_id, content=job.text
+            )
+        except Exception:
+            log.warning("saving reply progress failed; will retry", exc_info=True)
+
+    async def follow(self, message_id: str, offset: int = 0) -> AsyncIterator[StreamEvent]:
+        """Text from `offset` on as it arrives, then one event with the final status."""
+        job = self._jobs.get(message_id)
+        if job is None:
+            return
+        while True:
+            async with job.changed:
+                await job.changed.wait_for(lambda seen=offset: len(job.text) > seen or job.done)
+                piece, status = job.text[offset:], job.status
+            if piece:
+                offset += len(piece)
+                yield StreamEvent(offset, piece)
+            if status != "streaming":
+                yield StreamEvent(offset, status=status, error=job.error)
+                return
+
+    async def _run(self, job: ReplyJob, messages: list[dict], params: dict, stall: float) -> None:
+        finished: Finished | None = None
+        status, error = "complete", ""
+        loop = asyncio.get_running_loop()
+        stream = get_gateway().stream(
+            job.model_id,
+            messages,
+            params,
+            # litellm may call it from a worker thread.
+            on_request=lambda: loop.call_soon_threadsafe(job.requested.set),
+        )
+        started = last_save = time.monotonic()
+        first, provider_failed = True, False
+        metrics.reply_started()
+        watcher = asyncio.create_task(self._watch_for_remote_stop(job))
+        try:
+            await _relay(redis_relay.publish_start, job.message_id)
+            while True:
+                try:
+                    item = await asyncio.wait_for(anext(stream), timeout=stall)
+                except StopAsyncIteration:
+                    break
+                if isinstance(item, Finished):
+                    finished = item
+                    continue
+                if first:
+                    first = False
+                    metrics.first_token(job.model_id, time.monotonic() - started)
+                await self._grow(job, item.text)
+                if time.monotonic() - last_save >= SAVE_INTERVAL:
+                    last_save = time.monotonic()
+                    await self._save_progress(job)
+        except asyncio.CancelledError:
+            status = "stopped"
+        except TimeoutError:
+            status, error, provider_failed = "failed", STALLED, True
+        except ProviderError as problem:
+            status, error, provider_failed = "failed", problem.message, True
+        except Exception:  # never lose the reply silently, whatever broke
+            log.exception("reply generation failed", extra={"message_id": job.message_id})
+            status, error = "failed", "Something went wrong while writing the reply."
+        finally:
+            job.requested.set()
+            watcher.cancel()
+            with contextlib.suppress(Exception):
+                await stream.aclose()  # closes the upstream HTTP stream at once
+            metrics.reply_ended(
+                model=job.model_id,
+                status=status,
+                provider_error=provider_failed,
+                prompt_tokens=finished.prompt_tokens if finished else 0,
+                completion_tokens=finished.completion_tokens if finished else 0,
+            )
+            await self._finish(job, status, error, finished)
+
+    async def _grow(self, job: ReplyJob, text: str) -> None:
+        async with job.changed:
+            job.text += text
+            job.changed.notify_all()
+        await _relay(redis_relay.publish_text, job.message_id, len(job.text), text)
+
+    async def _finish(
+        self, job: ReplyJob, status: str, error: str, finished: Finished | None
+    ) -> None:
+        usage = {}
+        if finished is not None:
+            usage = {
+                "deployment": finished.model,
+                "provider": finished.provider,
+                "prompt_tokens": finished.prompt_tokens,
+                "completion_tokens": finished.completion_tokens,
+                "cost_usd": finished.cost_usd,
+            }
+        try:
+            await self._save_final(
+                replies.finish_reply,
+                message_id=job.message_id,
+                content=job.text,
+                status=status,
+                error=error,
+                context_dropped=job.context_dropped,
+                **usage,
+            )
+        finally:
+            # Followers learn the end only once it is saved, so a page that
+            # reloads the message on "done" sees the final version.
+            async with job.changed:
+                job.status, job.error = status, error
+                job.changed.notify_all()
+            await _relay(redis_relay.publish_end, job.message_id, len(job.text), status, error)
+            asyncio.get_running_loop().call_later(
+                FINISHED_GRACE, self._jobs.pop, job.message_id, None
+            )
+
+    async def _save_final(self, function: Callable, **kwargs) -> None:
+        """Store the end of a reply, waiting out a database restart."""
+        delay = 0.5
+        for attempt in range(FINAL_SAVE_ATTEMPTS):
+            try:
+                await self._save(function, **kwargs)
+                return
+            except Exception:
+                if attempt == FINAL_SAVE_ATTEMPTS - 1:
+                    raise
+                log.warning("saving the end of a reply failed; retrying", exc_info=True)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+
+jobs = ReplyJobs()

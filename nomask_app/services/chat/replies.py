@@ -1,0 +1,205 @@
+"""Preparing a reply: pick the model, store the turn, and build what the model sees.
+
+This is where a chat turn meets the model catalogue: the vision check, text
+attachments inlined into the context, and trimming to the model's window.
+The job itself runs in `services.chat.generation`.
+"""
+
+import base64
+from dataclasses import dataclass
+
+from sqlalchemy import Row
+from sqlmodel import Session
+
+from nomask_app.config import get_settings
+from nomask_app.integrations.llm import ModelInfo, get_gateway
+from nomask_app.models import StoredFile
+from nomask_app.services.billing.quotas import check_quota
+from nomask_app.services.billing.usage import record_usage
+from nomask_app.services.chat import context, conversations, reply_progress
+from nomask_app.services.common.errors import FieldErrors
+from nomask_app.services.images import files
+
+# Room left for the reply itself inside the model's context window.
+_REPLY_RESERVE_SHARE = 4
+_REPLY_RESERVE_MAX = 4096
+
+
+@dataclass(frozen=True)
+class PreparedReply:
+    """Everything `generation.jobs.start` needs, after the turn is stored."""
+
+    turn: conversations.Turn
+    model_id: str
+    messages: list[dict]
+    context_dropped: int
+
+
+def pick_model(requested: str, fallback: str = "") -> ModelInfo:
+    """The requested model if it is configured, else the fallback, else the first one."""
+    gateway = get_gateway()
+    return gateway.model(requested) or gateway.model(fallback) or gateway.models()[0]
+
+
+def _render(message: Row, attached: list[StoredFile], model: ModelInfo) -> dict:
+    """A stored message (id, role, content) as the provider gets it, attachments included."""
+    if message.role != "user":
+        return {"role": "assistant", "content": message.content}
+    text = message.content
+    images: list[dict] = []
+    for item in attached:
+        if item.content_type.startswith("image/"):
+            if model.supports_vision:
+                encoded = base64.b64encode(files.read_bytes(item)).decode()
+                images.append(
+                    {
+                        "type": "image_url",
+                        "image_url": {"url": f"data:{item.content_type};base64,{encoded}"},
+                    }
+                )
+            else:
+                text += f"\n\n[An image “{item.filename}” was attached; this model cannot see it.]"
+        else:
+            body = files.read_bytes(item).decode("utf-8", "replace")
+            text += f"\n\nAttached file “{item.filename}”:\n```\n{body}\n```"
+    if images:
+        return {"role": "user", "content": [{"type": "text", "text": text}, *images]}
+    return {"role": "user", "content": text}
+
+
+def _context(
+    session: Session, turn: conversations.Turn, model: ModelInfo
+) -> tuple[list[dict], int]:
+    gateway = get_gateway()
+    reserve = min(_REPLY_RESERVE_MAX, model.max_input_tokens // _REPLY_RESERVE_SHARE)
+    attachments = files.files_of_conversation(
+        session=session, user_id=turn.conversation.user_id, conversation_id=turn.conversation.id
+    )
+    return context.build_context(
+        session=session,
+        conversation_id=turn.conversation.id,
+        upto_seq=turn.user_message.seq,
+        budget_tokens=model.max_input_tokens - reserve,
+        count_tokens=lambda messages: gateway.count_tokens(model.id, messages),
+        render=lambda message: _render(message, attachments.get(message.id, []), model),
+    )
+
+
+def _refuse_images_for_blind_models(
+    session: Session, user_id: str, attachment_ids: tuple[str, ...], model: ModelInfo
+) -> None:
+    if model.supports_vision:
+        return
+    for file_id in attachment_ids:
+        item = session.get(StoredFile, file_id)
+        if item is not None and item.user_id == user_id and item.content_type.startswith("image/"):
+            raise FieldErrors(
+                {
+                    "file": f"{model.label} cannot see images. Pick a model that supports "
+                    "images, or remove the image."
+                }
+            )
+
+
+def start_turn(
+    *,
+    session: Session,
+    user_id: str,
+    conversation_id: str | None,
+    text: str,
+    model_id: str,
+    attachment_ids: tuple[str, ...] = (),
+) -> PreparedReply:
+    """Store the user's message and an empty reply, and build the model's context.
+
+    Raises:
+        FieldErrors: bad text, or images for a model that cannot see them.
+        NotFound: a foreign conversation or attachment.
+        QuotaExceeded: the plan allows no more messages now (nothing is stored).
+    """
+    model = pick_model(model_id)
+    check_quota(session=session, user_id=user_id, kind="message", model=model.id)
+    _refuse_images_for_blind_models(session, user_id, attachment_ids, model)
+    turn = conversations.post_user_message(
+        session=session,
+        user_id=user_id,
+        conversation_id=conversation_id,
+        text=text,
+        model_id=model.id,
+        max_chars=get_settings().max_message_chars,
+        attachment_ids=attachment_ids,
+    )
+    messages, dropped = _context(session, turn, model)
+    return PreparedReply(turn, model.id, messages, dropped)
+
+
+def regenerate(
+    *, session: Session, user_id: str, conversation_id: str, model_id: str
+) -> PreparedReply:
+    """Replace the last reply with a new one (Regenerate and Retry)."""
+    model = pick_model(model_id)
+    check_quota(session=session, user_id=user_id, kind="message", model=model.id)
+    turn = conversations.regenerate_last_reply(
+        session=session, user_id=user_id, conversation_id=conversation_id, model_id=model.id
+    )
+    messages, dropped = _context(session, turn, model)
+    return PreparedReply(turn, model.id, messages, dropped)
+
+
+def edit_and_resend(
+    *, session: Session, user_id: str, conversation_id: str, text: str, model_id: str
+) -> PreparedReply:
+    """Change the last user message and answer it again."""
+    model = pick_model(model_id)
+    check_quota(session=session, user_id=user_id, kind="message", model=model.id)
+    turn = conversations.edit_last_user_message(
+        session=session,
+        user_id=user_id,
+        conversation_id=conversation_id,
+        text=text,
+        model_id=model.id,
+        max_chars=get_settings().max_message_chars,
+    )
+    messages, dropped = _context(session, turn, model)
+    return PreparedReply(turn, model.id, messages, dropped)
+
+
+def finish_reply(
+    *,
+    session: Session,
+    message_id: str,
+    content: str,
+    status: str,
+    error: str = "",
+    context_dropped: int = 0,
+    deployment: str = "",
+    provider: str = "",
+    prompt_tokens: int = 0,
+    completion_tokens: int = 0,
+    cost_usd: float = 0.0,
+) -> None:
+    """Store a reply's end and count it against the plan when it produced an answer."""
+    message = reply_progress.finish_reply(
+        session=session,
+        message_id=message_id,
+        content=content,
+        status=status,
+        error=error,
+        context_dropped=context_dropped,
+        deployment=deployment,
+        provider=provider,
+        prompt_tokens=prompt_tokens,
+        completion_tokens=completion_tokens,
+        cost_usd=cost_usd,
+    )
+    if message is not None and status in ("complete", "stopped"):
+        record_usage(
+            session=session,
+            user_id=message.user_id,
+            kind="message",
+            model=message.model,
+            provider=provider or "unknown",
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+            cost=cost_usd,
+        )

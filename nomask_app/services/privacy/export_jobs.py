@@ -1,0 +1,94 @@
+"""Data exports built as server-side jobs that outlive the browser tab.
+
+The page only follows the progress stored on the export's row, so closing
+the tab, reloading or another backend worker asking changes nothing. A job
+whose process dies is marked failed by the privacy sweep (it stops
+reporting progress) and the person may ask again at once.
+"""
+
+import asyncio
+import logging
+import os
+import time
+
+from sqlmodel import Session
+
+from nomask_app.db import get_engine, session_scope
+from nomask_app.services.privacy import exports
+from nomask_app.services.privacy.export_archive import write_archive
+
+log = logging.getLogger(__name__)
+
+PROGRESS_INTERVAL = 0.5  # seconds between progress writes
+FAILED = "Something went wrong while building your export. Please try again."
+
+
+def build(export_id: str) -> bool:
+    """Build one export's archive (blocking: run it in a worker thread).
+
+    Returns:
+        Whether the archive is ready.
+    """
+    with session_scope() as session:
+        user_id = exports.start(session=session, export_id=export_id)
+    if user_id is None:
+        return False
+    partial, final = exports.partial_path(export_id), exports.archive_path(export_id)
+    last_write = 0.0
+
+    def progress(done: int, total: int) -> None:
+        nonlocal last_write
+        if time.monotonic() - last_write < PROGRESS_INTERVAL:
+            return
+        last_write = time.monotonic()
+        with session_scope() as session:
+            exports.set_progress(session=session, export_id=export_id, progress=done * 100 // total)
+
+    try:
+        # One read transaction for the whole archive: a consistent snapshot
+        # (SQLite transactions are snapshots; PostgreSQL needs REPEATABLE READ).
+        with Session(get_engine()) as reader:
+            if reader.get_bind().dialect.name == "postgresql":
+                reader.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+            else:  # a reader: SQLite writers must not wait for the whole archive
+                reader.connection(execution_options={"read_only": True})
+            write_archive(session=reader, user_id=user_id, path=partial, progress=progress)
+        os.replace(partial, final)
+        with session_scope() as session:
+            ready = exports.finish(
+                session=session, export_id=export_id, size_bytes=final.stat().st_size
+            )
+    except Exception:  # a broken export must be reported, never left "running"
+        log.exception("data export failed", extra={"export_id": export_id})
+        partial.unlink(missing_ok=True)
+        final.unlink(missing_ok=True)
+        with session_scope() as session:
+            exports.fail(session=session, export_id=export_id, error=FAILED)
+        return False
+    if ready is None:  # the account was deleted while its export was written
+        final.unlink(missing_ok=True)
+        return False
+    return True
+
+
+class ExportJobs:
+    """The export jobs running in this process."""
+
+    def __init__(self):
+        """Create an empty registry."""
+        self._tasks: dict[str, asyncio.Task] = {}
+
+    def start(self, export_id: str) -> asyncio.Task:
+        """Build an export in the background (a worker thread); return its task."""
+        task = asyncio.create_task(asyncio.to_thread(build, export_id))
+        # Keep a reference until it ends: the event loop holds tasks only weakly.
+        self._tasks[export_id] = task
+        task.add_done_callback(lambda _: self._tasks.pop(export_id, None))
+        return task
+
+    def running(self, export_id: str) -> bool:
+        """Whether this process is building that export right now."""
+        return export_id in self._tasks
+
+
+jobs = ExportJobs()

@@ -1,0 +1,101 @@
+"""Privacy work that must finish whatever happens to one request or process.
+
+Each backend runs `sweep` at start and every few minutes (and the command
+``python -m nomask_app.cli privacy-sweep`` runs it once): expired exports
+are deleted with their archives, exports whose job died are marked failed,
+account deletions that were interrupted are finished, and bytes on disk
+that no row refers to are removed.
+"""
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from nomask_app.config import get_settings
+from nomask_app.db import session_scope
+from nomask_app.integrations.stripe import StripeUnavailable
+from nomask_app.models.common import utcnow
+from nomask_app.services.images import files
+from nomask_app.services.privacy import account_deletion, exports
+
+log = logging.getLogger(__name__)
+
+# An export job writes its progress at least every few seconds while it runs.
+EXPORT_STALLED_AFTER = timedelta(minutes=2)
+# Bytes written this recently may belong to an upload whose row is not committed yet.
+ORPHAN_MIN_AGE = timedelta(hours=1)
+
+
+def remove_files(leftovers: list[Path | str]) -> None:
+    """Delete files after the transaction that deleted their rows committed.
+
+    Paths are files on local disk (export archives); strings are storage keys.
+    """
+    files.remove_stored(item for item in leftovers if isinstance(item, str))
+    for item in leftovers:
+        if isinstance(item, Path):
+            item.unlink(missing_ok=True)
+
+
+def finish_deletion(user_id: str) -> bool:
+    """Erase a marked account in one transaction, then its files.
+
+    Returns:
+        True when the account is gone; False when Stripe could not be
+        reached (the deletion stays pending and the sweep retries it).
+    """
+    try:
+        with session_scope() as session:
+            paths = account_deletion.erase_account(session=session, user_id=user_id)
+    except StripeUnavailable:
+        log.warning("account deletion is waiting for Stripe")
+        return False
+    remove_files(paths)
+    return True
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """What one sweep did (counts)."""
+
+    exports_expired: int
+    exports_failed: int
+    deletions_finished: int
+    deletions_pending: int
+    orphans_removed: int
+
+
+def sweep() -> SweepResult:
+    """Run every periodic privacy task once (blocking: use a worker thread)."""
+    now = utcnow()
+    with session_scope() as session:
+        expired, paths = exports.expire(session=session, now=now)
+        failed = exports.mark_interrupted(session=session, stale_before=now - EXPORT_STALLED_AFTER)
+    remove_files(paths)
+    with session_scope() as session:
+        waiting = account_deletion.pending(session=session)
+    finished = 0
+    for user_id in waiting:
+        try:
+            finished += finish_deletion(user_id)
+        except Exception:  # one broken deletion must not stop the others
+            log.exception("account deletion failed; it is retried at the next sweep")
+    with session_scope() as session:
+        orphans = files.sweep_orphans(session=session, older_than=ORPHAN_MIN_AGE)
+        stray = exports.orphan_archives(session=session, older_than=ORPHAN_MIN_AGE, now=now)
+    remove_files(stray)
+    return SweepResult(expired, failed, finished, len(waiting) - finished, orphans + len(stray))
+
+
+async def run_periodically() -> None:
+    """Lifespan task: sweep now, then every `privacy_sweep_minutes`."""
+    while True:
+        try:
+            result = await asyncio.to_thread(sweep)
+            if result.deletions_pending:
+                log.warning("%d account deletions still pending", result.deletions_pending)
+        except Exception:  # keep sweeping later even if the database was away
+            log.exception("privacy sweep failed")
+        await asyncio.sleep(get_settings().privacy_sweep_minutes * 60)

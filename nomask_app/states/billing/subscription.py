@@ -1,0 +1,232 @@
+"""The billing page: plan, payment status, this period's usage, and the way to Stripe."""
+
+import asyncio
+import dataclasses
+from datetime import datetime
+from decimal import Decimal
+
+import reflex as rx
+from sqlalchemy.exc import IntegrityError
+
+from nomask_app.db import session_scope
+from nomask_app.integrations.stripe import StripeUnavailable
+from nomask_app.services.billing import subscriptions
+from nomask_app.services.billing.plans import Plan, plan_catalog
+from nomask_app.services.billing.usage import daily_usage, usage_summary
+from nomask_app.services.common.errors import FieldErrors
+from nomask_app.states.accounts.session import SessionState
+
+STATUS_LABELS = {
+    "none": "No subscription",
+    "active": "Paid and active",
+    "trialing": "Free trial",
+    "past_due": "Payment failed",
+    "unpaid": "Unpaid",
+    "incomplete": "Waiting for the first payment",
+    "incomplete_expired": "Checkout not completed",
+    "paused": "Paused",
+    "canceled": "Canceled",
+}
+STRIPE_DOWN = "We could not reach Stripe. Nothing was charged; please try again in a moment."
+CHECKOUT_NOTICES = {
+    "success": (
+        "Thank you. Your plan changes here as soon as Stripe confirms the payment, "
+        "usually within a minute. Reload this page to see it."
+    ),
+    "canceled": "Checkout was canceled. Nothing was charged.",
+}
+
+
+@dataclasses.dataclass
+class PlanView:
+    """One plan as a card on the page."""
+
+    id: str = ""
+    name: str = ""
+    price: str = ""
+    features: list[str] = dataclasses.field(default_factory=list)
+    paid: bool = False
+    current: bool = False
+
+
+def _date(moment: datetime | None) -> str:
+    return f"{moment:%B} {moment.day}, {moment:%Y}" if moment else ""
+
+
+def _money(amount) -> str:
+    # Cents for anything a person would pay; fractions of a cent still show.
+    return f"${amount:,.2f}" if amount >= Decimal("0.01") or amount == 0 else f"${amount:,.4f}"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}" + ("" if number == 1 else "s")
+
+
+def _features(plan: Plan) -> list[str]:
+    models = "All models" if "*" in plan.models else "Models: " + ", ".join(plan.models)
+    return [
+        f"{plan.messages_per_day:,} messages a day",
+        f"{plan.images_per_month:,} images a month",
+        models,
+        f"Uploads up to {plan.max_upload_bytes / 1_000_000:g} MB",
+    ]
+
+
+def _overview(user_id: str) -> dict:
+    """Everything the page shows, read in one transaction (runs in a worker thread)."""
+    with session_scope() as session:
+        status = subscriptions.billing_status(session=session, user_id=user_id)
+        totals = usage_summary(
+            session=session, user_id=user_id, start=status.period_start, end=status.period_end
+        )
+        days = daily_usage(session=session, user_id=user_id)
+        messages_today = days[-1].messages
+    plans = [
+        PlanView(
+            id=plan.id,
+            name=plan.name,
+            price=plan.price_label,
+            features=_features(plan),
+            paid=plan.is_paid,
+            current=plan.id == status.plan.id,
+        )
+        for plan in plan_catalog().plans
+    ]
+    busiest = max(days, key=lambda day: day.messages + day.images)
+    total_messages = sum(day.messages for day in days)
+    total_images = sum(day.images for day in days)
+    summary = (
+        f"In the last 30 days you sent {_count(total_messages, 'message')} and generated "
+        f"{_count(total_images, 'image')}."
+    )
+    if total_messages or total_images:
+        summary += (
+            f" The busiest day was {_date(busiest.day)}, with "
+            f"{_count(busiest.messages, 'message')} and {_count(busiest.images, 'image')}."
+        )
+    return {
+        "enabled": status.enabled,
+        "plan_name": status.plan.name,
+        "status_label": STATUS_LABELS.get(status.status, status.status.replace("_", " ")),
+        "period_label": (
+            f"Since {_date(status.period_start)}; resets on {_date(status.period_end)}"
+        ),
+        "period_end_label": (
+            ("Renews on " if status.renews else "Ends on ") + _date(status.period_end)
+            if status.plan.is_paid
+            else ""
+        ),
+        "grace_label": (
+            f"Update your payment method by {_date(status.grace_ends_at)} to keep "
+            f"the {status.plan.name} plan."
+            if status.grace_ends_at and status.plan.is_paid
+            else ""
+        ),
+        "has_customer": status.has_customer,
+        "allowance_label": (
+            f"Today: {messages_today:,} of {_count(status.plan.messages_per_day, 'message')} "
+            f"(resets daily at 00:00 UTC). This period: {totals.images:,} of "
+            f"{_count(status.plan.images_per_month, 'image')}."
+        ),
+        "usage_messages": f"{totals.messages:,}",
+        "usage_images": f"{totals.images:,}",
+        "usage_tokens": f"{totals.tokens:,}",
+        "usage_cost": _money(totals.cost_usd),
+        "plans": plans,
+        "daily": [
+            {
+                "day": f"{day.day:%b} {day.day.day}",
+                "date": _date(day.day),
+                "messages": day.messages,
+                "images": day.images,
+                "tokens": f"{day.tokens:,}",
+                "cost": _money(day.cost_usd),
+            }
+            for day in days
+        ],
+        "chart_summary": summary,
+    }
+
+
+def _checkout_url(user_id: str, plan_id: str) -> str:
+    plan = plan_catalog().find(plan_id)
+    if subscriptions.billing_enabled() and plan is not None and plan.is_paid:
+        # Its own transaction: the Stripe customer is on record even if the
+        # checkout then fails, so account deletion can always remove it.
+        with session_scope() as session:
+            subscriptions.ensure_customer(session=session, user_id=user_id)
+    with session_scope() as session:
+        return subscriptions.start_checkout(session=session, user_id=user_id, plan_id=plan_id)
+
+
+def _portal_url(user_id: str) -> str:
+    with session_scope() as session:
+        return subscriptions.open_portal(session=session, user_id=user_id)
+
+
+class BillingState(SessionState):
+    """What /billing shows, and the two ways to Stripe: Upgrade and Manage billing."""
+
+    loaded: bool = False
+    enabled: bool = False
+    plan_name: str = ""
+    status_label: str = ""
+    period_label: str = ""
+    period_end_label: str = ""
+    grace_label: str = ""
+    has_customer: bool = False
+    allowance_label: str = ""
+    usage_messages: str = "0"
+    usage_images: str = "0"
+    usage_tokens: str = "0"
+    usage_cost: str = "$0.00"
+    plans: list[PlanView] = []
+    daily: list[dict[str, str | int]] = []
+    chart_summary: str = ""
+    notice: str = ""
+    error: str = ""
+    busy: str = ""
+
+    @rx.event
+    async def load(self):
+        """Read the person's plan and usage (identity from the session cookie)."""
+        user = await self.current_user()
+        if user is None:
+            return
+        self.error = ""
+        outcome = self.router.url.query_parameters.get("checkout", "")
+        self.notice = CHECKOUT_NOTICES.get(outcome, "")
+        for name, value in (await asyncio.to_thread(_overview, user.id)).items():
+            setattr(self, name, value)
+        self.loaded = True
+
+    async def _go_to_stripe(self, busy: str, fetch, *args):
+        user = await self.current_user()
+        if user is None:
+            yield rx.redirect("/login?next=/billing", replace=True)
+            return
+        self.error, self.busy = "", busy
+        yield
+        try:
+            url = await asyncio.to_thread(fetch, user.id, *args)
+        except FieldErrors as problem:
+            self.error = " ".join(problem.errors.values())
+        except (StripeUnavailable, IntegrityError):
+            # IntegrityError: two clicks raced to create the same customer.
+            self.error = STRIPE_DOWN
+        else:
+            yield rx.redirect(url)
+        self.busy = ""
+
+    @rx.event
+    async def upgrade(self, plan_id: str):
+        """Start a Stripe Checkout for a paid plan and send the browser there."""
+        plan_id = str(plan_id)[:32]
+        async for update in self._go_to_stripe(f"plan:{plan_id}", _checkout_url, plan_id):
+            yield update
+
+    @rx.event
+    async def manage_billing(self):
+        """Open the Stripe Customer Portal (card, invoices, plan, cancel)."""
+        async for update in self._go_to_stripe("portal", _portal_url):
+            yield update

@@ -1,0 +1,324 @@
+"""The open conversation: its messages, the composer, and the reply being written.
+
+Replies are written by server-side jobs (services.chat.generation); this state only
+starts and stops them and shows their result. The growing text reaches the
+page through the reply's event stream, not through this state.
+
+Reflex sends a changed list var whole, so the messages are kept in two lists:
+`messages`, loaded when the conversation opens, and `recent`, what was added
+since. Sending or finishing a reply only resends `recent`, whose size does not
+grow with the conversation.
+"""
+
+import asyncio
+
+import reflex as rx
+
+from nomask_app.integrations.llm import get_gateway
+from nomask_app.services.billing.quotas import QuotaExceeded
+from nomask_app.services.chat import replies
+from nomask_app.services.chat.generation import jobs
+from nomask_app.services.common.errors import FieldErrors, NotFound
+from nomask_app.services.images.image_requests import parse_command
+from nomask_app.states.accounts.session import SessionState
+from nomask_app.states.chat import loaders as load
+from nomask_app.states.chat.images import ChatImageMixin
+from nomask_app.states.chat.sidebar import SidebarState
+from nomask_app.states.chat.views import (
+    COMPOSER_ID,
+    FileView,
+    MessageView,
+    ModelOption,
+    message_view,
+    model_option,
+)
+
+RECENT_MAX = 40  # past this, `recent` is folded into `messages` (one resend)
+
+
+def _without(views: list[MessageView], message_id: str) -> list[MessageView]:
+    return [view for view in views if view.id != message_id]
+
+
+class ChatState(ChatImageMixin, SessionState):
+    """The conversation on screen and everything the composer needs."""
+
+    conversation_id: str = ""
+    title: str = ""
+    messages: list[MessageView] = []
+    recent: list[MessageView] = []
+    has_earlier: bool = False
+    not_found: bool = False
+    models: list[ModelOption] = []
+    model_id: str = ""
+    streaming_id: str = ""
+    notice: str = ""
+    notice_link: str = ""
+    attachments: list[FileView] = []
+    editing: bool = False
+    # Server-side only: the conversation this tab just started and already shows,
+    # so the move to its address does not load it again.
+    _started_here: str = ""
+
+    @rx.var
+    def has_messages(self) -> bool:
+        """Whether the conversation shows any message."""
+        return bool(self.messages or self.recent)
+
+    @rx.var
+    def last_user_id(self) -> str:
+        """The last message the person sent (the one "Edit" changes)."""
+        shown = self.messages + self.recent
+        return next((m.id for m in reversed(shown) if m.role == "user"), "")
+
+    @rx.var
+    def last_reply_id(self) -> str:
+        """The last reply, if the conversation ends with one ("Regenerate" / "Retry")."""
+        shown = self.messages + self.recent
+        return shown[-1].id if shown and shown[-1].role == "assistant" else ""
+
+    @rx.var
+    def is_demo(self) -> bool:
+        """Whether the only model is the offline demo."""
+        return [m.id for m in self.models] == ["offline-demo"]
+
+    async def _user_id(self) -> str | None:
+        user = await self.current_user()
+        return user.id if user else None
+
+    async def _pick_models(self, preferred: str = "") -> None:
+        user = await self.current_user()
+        gateway = await asyncio.to_thread(get_gateway)
+        self.models = [model_option(m) for m in gateway.models()]
+        chosen = replies.pick_model(preferred, user.default_model if user else "")
+        self.model_id = chosen.id
+
+    def _show(self, views: list[MessageView]) -> None:
+        recent = self.recent + views
+        if len(recent) > RECENT_MAX:
+            self.messages, self.recent = self.messages + recent, []
+        else:
+            self.recent = recent
+
+    def _drop(self, message_id: str) -> None:
+        if any(view.id == message_id for view in self.recent):
+            self.recent = _without(self.recent, message_id)
+        else:
+            self.messages = _without(self.messages, message_id)
+
+    @rx.event
+    async def open_new(self):
+        """`/`: an empty conversation, ready for the first message."""
+        if await self.current_user() is None:
+            return SessionState.require_user
+        self.conversation_id, self.title = "", ""
+        self.messages, self.recent = [], []
+        self.has_earlier = self.not_found = self.editing = False
+        self.streaming_id = self.notice = self.notice_link = ""
+        await self._pick_models()
+        return SidebarState.load
+
+    @rx.event
+    async def open_conversation(self):
+        """`/chat/<id>`: the latest messages of one of the person's conversations."""
+        user_id = await self._user_id()
+        if user_id is None:
+            return SessionState.require_user
+        conversation_id = self._conversation_in_url()
+        started_here, self._started_here = self._started_here, ""
+        if conversation_id and conversation_id == started_here == self.conversation_id:
+            return None  # the page already shows it, reply stream included
+        self.notice, self.notice_link, self.editing = "", "", False
+        try:
+            title, views, has_more, model = await asyncio.to_thread(
+                load.load_conversation, user_id, conversation_id
+            )
+        except NotFound:
+            self.conversation_id, self.title = "", ""
+            self.messages, self.recent = [], []
+            self.not_found = True
+            return SidebarState.load
+        self.not_found = False
+        self.conversation_id, self.title = conversation_id, title
+        self.messages, self.recent, self.has_earlier = views, [], has_more
+        self.streaming_id = next((v.id for v in views if v.stream_src), "")
+        await self._pick_models(model)
+        return SidebarState.load
+
+    def _conversation_in_url(self) -> str:
+        """The id in a `/chat/<id>` address ("" elsewhere)."""
+        parent, _, last = self.router.url.path.rstrip("/").rpartition("/")
+        return last if parent.endswith("/chat") else ""
+
+    @rx.event
+    async def load_earlier(self):
+        """Prepend the previous page of messages."""
+        user_id = await self._user_id()
+        shown = self.messages + self.recent
+        if user_id is None or not self.conversation_id or not shown:
+            return
+        first = await asyncio.to_thread(load.first_seq, user_id, shown[0].id)
+        try:
+            _, views, has_more, _ = await asyncio.to_thread(
+                load.load_conversation, user_id, self.conversation_id, first
+            )
+        except NotFound:
+            self.not_found = True
+            return
+        self.messages = views + self.messages
+        self.has_earlier = has_more
+
+    async def _begin(self, action, **kwargs):
+        """Check who asks, store the turn, start its reply job; return what was prepared."""
+        if self.streaming_id:
+            self.notice = "Wait for the reply to finish, or stop it first."
+            return None
+        user, outcome = await asyncio.to_thread(
+            load.begin_turn,
+            self._session_token(),
+            self.router.session.client_ip,
+            action,
+            model_id=self.model_id,
+            **kwargs,
+        )
+        if await self.remember_identity(user) is None:
+            return SessionState.require_user
+        self.notice, self.notice_link = "", ""
+        if not isinstance(outcome, replies.PreparedReply):
+            self._refused(outcome)
+            return None
+        job = jobs.start(
+            message_id=outcome.turn.reply.id,
+            user_id=user.id,
+            model_id=outcome.model_id,
+            messages=outcome.messages,
+            context_dropped=outcome.context_dropped,
+            stall_timeout=get_gateway().settings.llm_timeout_seconds,
+        )
+        self.streaming_id = outcome.turn.reply.id
+        await job.head_start()
+        return outcome
+
+    def _refused(self, refusal: Exception) -> None:
+        """Say why nothing was sent (the text stays in the composer)."""
+        if isinstance(refusal, NotFound):
+            self.not_found = True
+        elif isinstance(refusal, FieldErrors):
+            self.notice = next(iter(refusal.errors.values()))
+        elif isinstance(refusal, QuotaExceeded):
+            self.notice, self.notice_link = refusal.message, refusal.upgrade_url
+        else:
+            self.notice = refusal.message
+
+    def _reply_view(self, prepared: replies.PreparedReply) -> MessageView:
+        return message_view(prepared.turn.reply, (), load.model_labels())
+
+    @rx.event
+    async def send(self, form_data: dict):
+        """Send the composer's text (and attachments) and start the reply.
+
+        "/image <prompt>" asks for a picture instead (states/chat/images.py).
+        """
+        text = str(form_data.get("message", ""))
+        if parse_command(text) is not None:
+            return ChatState.draw(text)
+        # The address names the conversation even when this tab's state was
+        # lost (Redis restarted without persistence): never start a new one then.
+        conversation_id = self.conversation_id or self._conversation_in_url()
+        prepared = await self._begin(
+            replies.start_turn,
+            conversation_id=conversation_id or None,
+            text=text,
+            attachment_ids=tuple(item.id for item in self.attachments),
+        )
+        if not isinstance(prepared, replies.PreparedReply):
+            return prepared  # nothing sent: the text stays in the composer
+        turn = prepared.turn
+        new_conversation = not conversation_id
+        self.conversation_id, self.title = turn.conversation.id, turn.conversation.title
+        user_view = message_view(turn.user_message)
+        user_view.files = list(self.attachments)
+        self._show([user_view, self._reply_view(prepared)])
+        self.attachments = []
+        events = [rx.set_value(COMPOSER_ID, ""), SidebarState.load]
+        if new_conversation:
+            self._started_here = turn.conversation.id
+            events.append(rx.redirect(f"/chat/{turn.conversation.id}"))
+        return events
+
+    @rx.event
+    async def regenerate(self):
+        """Write the last reply again (also "Retry" after a failure)."""
+        previous = self.last_reply_id
+        if not self.conversation_id:
+            return None
+        prepared = await self._begin(replies.regenerate, conversation_id=self.conversation_id)
+        if not isinstance(prepared, replies.PreparedReply):
+            return prepared
+        if previous:
+            self._drop(previous)
+        self._show([self._reply_view(prepared)])
+        return None
+
+    @rx.event
+    def start_editing(self):
+        """Show the editor for the last user message."""
+        self.editing = not self.streaming_id
+
+    @rx.event
+    def cancel_editing(self):
+        """Close the editor without changes."""
+        self.editing = False
+
+    @rx.event
+    async def save_edit(self, form_data: dict):
+        """Save the edited last message and answer it again."""
+        previous, edited = self.last_reply_id, self.last_user_id
+        if not self.conversation_id:
+            return None
+        prepared = await self._begin(
+            replies.edit_and_resend,
+            conversation_id=self.conversation_id,
+            text=str(form_data.get("edited", "")),
+        )
+        if not isinstance(prepared, replies.PreparedReply):
+            return prepared
+        self.editing = False
+        if previous:
+            self._drop(previous)
+        self._drop(edited)
+        self._show([message_view(prepared.turn.user_message), self._reply_view(prepared)])
+        return None
+
+    @rx.event
+    async def stop(self):
+        """Stop the reply being written; what was written so far stays."""
+        user_id = await self._user_id()
+        if user_id is None or not self.streaming_id:
+            return
+        await jobs.stop(message_id=self.streaming_id, user_id=user_id)
+
+    @rx.event
+    async def reply_finished(self, _status: str = ""):
+        """The page saw the end of the stream: show the stored final reply."""
+        user_id = await self._user_id()
+        if user_id is None or not self.streaming_id:
+            return
+        view = await asyncio.to_thread(load.one_view, user_id, self.streaming_id)
+        if view is None or view.status == "streaming":
+            return
+        if any(item.id == view.id for item in self.recent):
+            self.recent = [view if item.id == view.id else item for item in self.recent]
+        else:
+            self.messages = [view if item.id == view.id else item for item in self.messages]
+        self.streaming_id = ""
+
+    @rx.event
+    async def set_model(self, model_id: str):
+        """Pick the model for the next message; it becomes the default for new chats."""
+        user_id = await self._user_id()
+        model = get_gateway().model(str(model_id))
+        if user_id is None or model is None:
+            return
+        self.model_id = model.id
+        await asyncio.to_thread(load.remember_model, user_id, model.id)

@@ -1,0 +1,105 @@
+"""Blocking work behind the chat state, run in worker threads (database, catalogue)."""
+
+from nomask_app.db import session_scope
+from nomask_app.integrations.llm import get_gateway
+from nomask_app.integrations.llm_images import get_image_gateway
+from nomask_app.models import Message, User
+from nomask_app.services.accounts.sessions import resolve_session
+from nomask_app.services.billing.quotas import QuotaExceeded
+from nomask_app.services.chat import conversations, replies
+from nomask_app.services.common.errors import FieldErrors, NotFound
+from nomask_app.services.images import files
+from nomask_app.services.operations import ratelimit
+from nomask_app.states.chat.views import MessageView, message_view
+
+
+def model_labels() -> dict[str, str]:
+    """Model id -> the label the picker shows (chat and image models)."""
+    labels = {m.id: m.label for m in get_image_gateway().models()}
+    labels.update({m.id: m.label for m in get_gateway().models()})
+    return labels
+
+
+def _views(session, user_id: str, rows: list[Message]) -> list[MessageView]:
+    labels = model_labels()
+    attached = files.files_of_messages(
+        session=session, user_id=user_id, message_ids=[row.id for row in rows]
+    )
+    return [message_view(row, attached.get(row.id, []), labels) for row in rows]
+
+
+def load_conversation(user_id: str, conversation_id: str, before_seq: int | None = None):
+    """Title, the latest page of message views, whether earlier exist, and the model."""
+    with session_scope() as session:
+        conversation = conversations.get_conversation(
+            session=session, user_id=user_id, conversation_id=conversation_id
+        )
+        rows, has_more = conversations.list_messages(
+            session=session, user_id=user_id, conversation_id=conversation_id, before_seq=before_seq
+        )
+        return conversation.title, _views(session, user_id, rows), has_more, conversation.model
+
+
+# Why a send can be refused; the person is told, and nothing of the turn is stored.
+REFUSALS = (ratelimit.RateLimited, FieldErrors, QuotaExceeded, NotFound)
+
+
+def begin_turn(
+    token: str | None, ip: str, action, **kwargs
+) -> tuple[User | None, replies.PreparedReply | Exception | None]:
+    """Who sends (by session cookie), their send limit, and the stored turn, in one transaction.
+
+    One transaction and one trip to a worker thread: each of them delays the
+    provider call, and so the reply's first word. The turn is committed when
+    this returns, before any provider is called.
+
+    Args:
+        token: The session cookie's token.
+        ip: The sender's address (for the rate limit).
+        action: A `services.chat.replies` action (start_turn, regenerate, edit_and_resend).
+        **kwargs: The action's own arguments, besides the session and the user.
+
+    Returns:
+        (None, None) for no valid session; else the user and either the prepared
+        reply or why the send was refused (a refused turn is rolled back, while
+        the session's own upkeep, such as its last-seen time, is kept).
+    """
+    with session_scope() as session:
+        resolved = resolve_session(session=session, token=token)
+        if resolved is None:
+            return None, None
+        user = resolved[0]
+        try:
+            ratelimit.hit(ratelimit.CHAT_SEND, user=user.id, ip=ip)
+            with session.begin_nested():
+                prepared = action(session=session, user_id=user.id, **kwargs)
+            return user, prepared
+        except REFUSALS as refusal:
+            return user, refusal
+
+
+def one_view(user_id: str, message_id: str) -> MessageView | None:
+    """The current view of one message of this user, or None."""
+    with session_scope() as session:
+        try:
+            row = conversations.get_message(session=session, user_id=user_id, message_id=message_id)
+        except NotFound:
+            return None
+        return _views(session, user_id, [row])[0]
+
+
+def first_seq(user_id: str, message_id: str) -> int | None:
+    """The position of a message in its conversation."""
+    with session_scope() as session:
+        try:
+            return conversations.get_message(
+                session=session, user_id=user_id, message_id=message_id
+            ).seq
+        except NotFound:
+            return None
+
+
+def remember_model(user_id: str, model_id: str) -> None:
+    """Store the person's default model."""
+    with session_scope() as session:
+        conversations.remember_model(session=session, user_id=user_id, model_id=model_id)

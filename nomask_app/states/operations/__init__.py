@@ -1,0 +1,1 @@
+"""Operations: audit trail, metrics, rate limits, admin, email delivery."""

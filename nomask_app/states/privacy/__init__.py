@@ -1,0 +1,1 @@
+"""Privacy: consent, the policy, data export and erasure."""

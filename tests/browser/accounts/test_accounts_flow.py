@@ -1,0 +1,175 @@
+"""The account journey in the production build, found by accessible names."""
+
+from playwright.sync_api import expect
+
+from nomask_app.services.accounts.sessions import SESSION_COOKIE
+from tests.browser.helpers import (
+    at,
+    open_account_menu,
+    sign_in,
+    sign_out,
+    sign_up,
+    unique_email,
+    wait_until_ready,
+)
+from tests.factories import PASSWORD
+
+
+def expect_signed_in_as(page, name):
+    open_account_menu(page)
+    expect(page.get_by_role("menu")).to_contain_text(name)
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("menu")).to_be_hidden()
+
+
+def test_sign_up_sign_out_sign_in_with_wrong_password_first(page, assert_accessible):
+    email = sign_up(page, name="Grace Hopper")
+    expect_signed_in_as(page, "Grace Hopper")
+    assert_accessible(page)
+
+    # The session cookie exists but scripts cannot read it.
+    cookies = {c["name"]: c for c in page.context.cookies()}
+    assert cookies[SESSION_COOKIE]["httpOnly"] is True
+    assert cookies[SESSION_COOKIE]["sameSite"] == "Lax"
+    assert SESSION_COOKIE not in page.evaluate("document.cookie")
+
+    sign_out(page)
+    assert SESSION_COOKIE not in {c["name"] for c in page.context.cookies()}
+
+    sign_in(page, email, "not-the-password")
+    expect(page.get_by_role("alert")).to_have_text("Email or password is incorrect.")
+    expect(page.get_by_label("Email")).to_have_value(email)
+    expect(page).to_have_url(at("/login"))
+    assert_accessible(page)
+
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(at("/"))
+    expect_signed_in_as(page, "Grace Hopper")
+
+
+def test_pages_behind_sign_in_redirect_and_come_back(page):
+    for path in ("/", "/settings", "/privacy"):
+        page.goto(path)
+        expect(page).to_have_url(at("/login"))
+        expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+
+    email = sign_up(page)
+    sign_out(page)
+    page.goto("/settings")
+    expect(page).to_have_url(at("/login", "?next=/settings"))
+    wait_until_ready(page, "Sign in")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(at("/settings"))
+    expect(page.get_by_role("heading", name="Settings")).to_be_visible()
+
+
+def test_signed_in_pages_are_accessible(page, assert_accessible):
+    sign_up(page, name="Access Tester")
+    for path, heading in (("/settings", "Settings"), ("/privacy", "Privacy center")):
+        page.goto(path)
+        expect(page.get_by_role("heading", name=heading, level=1)).to_be_visible()
+        assert_accessible(page)
+    open_account_menu(page)
+    for item in ("Settings", "Privacy center", "Billing", "Sign out"):
+        expect(page.get_by_role("menuitem", name=item)).to_be_visible()
+    assert_accessible(page)
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("menuitem", name="Settings")).to_be_hidden()
+    page.get_by_role("button", name="Account", exact=True).click()
+    page.get_by_role("menuitem", name="Privacy center").click()
+    expect(page).to_have_url(at("/privacy"))
+
+
+def test_sign_up_errors_are_shown_next_to_fields_and_nothing_is_lost(page, assert_accessible):
+    page.goto("/signup")
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_text("Enter your name.")).to_be_visible()
+    expect(page.get_by_text("Enter your email address.")).to_be_visible()
+    expect(page.get_by_text("Enter a password.")).to_be_visible()
+    expect(page.get_by_text("NoMask is only for people who are 18 or older.")).to_be_visible()
+    expect(page.get_by_text("Accept the privacy policy to create an account.")).to_be_visible()
+    expect(page.get_by_label("Name")).to_have_attribute("aria-invalid", "true")
+    assert_accessible(page)
+
+    # The browser stops typing at 100 characters; the server must not rely on it.
+    name = page.get_by_label("Name")
+    expect(name).to_have_attribute("maxlength", "100")
+    name.evaluate("element => element.removeAttribute('maxlength')")
+    name.fill("x" * 101)
+    page.get_by_label("Email").fill("not-an-email")
+    page.get_by_label("Password", exact=True).fill("password")
+    page.get_by_role("checkbox", name="I am 18 or older").check()
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_text("Enter a valid email address, like name@example.com.")).to_be_visible()
+    expect(page.get_by_text("This password is too common.", exact=False)).to_be_visible()
+    expect(page.get_by_text("Use at most 100 characters.")).to_be_visible()
+    expect(page.get_by_text("NoMask is only for people who are 18 or older.")).to_have_count(0)
+    # What the person typed and ticked is still there.
+    expect(page.get_by_label("Email")).to_have_value("not-an-email")
+    expect(page.get_by_role("checkbox", name="I am 18 or older")).to_be_checked()
+    expect(page).to_have_url(at("/signup"))
+
+
+def test_duplicate_sign_up_is_refused(page, browser, app_server):
+    email = sign_up(page)
+    sign_out(page)
+    page.goto("/signup")
+    page.get_by_label("Name").fill("Someone Else")
+    page.get_by_label("Email").fill(email.upper())
+    page.get_by_label("Password", exact=True).fill("another-fine-passphrase")
+    page.get_by_role("checkbox", name="I am 18 or older").check()
+    page.get_by_role("checkbox", name="I accept the privacy policy").check()
+    page.get_by_role("button", name="Create account").click()
+    expect(
+        page.get_by_text("An account with this email already exists.", exact=False)
+    ).to_be_visible()
+    expect(page).to_have_url(at("/signup"))
+
+
+def test_long_non_ascii_password_signs_up_and_in(page):
+    password = ("Grüße-пароль-密码-🔐-" * 8)[:100]
+    email = sign_up(page, name="Ünïcødé Person", password=password)
+    sign_out(page)
+    sign_in(page, email, password)
+    expect(page).to_have_url(at("/"))
+    expect_signed_in_as(page, "Ünïcødé Person")
+
+
+def test_tampered_or_stale_cookie_means_signed_out(page, app_server):
+    sign_up(page)
+    cookie = next(c for c in page.context.cookies() if c["name"] == SESSION_COOKIE)
+    page.context.clear_cookies()
+    page.context.add_cookies([{**cookie, "value": cookie["value"][:-2] + "xx"}])
+    page.goto("/")
+    expect(page).to_have_url(at("/login"))
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+
+
+def test_signed_in_people_skip_the_sign_in_page(page):
+    sign_up(page)
+    page.goto("/login")
+    expect(page).to_have_url(at("/"))
+
+
+def test_policy_page_shows_version_and_date(page, assert_accessible):
+    page.goto("/policy")
+    expect(page.get_by_role("heading", name="Privacy Policy", level=1)).to_be_visible()
+    expect(page.get_by_text("Last updated: March 14, 2026 · Version 2026-03-14")).to_be_visible()
+    expect(page.get_by_role("heading", name="8. Children's Privacy")).to_be_visible()
+    assert_accessible(page)
+
+
+def test_sign_in_page_is_accessible_and_links_to_recovery(page, assert_accessible):
+    page.goto("/login")
+    expect(page.get_by_role("link", name="Forgot password?")).to_be_visible()
+    assert_accessible(page)
+    page.goto("/signup")
+    assert_accessible(page)
+
+
+def test_unknown_email_gets_the_same_message(page):
+    sign_in(page, unique_email("ghost"), "whatever-password-1")
+    expect(page.get_by_role("alert")).to_have_text("Email or password is incorrect.")

@@ -1,0 +1,208 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from nomask_app.config import get_settings
+from nomask_app.models import BillingAccount
+from nomask_app.services.billing.quotas import QuotaExceeded, check_quota
+from nomask_app.services.billing.usage import record_usage
+from nomask_app.services.common.errors import FieldErrors
+from tests.factories import make_user
+from tests.fakes.stripe_server import use_fake_stripe
+
+SMALL_PLANS = "tests/fakes/plans_small.toml"  # free: 3 messages/day, 2 images/month
+NOW = datetime(2026, 3, 14, 15, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def billing_off(engine, monkeypatch):
+    monkeypatch.setenv("NOMASK_PLANS_FILE", SMALL_PLANS)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def billing_on(engine, monkeypatch):
+    yield use_fake_stripe(monkeypatch, plans_file=SMALL_PLANS)
+    get_settings.cache_clear()
+
+
+def _use(session, user, kind, *, at=NOW, times=1):
+    for _ in range(times):
+        record_usage(
+            session=session, user_id=user.id, kind=kind, model="demo", provider="demo", at=at
+        )
+    session.commit()
+
+
+def _subscribe(session, user, *, status="active", period_start=None, period_end=None, **extra):
+    account = BillingAccount(
+        user_id=user.id,
+        stripe_customer_id=f"cus_{user.id[:8]}",
+        stripe_subscription_id=f"sub_{user.id[:8]}",
+        plan="plus",
+        status=status,
+        current_period_start=period_start,
+        current_period_end=period_end,
+        **extra,
+    )
+    session.add(account)
+    session.commit()
+    return account
+
+
+def test_messages_at_the_daily_limit(session, billing_off):
+    user = make_user(session)
+    _use(session, user, "message", times=1)  # N-2 used
+    check_quota(session=session, user_id=user.id, kind="message", now=NOW)  # N-1 ok
+    _use(session, user, "message")
+    check_quota(session=session, user_id=user.id, kind="message", now=NOW)  # N ok
+    _use(session, user, "message")
+    with pytest.raises(QuotaExceeded) as refused:  # N+1 refused
+        check_quota(session=session, user_id=user.id, kind="message", now=NOW)
+    error = refused.value
+    assert error.reason == "messages_per_day"
+    assert error.limit == 3
+    assert error.resets_at == datetime(2026, 3, 15, tzinfo=UTC)
+    assert error.upgrade_url == "/billing"
+    assert "3 of the 3 messages" in error.message
+    assert "March 15, 2026 at 00:00 UTC" in error.message
+    assert "Upgrade" not in error.message  # billing is off: nothing to upgrade to
+
+
+def test_yesterdays_messages_do_not_count(session, billing_off):
+    user = make_user(session)
+    midnight = NOW.replace(hour=0, minute=0)
+    _use(session, user, "message", at=midnight - timedelta(microseconds=1), times=3)
+    _use(session, user, "message", at=midnight, times=2)
+    check_quota(session=session, user_id=user.id, kind="message", now=NOW)
+    _use(session, user, "message")
+    with pytest.raises(QuotaExceeded):
+        check_quota(session=session, user_id=user.id, kind="message", now=NOW)
+
+
+def test_other_peoples_usage_does_not_count(session, billing_off):
+    user, other = make_user(session), make_user(session)
+    _use(session, other, "message", times=3)
+    assert check_quota(session=session, user_id=user.id, kind="message", now=NOW).id == "free"
+
+
+def test_images_at_the_monthly_limit_reset_at_the_start_of_next_month(session, billing_off):
+    user = make_user(session)
+    _use(session, user, "image", at=datetime(2026, 2, 28, 23, 59, tzinfo=UTC), times=5)
+    _use(session, user, "image", at=datetime(2026, 3, 1, tzinfo=UTC))
+    check_quota(session=session, user_id=user.id, kind="image", now=NOW)  # N ok
+    with pytest.raises(QuotaExceeded):  # two at once would be N+1
+        check_quota(session=session, user_id=user.id, kind="image", count=2, now=NOW)
+    _use(session, user, "image")
+    with pytest.raises(QuotaExceeded) as refused:
+        check_quota(session=session, user_id=user.id, kind="image", now=NOW)
+    assert refused.value.reason == "images_per_month"
+    assert refused.value.resets_at == datetime(2026, 4, 1, tzinfo=UTC)
+    # Messages are a separate allowance.
+    check_quota(session=session, user_id=user.id, kind="message", now=NOW)
+
+
+def test_december_resets_in_january(session, billing_off):
+    user = make_user(session)
+    december = datetime(2026, 12, 31, 23, 0, tzinfo=UTC)
+    _use(session, user, "image", at=december, times=2)
+    with pytest.raises(QuotaExceeded) as refused:
+        check_quota(session=session, user_id=user.id, kind="image", now=december)
+    assert refused.value.resets_at == datetime(2027, 1, 1, tzinfo=UTC)
+
+
+def test_models_outside_the_plan_are_refused(session, billing_off):
+    user = make_user(session)
+    check_quota(session=session, user_id=user.id, kind="message", model="demo", now=NOW)
+    check_quota(
+        session=session, user_id=user.id, kind="message", model="openai/gpt-4o-mini", now=NOW
+    )
+    with pytest.raises(QuotaExceeded) as refused:
+        check_quota(
+            session=session, user_id=user.id, kind="message", model="openai/gpt-4o", now=NOW
+        )
+    assert refused.value.reason == "model"
+    assert refused.value.resets_at is None
+    assert "openai/gpt-4o is not included in the Free plan" in refused.value.message
+
+
+def test_uploads_above_the_plan_limit_are_refused(session, billing_off):
+    user = make_user(session)
+    check_quota(session=session, user_id=user.id, kind="image", upload_bytes=1000, now=NOW)
+    with pytest.raises(QuotaExceeded) as refused:
+        check_quota(session=session, user_id=user.id, kind="image", upload_bytes=1001, now=NOW)
+    assert refused.value.reason == "upload_size"
+    assert refused.value.limit == 1000
+
+
+def test_a_plain_upload_checks_the_size_but_no_allowance(session, billing_off):
+    user = make_user(session)
+    _use(session, user, "image", times=2)  # the monthly generations are used up
+    check_quota(session=session, user_id=user.id, kind="upload", upload_bytes=1000, now=NOW)
+    with pytest.raises(QuotaExceeded) as refused:
+        check_quota(session=session, user_id=user.id, kind="upload", upload_bytes=1001, now=NOW)
+    assert refused.value.reason == "upload_size"
+    with pytest.raises(QuotaExceeded) as refused:
+        check_quota(session=session, user_id=user.id, kind="image", now=NOW)
+    assert refused.value.reason == "images_per_month"
+
+
+def test_unknown_kinds_are_a_programming_error(session, billing_off):
+    user = make_user(session)
+    with pytest.raises(FieldErrors):
+        check_quota(session=session, user_id=user.id, kind="video")
+
+
+def test_an_active_subscription_raises_limits_and_opens_models(session, billing_on):
+    user = make_user(session)
+    _subscribe(session, user)
+    _use(session, user, "message", times=4)
+    plan = check_quota(
+        session=session, user_id=user.id, kind="message", model="openai/gpt-4o", now=NOW
+    )
+    assert plan.id == "plus"
+    _use(session, user, "message")
+    with pytest.raises(QuotaExceeded) as refused:
+        check_quota(session=session, user_id=user.id, kind="message", now=NOW)
+    assert refused.value.limit == 5
+    assert "Upgrade your plan on the billing page" in refused.value.message
+
+
+def test_without_billing_a_subscription_row_grants_nothing(session, billing_off):
+    # Billing off means everyone has the default plan, whatever the database says.
+    user = make_user(session)
+    _subscribe(session, user)
+    _use(session, user, "message", times=3)
+    with pytest.raises(QuotaExceeded) as refused:
+        check_quota(session=session, user_id=user.id, kind="message", now=NOW)
+    assert refused.value.plan.id == "free"
+
+
+def test_paid_image_allowance_follows_the_billing_period(session, billing_on):
+    user = make_user(session)
+    start, end = NOW - timedelta(days=10), NOW + timedelta(days=20)
+    _subscribe(session, user, period_start=start, period_end=end)
+    _use(session, user, "image", at=start - timedelta(seconds=1), times=4)  # last period
+    _use(session, user, "image", at=start, times=3)
+    check_quota(session=session, user_id=user.id, kind="image", now=NOW)
+    _use(session, user, "image")
+    with pytest.raises(QuotaExceeded) as refused:
+        check_quota(session=session, user_id=user.id, kind="image", now=NOW)
+    assert refused.value.resets_at == end
+    assert "this billing period" in refused.value.message
+
+
+def test_a_failed_payment_keeps_the_plan_during_the_grace_period_only(session, billing_on):
+    user = make_user(session)
+    grace = timedelta(days=get_settings().billing_grace_days)
+    failed_at = NOW - grace + timedelta(minutes=1)
+    _subscribe(session, user, status="past_due", past_due_since=failed_at)
+    _use(session, user, "message", times=4)
+    assert check_quota(session=session, user_id=user.id, kind="message", now=NOW).id == "plus"
+    later = failed_at + grace
+    _use(session, user, "message", at=later, times=3)
+    with pytest.raises(QuotaExceeded) as refused:
+        check_quota(session=session, user_id=user.id, kind="message", now=later)
+    assert refused.value.plan.id == "free"

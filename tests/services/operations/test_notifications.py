@@ -1,0 +1,73 @@
+from urllib.parse import parse_qs, urlsplit
+
+from sqlmodel import select
+
+from nomask_app.models import ConsentRecord, User
+from nomask_app.services.accounts import devices, profile
+from nomask_app.services.operations import emails, notifications
+from nomask_app.services.privacy.policy import current_policy
+from tests.factories import make_user
+from tests.mail import body, sent
+
+
+def _query(url):
+    return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+
+
+def test_policy_updates_reach_every_account(session):
+    make_user(session, email="one@example.com")
+    make_user(session, email="two@example.com")
+    assert notifications.announce_policy_update(session=session) == 2
+    session.commit()
+    messages = sent(emails.POLICY_UPDATED)
+    assert sorted(m["To"] for m in messages) == ["one@example.com", "two@example.com"]
+    assert current_policy().version in body(messages[0])
+    assert "/policy" in body(messages[0])
+
+
+def test_product_updates_go_only_to_subscribers_with_one_click_unsubscribe(session):
+    subscriber = make_user(session, email="yes@example.com")
+    make_user(session, email="no@example.com")
+    profile.set_product_updates(session=session, user_id=subscriber.id, enabled=True)
+    session.commit()
+    assert notifications.send_product_update(session=session, subject="New", text="Hello") == 1
+    session.commit()
+    [message] = sent(emails.PRODUCT_UPDATE)
+    assert message["To"] == "yes@example.com"
+    url = message["List-Unsubscribe"].strip("<>")
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert url in body(message)
+    assert urlsplit(url).path == notifications.UNSUBSCRIBE_PATH
+    params = _query(url)
+    assert params["user"] == subscriber.id
+
+    assert notifications.unsubscribe(
+        session=session, user_id=params["user"], signature=params["sig"]
+    )
+    session.commit()
+    assert session.get(User, subscriber.id).product_updates is False
+    record = session.exec(select(ConsentRecord).where(ConsentRecord.choice == "unsubscribed")).one()
+    assert record.user_id == subscriber.id
+
+
+def test_forged_or_borrowed_signatures_do_nothing(session):
+    victim = make_user(session)
+    other = make_user(session)
+    for user in (victim, other):
+        profile.set_product_updates(session=session, user_id=user.id, enabled=True)
+    session.commit()
+    others_sig = _query(notifications.unsubscribe_url(other.id))["sig"]
+    for signature in ("", "forged", others_sig, others_sig + "x"):
+        assert not notifications.unsubscribe(
+            session=session, user_id=victim.id, signature=signature
+        )
+    session.commit()
+    assert session.get(User, victim.id).product_updates is True
+
+
+def test_security_alerts_ignore_the_product_updates_switch(session):
+    user = make_user(session, email="alerts@example.com")
+    assert user.product_updates is False
+    devices.alert_if_new_device(session=session, user_id=user.id, ip_address="192.0.2.50")
+    session.commit()
+    assert sent(emails.NEW_SIGN_IN, to="alerts@example.com")
