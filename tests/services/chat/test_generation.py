@@ -3,12 +3,14 @@
 import asyncio
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from nomask_app.models import Message
+from nomask_app.models import Message, UsageEvent
 from nomask_app.services.chat import conversations, reply_progress
 from nomask_app.services.chat.generation import STALLED, ReplyJobs
+from nomask_app.states.chat.views import message_view
 from tests.factories import make_user, post_message
+from tests.support import fallback_models_file
 
 
 @pytest.fixture
@@ -61,6 +63,38 @@ async def test_a_reply_is_stored_complete_with_its_usage(session, engine, fake_m
         "openai/fake-a",
         "custom",
     )
+
+
+async def test_a_fallback_reply_is_credited_to_the_model_that_answered(
+    session, engine, fake_provider, use_models, jobs, tmp_path
+):
+    models_file = fallback_models_file(tmp_path / "models.json", fake_provider.base_url)
+    use_models(NOMASK_MODELS_FILE=str(models_file))
+    user = make_user(session)
+    turn = conversations.post_user_message(
+        session=session,
+        user_id=user.id,
+        conversation_id=None,
+        text="hello",
+        model_id="main",
+        max_chars=100,
+    )
+    session.commit()
+    job = jobs.start(
+        message_id=turn.reply.id,
+        user_id=user.id,
+        model_id="main",
+        messages=[{"role": "user", "content": "hello"}],
+    )
+    await _finished(job)
+    stored = _stored(engine, turn.reply.id)
+    assert (stored.status, stored.content) == ("complete", "Echo: hello")
+    assert (stored.model, stored.deployment, stored.provider) == ("spare", "openai/fake-c", "Live")
+    with Session(engine) as fresh:
+        usage = fresh.exec(select(UsageEvent).where(UsageEvent.user_id == user.id)).one()
+        assert (usage.model, usage.provider) == ("spare", "Live")
+    labels = {"main": "Main model", "spare": "Spare model"}
+    assert message_view(stored, (), labels).model == "Spare model"
 
 
 async def test_the_growing_reply_is_saved_while_it_streams(session, engine, fake_models, jobs):
