@@ -84,6 +84,23 @@ def test_two_factor_accounts_need_the_code_over_the_api_too(client, session):
     assert SESSION_COOKIE in right.headers["set-cookie"]
 
 
+def test_right_two_factor_codes_over_the_api_do_not_use_up_the_limit(client, session):
+    user = make_user(session)
+    enrolment = twofactor.start_enrolment(session=session, user_id=user.id)
+    session.commit()
+    codes = twofactor.confirm_enrolment(
+        session=session, user_id=user.id, code=pyotp.TOTP(enrolment.secret).now()
+    )
+    session.commit()
+    creds = {"email": user.email, "password": PASSWORD}
+    statuses = [
+        client.post("/api/auth/login", json={**creds, "code": code}).status_code for code in codes
+    ]
+    assert statuses == [200] * len(codes)
+    wrong = [client.post("/api/auth/login", json={**creds, "code": "000000"}) for _ in range(7)]
+    assert [r.status_code for r in wrong] == [401] * 6 + [429]
+
+
 def test_metrics_are_for_admins_and_the_token_holder(env, client, signed_in, session):
     env(NOMASK_METRICS_TOKEN="metrics-token-for-tests-123456")
     assert client.get("/api/metrics").status_code == 401
