@@ -37,6 +37,7 @@ def _events(user_id: str, page: int) -> tuple[list[dict[str, str]], int]:
             "id": item.id,
             "when": _when(item.when),
             "label": item.label,
+            "note": item.note,
             "ip_address": item.ip_address or "—",
             "device": item.device or "—",
         }

@@ -161,6 +161,15 @@ def test_admin_console_is_not_found_for_others_and_records_every_look(
     response = page.request.get("/api/metrics")
     assert response.status == 200 and "nomask_active_streams" in response.text()
 
+    # The person reads in their privacy center that an admin looked, and why.
+    sign_out(page)
+    sign_in(page, person_email)
+    expect(page).to_have_url(at("/"))
+    page.goto("/privacy")
+    events = page.get_by_role("table", name="Your security events")
+    looked = events.get_by_role("row", name=re.compile("An administrator read your conversations"))
+    expect(looked).to_contain_text("Reason given: “Support request #17 from this person”")
+
 
 def test_the_server_log_holds_no_secret_from_any_flow(page, browser, app_server):
     password = "Browser-Secret-Pass-5521"
