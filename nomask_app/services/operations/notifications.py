@@ -85,6 +85,11 @@ def send_product_update(*, session: Session, subject: str, text: str) -> int:
     return count
 
 
+def valid_unsubscribe_link(user_id: str, signature: str) -> bool:
+    """Whether an unsubscribe link is one we signed (nothing changes)."""
+    return bool(user_id) and len(user_id) <= 64 and signing.verify(_UNSUBSCRIBE, user_id, signature)
+
+
 def unsubscribe(*, session: Session, user_id: str, signature: str) -> bool:
     """Switch product updates off through a signed link.
 
@@ -92,7 +97,7 @@ def unsubscribe(*, session: Session, user_id: str, signature: str) -> bool:
         Whether the link was valid (a valid link for an already unsubscribed
         or deleted account is still a success: the person gets no news).
     """
-    if not user_id or len(user_id) > 64 or not signing.verify(_UNSUBSCRIBE, user_id, signature):
+    if not valid_unsubscribe_link(user_id, signature):
         return False
     if session.get(User, user_id) is not None:
         set_product_updates(session=session, user_id=user_id, enabled=False, via_link=True)

@@ -237,6 +237,13 @@ def test_product_updates_switch_and_one_click_unsubscribe(
     # The link in a product email works in a browser that is not signed in.
     stranger = _second_browser(browser, app_server)
     stranger.goto(unsubscribe_path(app_server, email))
+    expect(
+        stranger.get_by_role("heading", name="Unsubscribe from product updates?", level=1)
+    ).to_be_visible()
+    assert_accessible(stranger)
+    page.reload()  # opening the link alone changed nothing
+    expect(page.get_by_role("switch", name="Product updates and tips")).to_be_checked()
+    stranger.get_by_role("button", name="Unsubscribe").click()
     expect(stranger.get_by_role("heading", name="You are unsubscribed", level=1)).to_be_visible()
     assert_accessible(stranger)
     stranger.context.close()
