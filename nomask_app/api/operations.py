@@ -15,9 +15,9 @@ from nomask_app.api.common import no_store, read_form
 from nomask_app.config import get_settings
 from nomask_app.db import session_scope
 from nomask_app.integrations.llm import gateway_ready
-from nomask_app.services.accounts.sessions import SESSION_COOKIE, resolve_session
+from nomask_app.services.accounts.sessions import SESSION_COOKIE
 from nomask_app.services.operations import metrics, notifications
-from nomask_app.services.operations.admin import is_admin
+from nomask_app.services.operations.admin import is_admin_token
 
 
 async def health(_request: Request) -> Response:
@@ -126,8 +126,7 @@ def _admin_session(token: str | None) -> bool:
     if not token:
         return False
     with session_scope() as session:
-        resolved = resolve_session(session=session, token=token)
-        return resolved is not None and is_admin(resolved[0])
+        return is_admin_token(session=session, token=token)
 
 
 async def prometheus_metrics(request: Request) -> Response:

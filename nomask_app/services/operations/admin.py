@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from nomask_app.models import Conversation, Message, SecurityEvent, TwoFactor, UsageEvent, User
 from nomask_app.models.common import utcnow
+from nomask_app.services.accounts.sessions import resolve_session
 from nomask_app.services.accounts.validation import normalize_email
 from nomask_app.services.billing.usage import UsageTotals, usage_summary
 from nomask_app.services.common.errors import FieldErrors, NotFound
@@ -29,6 +30,12 @@ USERS_PAGE = 100
 def is_admin(user: User | None) -> bool:
     """Whether this account may open the admin console."""
     return user is not None and user.role == ADMIN
+
+
+def is_admin_token(*, session: Session, token: str | None) -> bool:
+    """Whether a session cookie's token belongs to a signed-in admin."""
+    resolved = resolve_session(session=session, token=token)
+    return resolved is not None and is_admin(resolved[0])
 
 
 def require_admin(*, session: Session, user_id: str) -> User:

@@ -119,15 +119,17 @@ def test_admin_console_is_not_found_for_others_and_records_every_look(
     send(page, "my private diary entry")
     wait_for_reply_end(page)
     conversation = conversation_id(page)
-    page.goto("/admin")
+    assert page.goto("/admin").status == 404  # for the HTTP client too, not only on screen
     expect(page.get_by_role("heading", name="404: Page not found")).to_be_visible()
     expect(page.get_by_text("Admin console")).to_have_count(0)
     page.goto("/")
     sign_out(page)
+    assert page.goto("/admin").status == 404
+    expect(page.get_by_role("heading", name="404: Page not found")).to_be_visible()
 
     admin_email = sign_up(page, name="The Admin")
     _make_admin(app_server, admin_email)
-    page.goto("/admin")
+    assert page.goto("/admin").status == 200
     expect(page.get_by_role("heading", name="Admin console", level=1)).to_be_visible()
     expect(page.get_by_role("heading", name="Accounts")).to_be_visible()
     assert_accessible(page)
