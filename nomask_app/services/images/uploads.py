@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from nomask_app.services.common.errors import FieldErrors
+from nomask_app.services.common.text import strip_unsafe
 
 IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp", "GIF": "image/gif"}
 # Markers of web content that no honest image or text attachment needs to smuggle.
@@ -74,7 +75,7 @@ def prepare_upload(
     Raises:
         FieldErrors: under the key "file", with a message naming the file.
     """
-    name = filename or "file"
+    name = strip_unsafe(filename) or "file"  # shown in the messages below
     if not data:
         raise _refuse(f"“{name}” is empty.")
     if len(data) > max_bytes:

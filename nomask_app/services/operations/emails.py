@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from nomask_app.config import get_settings
 from nomask_app.integrations.mailer import KIND_HEADER
 from nomask_app.models.common import utcnow
+from nomask_app.services.common.text import strip_unsafe, without_unsafe
 from nomask_app.services.privacy.policy import PolicyVersion
 
 CONTACT = "info@nomask.ai"
@@ -62,14 +63,18 @@ def _compose(
     message = EmailMessage()
     message["From"] = settings.mail_from
     message["To"] = Address(addr_spec=to)
-    message["Subject"] = subject
+    message["Subject"] = strip_unsafe(subject)
     message["Date"] = format_datetime(utcnow())
     domain = parseaddr(settings.mail_from)[1].partition("@")[2] or "nomask.ai"
     message["Message-ID"] = make_msgid(domain=domain)
     # RFC 3834: automatic messages; vacation responders should not answer.
     message["Auto-Submitted"] = "auto-generated"
     message[KIND_HEADER] = kind
-    text = "\n\n".join([*body, "— NoMask AI", f"{footer}\nQuestions? Write to {CONTACT}."])
+    # Names and devices come from people: rows stored before they were checked
+    # (or a crafted User-Agent) must not put controls or direction marks in a message.
+    text = "\n\n".join(
+        [*map(without_unsafe, body), "— NoMask AI", f"{footer}\nQuestions? Write to {CONTACT}."]
+    )
     message.set_content(text + "\n")
     return message
 
