@@ -130,6 +130,7 @@ def app_server(tmp_path_factory, fake_llm, stripe_server):
         # throttle the suite itself. Per-account limits keep their defaults.
         "NOMASK_RATE_LIMITS": json.dumps(BROWSER_RATE_LIMITS),
         "NOMASK_SIGNIN_FREE_FAILURES": "50",
+        "NOMASK_SIGNIN_STUFFING_ACCOUNTS": "1000",
         # The same goes for open websockets: closed pages linger a little on the server.
         "NOMASK_MAX_SOCKETS_PER_IP": "500",
         "NOMASK_METRICS_TOKEN": METRICS_TOKEN,
