@@ -39,6 +39,7 @@ from nomask_app.states.images.studio import StudioState
 from nomask_app.states.operations.admin import AdminState
 from nomask_app.states.privacy.center import PrivacyState
 from nomask_app.states.privacy.consent import ConsentState
+from nomask_app.states.privacy.policy import PolicyState
 from nomask_app.workers import respawn_failed_workers, share_preloaded_memory
 
 configure_logging(get_settings().log_level)
@@ -94,9 +95,11 @@ app.add_page(
     signup_page,
     route="/signup",
     title="Create account · NoMask AI",
-    on_load=SessionState.redirect_if_signed_in,
+    on_load=[SessionState.redirect_if_signed_in, PolicyState.load],
 )
-app.add_page(policy_page, route="/policy", title="Privacy policy · NoMask AI")
+app.add_page(
+    policy_page, route="/policy", title="Privacy policy · NoMask AI", on_load=PolicyState.load
+)
 
 app.add_page(
     settings_page,

@@ -8,6 +8,7 @@ from nomask_app.models import StoredFile, User
 from nomask_app.services.accounts.accounts import sign_up
 from nomask_app.services.chat import conversations
 from nomask_app.services.images import files
+from nomask_app.services.privacy.policy import current_policy
 
 PASSWORD = "violet-harbor-lantern-42"
 _counter = itertools.count(1)
@@ -28,6 +29,7 @@ def make_user(
         password=password,
         is_adult=True,
         accepts_policy=True,
+        policy_version=current_policy(session=session).version,
     )
     session.commit()
     return user

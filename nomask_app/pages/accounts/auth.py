@@ -7,6 +7,7 @@ from nomask_app.components.common.forms import checkbox_field, form_alert, submi
 from nomask_app.components.common.layout import public_page
 from nomask_app.states.accounts.login import LoginState
 from nomask_app.states.accounts.signup import SignupState
+from nomask_app.states.privacy.policy import PolicyState
 
 
 def _second_step() -> rx.Component:
@@ -150,6 +151,11 @@ def signup_page() -> rx.Component:
                     rx.text(
                         "Read the ",
                         rx.link("privacy policy", href="/policy", is_external=False),
+                        rx.cond(
+                            PolicyState.version != "",
+                            f" (version {PolicyState.version})",
+                            "",
+                        ),
                         " before you accept it.",
                         size="2",
                     ),

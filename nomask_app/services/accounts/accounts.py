@@ -28,11 +28,14 @@ def sign_up(
     password: str,
     is_adult: bool,
     accepts_policy: bool,
+    policy_version: str,
     ip_address: str = "",
     user_agent: str = "",
 ) -> User:
     """Create an account, recording age confirmation and policy acceptance.
 
+    `policy_version` is the version of the policy the person was shown and
+    accepted; if another one took effect meanwhile, they are asked to read it.
     A link to verify the address is emailed when the transaction commits.
 
     Slow on purpose (bcrypt): call it from a worker thread in async code.
@@ -52,8 +55,14 @@ def sign_up(
         errors["password"] = problem
     if not is_adult:
         errors["is_adult"] = "NoMask is only for people who are 18 or older."
+    in_force = current_policy(session=session)
     if not accepts_policy:
         errors["accepts_policy"] = "Accept the privacy policy to create an account."
+    elif policy_version != in_force.version:
+        errors["accepts_policy"] = (
+            f"The privacy policy changed to version {in_force.version} while you were "
+            "signing up. Read it, then accept it again."
+        )
     if "email" not in errors and find_user_by_email(session=session, email=email):
         errors["email"] = DUPLICATE_EMAIL
     if errors:
@@ -72,7 +81,7 @@ def sign_up(
     except IntegrityError:
         # Two sign-ups with the same address raced past the check above.
         raise FieldErrors({"email": DUPLICATE_EMAIL}) from None
-    version = current_policy().version
+    version = in_force.version
     session.add(
         ConsentRecord(
             user_id=user.id, subject="privacy_policy", choice="accepted", policy_version=version

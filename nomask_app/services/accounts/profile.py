@@ -227,7 +227,7 @@ def set_product_updates(
             user_id=user.id,
             subject=PRODUCT_EMAILS,
             choice="opted_in" if enabled else ("unsubscribed" if via_link else "opted_out"),
-            policy_version=current_policy().version,
+            policy_version=current_policy(session=session).version,
         )
     )
     return True

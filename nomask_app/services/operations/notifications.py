@@ -13,25 +13,24 @@ from nomask_app.models import User
 from nomask_app.services.accounts.profile import set_product_updates
 from nomask_app.services.operations import emails, signing
 from nomask_app.services.operations.delivery import send_after_commit
-from nomask_app.services.privacy.policy import PolicyVersion, current_policy
+from nomask_app.services.privacy.policy import PolicyVersion
 
 UNSUBSCRIBE_PATH = "/api/email/unsubscribe"
 _UNSUBSCRIBE = "unsubscribe"
 
 
-def announce_policy_update(*, session: Session, policy: PolicyVersion | None = None) -> int:
+def announce_policy_update(*, session: Session, policy: PolicyVersion) -> int:
     """Email every account that the privacy policy changed.
 
     The messages leave when the caller's transaction commits.
 
     Args:
         session: The database session (the caller commits).
-        policy: The new version; the current one by default.
+        policy: The new version.
 
     Returns:
         How many messages were queued.
     """
-    policy = policy or current_policy()
     count = 0
     for user in session.exec(select(User).execution_options(yield_per=500)):
         send_after_commit(

@@ -11,6 +11,7 @@ from nomask_app.services.common.errors import FieldErrors
 from nomask_app.services.operations import ratelimit
 from nomask_app.states.accounts.handoff import HandoffState
 from nomask_app.states.accounts.session import SessionState
+from nomask_app.states.privacy.policy import PolicyState
 
 
 def _create_account(fields: dict, context: dict) -> str:
@@ -43,12 +44,16 @@ class SignupState(SessionState):
         self.errors = {}
         self.submitting = True
         yield
+        policy = await self.get_state(PolicyState)
+        fields["policy_version"] = policy.version  # the version this page showed
         context = self._context()
         try:
             ticket = await asyncio.to_thread(_create_account, fields, context)
         except FieldErrors as problem:
             self.errors = problem.errors
             self.submitting = False
+            if "accepts_policy" in problem.errors:
+                yield PolicyState.load  # show the version in force now
             return
         except ratelimit.RateLimited as limit:
             self.errors = {"form": limit.message}

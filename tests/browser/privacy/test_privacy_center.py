@@ -19,7 +19,7 @@ from nomask_app.models import (
 )
 from nomask_app.services.operations import emails
 from nomask_app.services.operations.audit import record_event
-from nomask_app.services.privacy.policy import current_policy
+from nomask_app.services.privacy.policy import newest_bundled
 from tests.browser.chat_steps import conversation_id, send, wait_for_reply_end
 from tests.browser.helpers import at, open_account_menu, sign_in, sign_up
 from tests.browser.outbox import wait_for_email
@@ -242,7 +242,7 @@ def test_a_published_policy_shows_a_banner_until_it_is_acknowledged(
     page, app_server, assert_accessible
 ):
     email = sign_up(page, name="Policy Reader")
-    policy = current_policy()
+    policy = newest_bundled()
     with AppDatabase(app_server) as session:
         user = session.exec(select(User).where(User.email == email)).one()
         # As if this person had accepted an older version before this one was published.
@@ -259,7 +259,11 @@ def test_a_published_policy_shows_a_banner_until_it_is_acknowledged(
             ).first()
             is None
         ):
-            session.add(PolicyRelease(version=policy.version, effective=policy.effective))
+            session.add(
+                PolicyRelease(
+                    version=policy.version, effective=policy.effective, markdown=policy.markdown
+                )
+            )
         session.commit()
 
     page.reload()

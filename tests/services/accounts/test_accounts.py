@@ -16,6 +16,7 @@ def _signup(session, **overrides):
         password=PASSWORD,
         is_adult=True,
         accepts_policy=True,
+        policy_version=current_policy(session=session).version,
         ip_address="203.0.113.7",
         user_agent="Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0 Safari/537.36",
     )
@@ -45,7 +46,7 @@ def test_sign_up_records_policy_acceptance_with_version_and_time(session):
     consents = session.exec(select(ConsentRecord).where(ConsentRecord.user_id == user.id)).all()
     by_subject = {c.subject: c for c in consents}
     assert by_subject["privacy_policy"].choice == "accepted"
-    assert by_subject["privacy_policy"].policy_version == current_policy().version
+    assert by_subject["privacy_policy"].policy_version == current_policy(session=session).version
     assert by_subject["privacy_policy"].created_at is not None
     assert by_subject["age_18"].choice == "confirmed"
     event = session.exec(select(SecurityEvent)).one()

@@ -12,6 +12,7 @@ from nomask_app.services.common.errors import FieldErrors
 from nomask_app.services.common.text import clean_text, strip_unsafe
 from nomask_app.services.images import gallery
 from nomask_app.services.operations import admin, emails
+from nomask_app.services.privacy.policy import current_policy
 from tests.factories import PASSWORD, make_user, post_message
 from tests.image_samples import image_bytes
 
@@ -79,6 +80,7 @@ def test_names_are_refused_at_sign_up_and_in_settings(session):
             password=PASSWORD,
             is_adult=True,
             accepts_policy=True,
+            policy_version=current_policy(session=session).version,
         )
     assert "text-direction" in caught.value.errors["name"]
     assert session.exec(select(User).where(User.email == "ctrl@example.com")).first() is None

@@ -75,4 +75,4 @@ def test_a_deletion_that_cannot_finish_now_stays_marked_for_the_sweep(session, m
 
 
 def test_no_policy_banner_before_anything_is_published(session):
-    assert _pending(make_user(session).id) == ""
+    assert _pending(make_user(session).id) == ("", "")
