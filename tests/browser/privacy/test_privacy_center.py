@@ -3,6 +3,7 @@
 import json
 import re
 import zipfile
+from datetime import date
 
 from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
@@ -284,6 +285,30 @@ def test_a_published_policy_shows_a_banner_until_it_is_acknowledged(
             )
         ).all()
     assert [r.choice for r in records] == ["acknowledged"]
+
+
+def test_a_policy_published_while_the_app_runs_is_served_at_once(page, app_server):
+    """No rebuild, no restart: /policy and the sign-up form read the release in force."""
+    newer = PolicyRelease(
+        version="2099-01-01",
+        effective=date(2099, 1, 1),
+        markdown="# Privacy Policy\n\n## 1. What changed\n\nShorter retention.\n",
+    )
+    with AppDatabase(app_server) as session:
+        session.add(newer)
+        session.commit()
+    try:
+        page.goto("/policy")
+        expect(
+            page.get_by_text("Last updated: January 1, 2099 · Version 2099-01-01")
+        ).to_be_visible()
+        expect(page.get_by_role("heading", name="1. What changed")).to_be_visible()
+        page.goto("/signup")
+        expect(page.get_by_text("(version 2099-01-01)", exact=False)).to_be_visible()
+    finally:  # the other tests of this session read the bundled policy again
+        with AppDatabase(app_server) as session:
+            session.delete(session.get(PolicyRelease, newer.id))
+            session.commit()
 
 
 def test_delete_account_stops_and_says_so_when_stripe_is_unreachable(
