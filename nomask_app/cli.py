@@ -71,13 +71,14 @@ def publish_policy(_args: argparse.Namespace) -> int:
 
 
 def privacy_sweep_once(_args: argparse.Namespace) -> int:
-    """Expire exports, finish interrupted account deletions, remove orphaned files."""
+    """Expire exports, finish interrupted deletions, remove old unfinished sign-ups and orphans."""
     result = privacy_sweep.sweep()
     mailer.wait_idle(MAIL_WAIT_SECONDS)
     print(
         f"Exports expired: {result.exports_expired}, marked failed: {result.exports_failed}; "
         f"account deletions finished: {result.deletions_finished}, still pending: "
-        f"{result.deletions_pending}; orphaned files removed: {result.orphans_removed}."
+        f"{result.deletions_pending}; unfinished sign-ups removed: "
+        f"{result.unfinished_sign_ups_removed}; orphaned files removed: {result.orphans_removed}."
     )
     return 0 if result.deletions_pending == 0 else 2
 

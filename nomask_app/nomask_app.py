@@ -33,6 +33,7 @@ from nomask_app.states.accounts.email_links import (
 from nomask_app.states.accounts.login import LoginState
 from nomask_app.states.accounts.session import SessionState
 from nomask_app.states.accounts.settings import SettingsState
+from nomask_app.states.accounts.signup import SignupState
 from nomask_app.states.billing.subscription import BillingState
 from nomask_app.states.chat.conversation import ChatState
 from nomask_app.states.images.studio import StudioState
@@ -95,7 +96,7 @@ app.add_page(
     signup_page,
     route="/signup",
     title="Create account · NoMask AI",
-    on_load=[SessionState.redirect_if_signed_in, PolicyState.load],
+    on_load=[SessionState.redirect_if_signed_in, SignupState.load, PolicyState.load],
 )
 app.add_page(
     policy_page, route="/policy", title="Privacy policy · NoMask AI", on_load=PolicyState.load

@@ -5,6 +5,7 @@ import itertools
 from sqlmodel import Session
 
 from nomask_app.models import StoredFile, User
+from nomask_app.models.common import utcnow
 from nomask_app.services.accounts.accounts import sign_up
 from nomask_app.services.chat import conversations
 from nomask_app.services.images import files
@@ -21,7 +22,12 @@ def make_user(
     email: str | None = None,
     password: str = PASSWORD,
 ) -> User:
-    """Sign up a user through the real service and commit."""
+    """Sign up a user through the real service, make the account usable, and commit.
+
+    As if the sign-up link had been used, but the address stays unconfirmed
+    (like an account made before sign-up links existed): tests of the link
+    itself use `sign_up` and the emailed token.
+    """
     user = sign_up(
         session=session,
         name=name,
@@ -31,6 +37,8 @@ def make_user(
         accepts_policy=True,
         policy_version=current_policy(session=session).version,
     )
+    user.activated_at = utcnow()
+    session.add(user)
     session.commit()
     return user
 

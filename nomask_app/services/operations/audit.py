@@ -23,6 +23,8 @@ from nomask_app.models import SecurityEvent
 
 # Accounts and sign-in.
 ACCOUNT_CREATED = "account.created"
+ACCOUNT_ACTIVATED = "account.activated"
+ADDRESS_CLAIMED = "address.claimed"
 SIGNIN_SUCCEEDED = "signin.succeeded"
 SIGNIN_FAILED = "signin.failed"
 SIGNIN_THROTTLED = "signin.throttled"
@@ -60,6 +62,8 @@ EVENTS_PAGE_SIZE = 20
 
 LABELS = {
     ACCOUNT_CREATED: "Account created",
+    ACCOUNT_ACTIVATED: "Account ready: its emailed link was used",
+    ADDRESS_CLAIMED: "Someone tried to use your email address for another account",
     SIGNIN_SUCCEEDED: "Signed in",
     SIGNIN_FAILED: "Failed sign-in",
     SIGNIN_THROTTLED: "Sign-in refused: too many attempts",
