@@ -15,6 +15,27 @@ PASSWORD = "violet-harbor-lantern-42"
 _counter = itertools.count(1)
 
 
+def start_sign_up(
+    session: Session,
+    *,
+    name: str = "Test Person",
+    email: str | None = None,
+    password: str = PASSWORD,
+) -> User:
+    """Sign up through the real service and commit: the account waits for its emailed link."""
+    user = sign_up(
+        session=session,
+        name=name,
+        email=email or f"person{next(_counter)}@example.com",
+        password=password,
+        is_adult=True,
+        accepts_policy=True,
+        policy_version=current_policy(session=session).version,
+    )
+    session.commit()
+    return user
+
+
 def make_user(
     session: Session,
     *,
@@ -26,17 +47,9 @@ def make_user(
 
     As if the sign-up link had been used, but the address stays unconfirmed
     (like an account made before sign-up links existed): tests of the link
-    itself use `sign_up` and the emailed token.
+    itself use `start_sign_up` and the emailed token.
     """
-    user = sign_up(
-        session=session,
-        name=name,
-        email=email or f"person{next(_counter)}@example.com",
-        password=password,
-        is_adult=True,
-        accepts_policy=True,
-        policy_version=current_policy(session=session).version,
-    )
+    user = start_sign_up(session, name=name, email=email, password=password)
     user.activated_at = utcnow()
     session.add(user)
     session.commit()

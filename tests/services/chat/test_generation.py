@@ -33,6 +33,27 @@ def _start(jobs, user, turn, text, **kwargs):
     )
 
 
+def _start_with(jobs, session, model_id, text):
+    """A new person's first message to `model_id`, and the job writing its reply."""
+    user = make_user(session)
+    turn = conversations.post_user_message(
+        session=session,
+        user_id=user.id,
+        conversation_id=None,
+        text=text,
+        model_id=model_id,
+        max_chars=100,
+    )
+    session.commit()
+    job = jobs.start(
+        message_id=turn.reply.id,
+        user_id=user.id,
+        model_id=model_id,
+        messages=[{"role": "user", "content": text}],
+    )
+    return user, turn, job
+
+
 def _stored(engine, message_id) -> Message:
     with Session(engine) as session:
         return session.get(Message, message_id)
@@ -70,22 +91,7 @@ async def test_a_fallback_reply_is_credited_to_the_model_that_answered(
 ):
     models_file = fallback_models_file(tmp_path / "models.json", fake_provider.base_url)
     use_models(NOMASK_MODELS_FILE=str(models_file))
-    user = make_user(session)
-    turn = conversations.post_user_message(
-        session=session,
-        user_id=user.id,
-        conversation_id=None,
-        text="hello",
-        model_id="main",
-        max_chars=100,
-    )
-    session.commit()
-    job = jobs.start(
-        message_id=turn.reply.id,
-        user_id=user.id,
-        model_id="main",
-        messages=[{"role": "user", "content": "hello"}],
-    )
+    user, turn, job = _start_with(jobs, session, "main", "hello")
     await _finished(job)
     stored = _stored(engine, turn.reply.id)
     assert (stored.status, stored.content) == ("complete", "Echo: hello")
@@ -204,22 +210,7 @@ async def test_followers_resume_from_any_offset(session, engine, fake_models, jo
 
 async def test_the_offline_demo_runs_as_a_job_too(session, engine, use_models, jobs):
     use_models()
-    user = make_user(session)
-    turn = conversations.post_user_message(
-        session=session,
-        user_id=user.id,
-        conversation_id=None,
-        text="hi demo",
-        model_id="offline-demo",
-        max_chars=100,
-    )
-    session.commit()
-    job = jobs.start(
-        message_id=turn.reply.id,
-        user_id=user.id,
-        model_id="offline-demo",
-        messages=[{"role": "user", "content": "hi demo"}],
-    )
+    _, turn, job = _start_with(jobs, session, "offline-demo", "hi demo")
     await _finished(job)
     stored = _stored(engine, turn.reply.id)
     assert stored.status == "complete" and "> hi demo" in stored.content

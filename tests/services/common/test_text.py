@@ -6,14 +6,12 @@ from sqlmodel import select
 from nomask_app.models import User
 from nomask_app.models.common import utcnow
 from nomask_app.services.accounts import profile
-from nomask_app.services.accounts.accounts import sign_up
 from nomask_app.services.chat import conversations
 from nomask_app.services.common.errors import FieldErrors
 from nomask_app.services.common.text import clean_text, strip_unsafe
 from nomask_app.services.images import gallery
 from nomask_app.services.operations import admin, emails
-from nomask_app.services.privacy.policy import current_policy
-from tests.factories import PASSWORD, make_user, post_message
+from tests.factories import make_user, post_message, start_sign_up
 from tests.image_samples import image_bytes
 
 UNSAFE = [
@@ -73,15 +71,7 @@ def test_length_and_emptiness_are_checked_after_cleaning():
 
 def test_names_are_refused_at_sign_up_and_in_settings(session):
     with pytest.raises(FieldErrors) as caught:
-        sign_up(
-            session=session,
-            name="Ctrl\x00\x07 \u202eevil",
-            email="ctrl@example.com",
-            password=PASSWORD,
-            is_adult=True,
-            accepts_policy=True,
-            policy_version=current_policy(session=session).version,
-        )
+        start_sign_up(session, name="Ctrl\x00\x07 \u202eevil", email="ctrl@example.com")
     assert "text-direction" in caught.value.errors["name"]
     assert session.exec(select(User).where(User.email == "ctrl@example.com")).first() is None
     user = make_user(session, name="Zoe\u0308")

@@ -18,12 +18,11 @@ from nomask_app.db import session_scope
 from nomask_app.integrations.stripe import StripeUnavailable
 from nomask_app.models import AccountDeletion, ConsentRecord, SecurityEvent, User, UserSession
 from nomask_app.models.common import utcnow
-from nomask_app.services.accounts.accounts import authenticate, sign_up
+from nomask_app.services.accounts.accounts import authenticate
 from nomask_app.services.common.errors import FieldErrors
 from nomask_app.services.operations import audit, emails
 from nomask_app.services.privacy import account_deletion, erasure, privacy_sweep
-from nomask_app.services.privacy.policy import current_policy
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, make_user, start_sign_up
 from tests.fakes.stripe_server import use_fake_stripe
 from tests.mail import body, outbox, sent
 from tests.privacy_data import (
@@ -295,20 +294,8 @@ def test_an_unregistered_table_stops_deletion_instead_of_leaving_data(session, m
 
 
 def test_the_sweep_removes_sign_ups_nobody_finished_within_a_week(session):
-    def start(email):
-        user = sign_up(
-            session=session,
-            name="Unfinished",
-            email=email,
-            password=PASSWORD,
-            is_adult=True,
-            accepts_policy=True,
-            policy_version=current_policy(session=session).version,
-        )
-        session.commit()
-        return user
-
-    old, recent = start("old-unfinished@example.com"), start("recent@example.com")
+    old = start_sign_up(session, email="old-unfinished@example.com")
+    recent = start_sign_up(session, email="recent@example.com")
     old.created_at = utcnow() - timedelta(days=8)
     session.add(old)
     finished = make_user(session, email="finished@example.com")
