@@ -86,7 +86,9 @@ def test_the_privacy_center_shows_what_we_hold_and_the_security_events(
         page.get_by_text("Conversations: Stored until you choose to delete them")
     ).to_be_visible()
     events = page.get_by_role("table", name="Your security events")
-    expect(events.get_by_role("row", name=re.compile("Account created"))).to_have_count(1)
+    # Created, finished through the emailed link (address confirmed), signed in.
+    for kind in ("Account created", "Account ready", "Email address confirmed"):
+        expect(events.get_by_role("row", name=re.compile(kind))).to_have_count(1)
     signed_in = events.get_by_role("row", name=re.compile("Signed in"))
     expect(signed_in).to_have_count(1)
     expect(signed_in).to_contain_text("127.0.0.1")
@@ -106,14 +108,14 @@ def test_the_privacy_center_shows_what_we_hold_and_the_security_events(
         session.commit()
     page.reload()
     events = page.get_by_role("table", name="Your security events")
-    expect(page.get_by_text("Events 1 to 20 of 27, newest first.")).to_be_visible()
+    expect(page.get_by_text("Events 1 to 20 of 29, newest first.")).to_be_visible()
     expect(page.get_by_role("button", name="Newer events")).to_be_disabled()
     page.get_by_role("button", name="Older events").click()
-    expect(page.get_by_text("Events 21 to 27 of 27, newest first.")).to_be_visible()
+    expect(page.get_by_text("Events 21 to 29 of 29, newest first.")).to_be_visible()
     expect(events.get_by_role("row", name=re.compile("Account created"))).to_have_count(1)
     expect(page.get_by_role("button", name="Older events")).to_be_disabled()
     page.get_by_role("button", name="Newer events").click()
-    expect(page.get_by_text("Events 1 to 20 of 27, newest first.")).to_be_visible()
+    expect(page.get_by_text("Events 1 to 20 of 29, newest first.")).to_be_visible()
     expect(events.get_by_role("row", name=re.compile("two_factor.enabled"))).to_have_count(1)
 
 
