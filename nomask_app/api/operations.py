@@ -45,11 +45,14 @@ def _ping_database() -> None:
 _UNSUBSCRIBE_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
 <title>{title} · NoMask AI</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;
 line-height:1.5;color:#1c2024}}a{{color:#5b3ec7}}button{{font:inherit;padding:.5rem 1rem;
 border-radius:.375rem;border:0;background:#5b3ec7;color:#fff;cursor:pointer}}
-button:focus-visible{{outline:2px solid #1c2024;outline-offset:2px}}</style></head>
+button:focus-visible{{outline:2px solid #1c2024;outline-offset:2px}}
+@media (prefers-color-scheme:dark){{body{{background:#111113;color:#edeef0}}a{{color:#b8a8ff}}
+button:focus-visible{{outline-color:#edeef0}}}}</style></head>
 <body><main><h1>{title}</h1><p>{text}</p>{form}
 <p><a href="{settings_url}">Open your settings</a></p></main></body></html>
 """
