@@ -15,7 +15,7 @@ from nomask_app.integrations import mailer
 from nomask_app.services.common.errors import FieldErrors, NotFound
 from nomask_app.services.operations import admin
 from nomask_app.services.privacy import policy_releases, privacy_sweep
-from nomask_app.services.privacy.policy import current_policy
+from nomask_app.services.privacy.policy import newest_bundled
 
 # Long enough for a policy notice to every account to leave before the process exits.
 MAIL_WAIT_SECONDS = 3600.0
@@ -46,18 +46,24 @@ def create_admin(args: argparse.Namespace) -> int:
 
 
 def publish_policy(_args: argparse.Namespace) -> int:
-    """Publish the newest policy file: record it, email every account, show the banner."""
-    policy = current_policy()
+    """Publish the newest policy file: it is in force at once, everyone is emailed.
+
+    The text is stored with the release, so the running app serves it from
+    its next request (no restart, no rebuild) and records it with every
+    acceptance; signed-in people see a banner.
+    """
+    policy = newest_bundled()
     try:
         with session_scope() as session:
             release = policy_releases.publish(session=session, policy=policy)
             sent = release.emails_sent
-    except policy_releases.AlreadyPublished as problem:
+    except policy_releases.CannotPublish as problem:
         print(f"Nothing to do: {problem}.", file=sys.stderr)
         return 1
     mailer.wait_idle(MAIL_WAIT_SECONDS)
     print(
-        f"Published privacy policy version {policy.version} (dated {policy.effective}). "
+        f"Published privacy policy version {policy.version} (dated {policy.effective}); "
+        "the app serves it from now on. "
         f"Notified {sent} account{'s' if sent != 1 else ''} by email; signed-in people "
         "see a banner at their next visit."
     )
@@ -65,13 +71,14 @@ def publish_policy(_args: argparse.Namespace) -> int:
 
 
 def privacy_sweep_once(_args: argparse.Namespace) -> int:
-    """Expire exports, finish interrupted account deletions, remove orphaned files."""
+    """Expire exports, finish interrupted deletions, remove old unfinished sign-ups and orphans."""
     result = privacy_sweep.sweep()
     mailer.wait_idle(MAIL_WAIT_SECONDS)
     print(
         f"Exports expired: {result.exports_expired}, marked failed: {result.exports_failed}; "
         f"account deletions finished: {result.deletions_finished}, still pending: "
-        f"{result.deletions_pending}; orphaned files removed: {result.orphans_removed}."
+        f"{result.deletions_pending}; unfinished sign-ups removed: "
+        f"{result.unfinished_sign_ups_removed}; orphaned files removed: {result.orphans_removed}."
     )
     return 0 if result.deletions_pending == 0 else 2
 

@@ -61,6 +61,10 @@ class Settings(BaseSettings):
         signin_max_ip_delay_seconds: The longest wait imposed on one address.
         signin_max_account_delay_seconds: The longest wait imposed on one account
             (short, so an attacker cannot lock its owner out for long).
+        signin_stuffing_accounts: An address is slowed down as a whole only once
+            its failures of the last hour span more accounts than this
+            (credential stuffing); below it, only the (address, account) pair
+            and the account are.
         max_socket_message_bytes: The largest websocket message accepted.
         max_sockets_per_ip: Open websocket connections allowed per address.
         request_timeout_seconds: A request whose response has not started by
@@ -184,6 +188,7 @@ class Settings(BaseSettings):
     signin_free_failures: int = Field(default=5, ge=1, le=50)
     signin_max_ip_delay_seconds: int = Field(default=900, ge=1)
     signin_max_account_delay_seconds: int = Field(default=300, ge=1, le=3600)
+    signin_stuffing_accounts: int = Field(default=10, ge=1, le=10_000)
     max_socket_message_bytes: int = Field(default=512 * 1024, ge=16 * 1024)
     max_sockets_per_ip: int = Field(default=20, ge=1)
     request_timeout_seconds: float = Field(default=60.0, gt=0)

@@ -5,7 +5,10 @@ id (``X-Request-ID``, in every log line), logs and times it, and enforces the
 server-side caps: request body size, time to send a body and to start a
 response, websocket origin, websocket message size and open websockets per
 address. It also closes Reflex's public file mount: `GET /_upload/...` would
-otherwise serve every uploaded file to anyone.
+otherwise serve every uploaded file to anyone, and answers 404 for the admin
+console's page to anyone but a signed-in admin (the production build, where
+this backend serves the pages; `make dev`'s frontend server answers 200 and
+shows the in-app "not found" page).
 """
 
 import asyncio
@@ -16,18 +19,24 @@ import secrets
 import time
 from collections import Counter
 from collections.abc import Iterable
+from http.cookies import CookieError, SimpleCookie
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nomask_app.config import Settings, get_settings
 from nomask_app.csp import build_dir, build_hashes, content_security_policy
+from nomask_app.db import session_scope
 from nomask_app.logs import request_id
+from nomask_app.services.accounts.sessions import SESSION_COOKIE
 from nomask_app.services.operations import metrics
+from nomask_app.services.operations.admin import is_admin_token
 
 # Requests other than uploads carry small forms and JSON (webhooks, sign-in).
 MAX_BODY_BYTES = 1024 * 1024
 HEADERS_REFRESH = 10.0  # seconds between looks at the build for new inline scripts
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+# Every way the static build serves the admin console's page.
+_ADMIN_PAGE = re.compile(r"/admin(?:/|\.html|/index\.html)?(?:\.gz|\.br)?")
 access_log = logging.getLogger("nomask_app.access")
 
 
@@ -67,6 +76,10 @@ def security_headers(settings: Settings, hashes: tuple[str, ...] = ()) -> list[t
     return [(k.encode(), v.encode()) for k, v in headers.items()]
 
 
+_TEXT = b"text/plain; charset=utf-8"
+_HTML = b"text/html; charset=utf-8"
+
+
 class _Exchange:
     """One HTTP request in flight: what was sent back, and when the body last moved."""
 
@@ -88,11 +101,11 @@ class _Exchange:
             self.started.set()
         await self.send(message)
 
-    async def refuse(self, status: int, body: bytes) -> None:
+    async def refuse(self, status: int, body: bytes, content_type: bytes = _TEXT) -> None:
         if not self.started.is_set():
             self.status = status
             self.started.set()
-            await _plain_response(self.send, status, body, self.headers)
+            await _plain_response(self.send, status, body, self.headers, content_type)
         self.refused = True
 
 
@@ -185,6 +198,11 @@ class SecurityMiddleware:
             if path.startswith("/_upload") and scope["method"] != "POST":
                 await exchange.refuse(404, b"Not found")
                 return
+            if _ADMIN_PAGE.fullmatch(path) and scope["method"] in ("GET", "HEAD"):
+                refusal = await asyncio.to_thread(_admin_page_refusal, header(scope, b"cookie"))
+                if refusal is not None:
+                    await exchange.refuse(404, *refusal)
+                    return
             upload = path.startswith("/_upload")
             limit = self.upload_limit if upload else MAX_BODY_BYTES
             declared = header(scope, b"content-length")
@@ -245,6 +263,27 @@ class SecurityMiddleware:
             started.cancel()
 
 
+def _admin_page_refusal(cookie_header: str) -> tuple[bytes, bytes] | None:
+    """None for a signed-in admin, else the "not found" page (body, content type).
+
+    Signed-out visitors and everyone else get the same answer: the console
+    "does not exist". Blocking (a database read): call it from a thread.
+    """
+    try:
+        token = SimpleCookie(cookie_header).get(SESSION_COOKIE)
+    except CookieError:
+        token = None
+    if token is not None:
+        with session_scope() as session:
+            if is_admin_token(session=session, token=token.value):
+                return None
+    directory = build_dir()
+    if directory is not None:
+        with contextlib.suppress(OSError):
+            return (directory / "404.html").read_bytes(), _HTML
+    return b"Not found", _TEXT
+
+
 def _guarded_receive(receive: Receive, exchange: _Exchange, limit: int, deadline: float) -> Receive:
     """Count body bytes as they arrive (whatever Content-Length claimed) and time them.
 
@@ -285,14 +324,18 @@ def _merge(
 
 
 async def _plain_response(
-    send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]
+    send: Send,
+    status: int,
+    body: bytes,
+    headers: list[tuple[bytes, bytes]],
+    content_type: bytes = _TEXT,
 ) -> None:
     await send(
         {
             "type": "http.response.start",
             "status": status,
             "headers": [
-                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-type", content_type),
                 (b"content-length", str(len(body)).encode()),
                 *headers,
             ],

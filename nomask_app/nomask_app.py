@@ -33,12 +33,14 @@ from nomask_app.states.accounts.email_links import (
 from nomask_app.states.accounts.login import LoginState
 from nomask_app.states.accounts.session import SessionState
 from nomask_app.states.accounts.settings import SettingsState
+from nomask_app.states.accounts.signup import SignupState
 from nomask_app.states.billing.subscription import BillingState
 from nomask_app.states.chat.conversation import ChatState
 from nomask_app.states.images.studio import StudioState
 from nomask_app.states.operations.admin import AdminState
 from nomask_app.states.privacy.center import PrivacyState
 from nomask_app.states.privacy.consent import ConsentState
+from nomask_app.states.privacy.policy import PolicyState
 from nomask_app.workers import respawn_failed_workers, share_preloaded_memory
 
 configure_logging(get_settings().log_level)
@@ -94,9 +96,11 @@ app.add_page(
     signup_page,
     route="/signup",
     title="Create account · NoMask AI",
-    on_load=SessionState.redirect_if_signed_in,
+    on_load=[SessionState.redirect_if_signed_in, SignupState.load, PolicyState.load],
 )
-app.add_page(policy_page, route="/policy", title="Privacy policy · NoMask AI")
+app.add_page(
+    policy_page, route="/policy", title="Privacy policy · NoMask AI", on_load=PolicyState.load
+)
 
 app.add_page(
     settings_page,

@@ -5,12 +5,35 @@ import itertools
 from sqlmodel import Session
 
 from nomask_app.models import StoredFile, User
+from nomask_app.models.common import utcnow
 from nomask_app.services.accounts.accounts import sign_up
 from nomask_app.services.chat import conversations
 from nomask_app.services.images import files
+from nomask_app.services.privacy.policy import current_policy
 
 PASSWORD = "violet-harbor-lantern-42"
 _counter = itertools.count(1)
+
+
+def start_sign_up(
+    session: Session,
+    *,
+    name: str = "Test Person",
+    email: str | None = None,
+    password: str = PASSWORD,
+) -> User:
+    """Sign up through the real service and commit: the account waits for its emailed link."""
+    user = sign_up(
+        session=session,
+        name=name,
+        email=email or f"person{next(_counter)}@example.com",
+        password=password,
+        is_adult=True,
+        accepts_policy=True,
+        policy_version=current_policy(session=session).version,
+    )
+    session.commit()
+    return user
 
 
 def make_user(
@@ -20,15 +43,15 @@ def make_user(
     email: str | None = None,
     password: str = PASSWORD,
 ) -> User:
-    """Sign up a user through the real service and commit."""
-    user = sign_up(
-        session=session,
-        name=name,
-        email=email or f"person{next(_counter)}@example.com",
-        password=password,
-        is_adult=True,
-        accepts_policy=True,
-    )
+    """Sign up a user through the real service, make the account usable, and commit.
+
+    As if the sign-up link had been used, but the address stays unconfirmed
+    (like an account made before sign-up links existed): tests of the link
+    itself use `start_sign_up` and the emailed token.
+    """
+    user = start_sign_up(session, name=name, email=email, password=password)
+    user.activated_at = utcnow()
+    session.add(user)
     session.commit()
     return user
 

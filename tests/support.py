@@ -1,6 +1,8 @@
 """Helpers for tests that are not fixtures."""
 
+import json
 import socket
+from pathlib import Path
 
 # Every variable that switches an AI provider on.
 PROVIDER_KEYS = (
@@ -59,3 +61,35 @@ def drop_postgres_database(admin_url: str, name: str) -> None:
     with engine.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     engine.dispose()
+
+
+def fallback_models_file(path: Path, live_url: str) -> Path:
+    """`main` on a dead host ("Dead host"), falling back on `spare` (the fake provider, "Live")."""
+    path.write_text(
+        json.dumps(
+            {
+                "model_list": [
+                    {
+                        "model_name": "main",
+                        "litellm_params": {
+                            "model": "openai/fake-b",
+                            "api_base": "http://127.0.0.1:1/v1",
+                            "api_key": "x",
+                        },
+                        "model_info": {"label": "Main model", "provider": "Dead host"},
+                    },
+                    {
+                        "model_name": "spare",
+                        "litellm_params": {
+                            "model": "openai/fake-c",
+                            "api_base": live_url,
+                            "api_key": "x",
+                        },
+                        "model_info": {"label": "Spare model", "provider": "Live"},
+                    },
+                ],
+                "fallbacks": [{"main": ["spare"]}],
+            }
+        )
+    )
+    return path

@@ -13,16 +13,22 @@ from nomask_app.config import PROJECT_ROOT
 from nomask_app.models import ConsentRecord, PolicyRelease
 from nomask_app.services.operations import emails
 from nomask_app.services.privacy import policy_releases
-from nomask_app.services.privacy.policy import current_policy
+from nomask_app.services.privacy.policy import current_policy, newest_bundled
 from tests.factories import make_user
 from tests.mail import sent
 
-NEW_POLICY = replace(current_policy(), version="2099-01-01", effective=date(2099, 1, 1))
+NEW_POLICY = replace(
+    newest_bundled(),
+    version="2099-01-01",
+    effective=date(2099, 1, 1),
+    markdown="# Privacy Policy\n\n## 4. Data Retention\n\nNew retention rules.\n",
+)
 
 
 @pytest.fixture
 def new_policy(monkeypatch):
-    monkeypatch.setattr(cli, "current_policy", lambda: NEW_POLICY)
+    """A newer policy file, as if an operator had added it."""
+    monkeypatch.setattr(cli, "newest_bundled", lambda: NEW_POLICY)
     return NEW_POLICY
 
 
@@ -33,8 +39,12 @@ def test_publishing_records_the_version_emails_everyone_and_asks_for_acknowledge
     make_user(session, email="second@example.com")
     assert policy_releases.unacknowledged(session=session, user_id=early.id) is None
 
+    assert current_policy(session=session).version != "2099-01-01"
     assert cli.main(["publish-policy"]) == 0
     assert "version 2099-01-01" in capsys.readouterr().out
+    # The running app serves the new text from its next request: no restart.
+    session.expire_all()
+    assert current_policy(session=session) == NEW_POLICY
     [release] = session.exec(select(PolicyRelease)).all()
     assert (release.version, release.effective, release.emails_sent) == (
         "2099-01-01",
@@ -49,10 +59,12 @@ def test_publishing_records_the_version_emails_everyone_and_asks_for_acknowledge
     assert policy_releases.unacknowledged(session=session, user_id=early.id).version == (
         "2099-01-01"
     )
-    policy_releases.acknowledge(session=session, user_id=early.id)
+    policy_releases.acknowledge(session=session, user_id=early.id, version="2099-01-01")
     session.commit()
     assert policy_releases.unacknowledged(session=session, user_id=early.id) is None
-    assert policy_releases.acknowledge(session=session, user_id=early.id) is None
+    assert (
+        policy_releases.acknowledge(session=session, user_id=early.id, version="2099-01-01") is None
+    )
     records = session.exec(
         select(ConsentRecord).where(
             ConsentRecord.user_id == early.id, ConsentRecord.policy_version == "2099-01-01"
@@ -67,6 +79,19 @@ def test_publishing_the_same_version_twice_emails_nobody_again(session, new_poli
     assert cli.main(["publish-policy"]) == 1
     assert "already published" in capsys.readouterr().err
     assert len(sent(emails.POLICY_UPDATED)) == 1
+
+
+def test_an_older_policy_file_cannot_replace_a_newer_release(
+    session, new_policy, capsys, monkeypatch
+):
+    make_user(session)
+    assert cli.main(["publish-policy"]) == 0
+    older = replace(NEW_POLICY, version="2098-06-01", effective=date(2098, 6, 1))
+    monkeypatch.setattr(cli, "newest_bundled", lambda: older)
+    assert cli.main(["publish-policy"]) == 1
+    assert "not newer than the published version 2099-01-01" in capsys.readouterr().err
+    session.expire_all()
+    assert current_policy(session=session).version == "2099-01-01"
 
 
 def test_the_privacy_sweep_command_reports_what_it_did(session, capsys):

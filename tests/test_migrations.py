@@ -7,6 +7,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
@@ -73,4 +74,38 @@ def test_migrators_started_together_apply_the_schema_once(engine):
     assert [run.returncode for run in runs] == [0, 0, 0], outputs
     with engine.connect() as connection:
         versions = connection.execute(text("SELECT version_num FROM alembic_version")).all()
-    assert versions == [("0002",)]
+    head = ScriptDirectory.from_config(_alembic_config(url)).get_current_head()
+    assert versions == [(head,)]
+
+
+def test_published_releases_get_the_text_of_their_bundled_file(engine):
+    from nomask_app.services.privacy.policy import newest_bundled
+
+    url = engine.url.render_as_string(hide_password=False)
+    SQLModel.metadata.drop_all(engine)
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    config = _alembic_config(url)
+    command.upgrade(config, "0002")
+    bundled = newest_bundled()
+    with engine.begin() as connection:
+        for version in (bundled.version, "2020-01-01"):  # the second has no file
+            connection.execute(
+                text(
+                    "INSERT INTO policy_releases (id, version, effective, published_at, "
+                    "emails_sent) VALUES (:id, :version, :effective, :at, 0)"
+                ),
+                {
+                    "id": version.replace("-", ""),
+                    "version": version,
+                    "effective": bundled.effective,
+                    "at": "2026-03-15 10:00:00",
+                },
+            )
+    command.upgrade(config, "0003")
+    with engine.connect() as connection:
+        texts = dict(
+            connection.execute(text("SELECT version, markdown FROM policy_releases")).all()
+        )
+    assert texts == {bundled.version: bundled.markdown, "2020-01-01": ""}
+    command.downgrade(config, "base")

@@ -155,7 +155,7 @@ class LLMGateway:
             self._models[name] = ModelInfo(
                 id=name,
                 label=info.get("label") or name,
-                provider=info.get("provider") or litellm_model.split("/", 1)[0],
+                provider=info.get("provider") or _vendor(litellm_model),
                 litellm_model=litellm_model,
                 supports_vision=vision,
                 max_input_tokens=context,
@@ -244,7 +244,7 @@ class LLMGateway:
             raise provider_error(litellm, error) from error
         finally:
             await response.aclose()
-        served_by = self._served_by(model_id, response)
+        served_id, served_by, provider = self._served_by(model_id, response)
         prompt = getattr(usage, "prompt_tokens", 0) or 0
         completion = getattr(usage, "completion_tokens", 0) or 0
         yield Finished(
@@ -252,7 +252,8 @@ class LLMGateway:
             completion_tokens=completion,
             cost_usd=_cost(litellm, served_by, prompt, completion),
             model=served_by,
-            provider=self._models[model_id].provider,
+            provider=provider,
+            model_id=served_id,
         )
 
     async def _open(self, model_id: str, **request):
@@ -287,14 +288,26 @@ class LLMGateway:
         except Exception:
             log.warning("rehearsing a reply at start failed", exc_info=True)
 
-    def _served_by(self, model_id: str, response) -> str:
-        """The litellm model that answered: the Router's pick, else the model's own."""
+    def _served_by(self, model_id: str, response) -> tuple[str, str, str]:
+        """Who answered: (public model id, litellm model, provider).
+
+        The Router's pick when it routed the request (a fallback answers under
+        its own name and provider), else the requested model itself.
+        """
         deployment_id = (getattr(response, "_hidden_params", None) or {}).get("model_id")
         if model_id not in self._direct and deployment_id:
             deployment = self.router.registry().deployment(deployment_id)
-            if deployment:
-                return deployment.litellm_params.model
-        return self._models[model_id].litellm_model
+            if deployment and deployment.model_name in self._models:
+                litellm_model = deployment.litellm_params.model
+                provider = getattr(deployment.model_info, "provider", None)
+                return deployment.model_name, litellm_model, provider or _vendor(litellm_model)
+        info = self._models[model_id]
+        return model_id, info.litellm_model, info.provider
+
+
+def _vendor(litellm_model: str) -> str:
+    """The provider named by a litellm model's prefix ("openai/gpt-4o" -> "openai")."""
+    return litellm_model.split("/", 1)[0]
 
 
 def _single_deployments(model_list: list[dict], fallbacks: list[dict]) -> dict[str, dict]:

@@ -77,13 +77,21 @@ class Delta:
 
 @dataclass(frozen=True)
 class Finished:
-    """The end of a reply, with what it cost."""
+    """The end of a reply, with what it cost and who wrote it.
+
+    Attributes:
+        model: The litellm model (deployment) that answered.
+        provider: That deployment's provider.
+        model_id: The public id of the model that answered: a fallback's own
+            id when the requested model failed.
+    """
 
     prompt_tokens: int
     completion_tokens: int
     cost_usd: float
     model: str
     provider: str
+    model_id: str
 
 
 class ProviderError(Exception):

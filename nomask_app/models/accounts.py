@@ -23,6 +23,9 @@ class User(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
     age_confirmed_at: datetime
     email_verified_at: datetime | None = None
+    # Set when the emailed link was used: until then nobody can sign in to the
+    # account (sign-up must not tell anyone which addresses have accounts).
+    activated_at: datetime | None = None
     default_model: str = Field(default="", max_length=200)
     # Preferences (settings page): light | dark | system, and opt-in marketing email.
     theme: str = Field(default="system", max_length=8)

@@ -47,7 +47,8 @@ class Message(SQLModel, table=True):
     content: str = Field(default="", sa_column=Column(Text, nullable=False))
     status: str = Field(default="complete", max_length=16)
     error: str = Field(default="", max_length=500)
-    # The model picked (public id), and the provider deployment that answered.
+    # The model that answered (public id: the one picked until the reply ends,
+    # or a fallback's when the picked one failed), and its provider deployment.
     model: str = Field(default="", max_length=200)
     deployment: str = Field(default="", max_length=200)
     provider: str = Field(default="", max_length=64)

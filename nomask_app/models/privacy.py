@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from nomask_app.models.common import id_field, user_fk, utcnow
@@ -67,7 +67,9 @@ class AccountDeletion(SQLModel, table=True):
 class PolicyRelease(SQLModel, table=True):
     """A privacy policy version announced with `python -m nomask_app.cli publish-policy`.
 
-    Signed-in people who have not acknowledged the newest release see a banner.
+    The newest release is the policy in force: every process reads its text
+    from here at request time. Signed-in people who have not acknowledged it
+    see a banner.
     """
 
     __tablename__ = "policy_releases"
@@ -77,3 +79,4 @@ class PolicyRelease(SQLModel, table=True):
     effective: date
     published_at: datetime = Field(default_factory=utcnow, index=True)
     emails_sent: int = Field(default=0, ge=0)
+    markdown: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))

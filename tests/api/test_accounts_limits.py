@@ -62,6 +62,21 @@ def test_a_thousand_wrong_passwords_over_http_cost_at_most_20_checks(
     assert statuses.count(429) >= 980
 
 
+def test_wrong_passwords_for_one_account_leave_others_behind_the_address_alone(
+    env, client, session
+):
+    env(NOMASK_RATE_LIMITS=json.dumps({"signin": "100000/minute"}))
+    alice, bob = make_user(session), make_user(session)
+    statuses = [
+        client.post("/api/auth/login", json={"email": alice.email, "password": f"g{n}"})
+        for n in range(20)
+    ]
+    assert {r.status_code for r in statuses} == {401, 429}
+    right = client.post("/api/auth/login", json={"email": bob.email, "password": PASSWORD})
+    assert right.status_code == 200
+    assert "retry-after" not in right.headers
+
+
 def test_two_factor_accounts_need_the_code_over_the_api_too(client, session):
     user = make_user(session)
     enrolment = twofactor.start_enrolment(session=session, user_id=user.id)
@@ -82,6 +97,23 @@ def test_two_factor_accounts_need_the_code_over_the_api_too(client, session):
     right = client.post("/api/auth/login", json={**creds, "code": code})
     assert right.status_code == 200
     assert SESSION_COOKIE in right.headers["set-cookie"]
+
+
+def test_right_two_factor_codes_over_the_api_do_not_use_up_the_limit(client, session):
+    user = make_user(session)
+    enrolment = twofactor.start_enrolment(session=session, user_id=user.id)
+    session.commit()
+    codes = twofactor.confirm_enrolment(
+        session=session, user_id=user.id, code=pyotp.TOTP(enrolment.secret).now()
+    )
+    session.commit()
+    creds = {"email": user.email, "password": PASSWORD}
+    statuses = [
+        client.post("/api/auth/login", json={**creds, "code": code}).status_code for code in codes
+    ]
+    assert statuses == [200] * len(codes)
+    wrong = [client.post("/api/auth/login", json={**creds, "code": "000000"}) for _ in range(7)]
+    assert [r.status_code for r in wrong] == [401] * 6 + [429]
 
 
 def test_metrics_are_for_admins_and_the_token_holder(env, client, signed_in, session):

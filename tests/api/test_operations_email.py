@@ -22,9 +22,26 @@ def _path(url):
     return f"{parts.path}?{parts.query}"
 
 
-def test_unsubscribe_link_works_without_signing_in(client, session):
+def test_the_unsubscribe_link_asks_and_its_button_unsubscribes_without_signing_in(client, session):
     user = _subscribed_user(session)
-    response = client.get(_path(notifications.unsubscribe_url(user.id)))
+    link = _path(notifications.unsubscribe_url(user.id))
+    # Opening the link (as a mail scanner does) only asks.
+    for _ in range(2):
+        asked = client.get(link)
+        assert asked.status_code == 200
+        assert asked.headers["content-type"].startswith("text/html")
+        assert asked.headers["cache-control"] == "no-store"
+        assert "Unsubscribe from product updates?" in asked.text
+        assert '<form method="post">' in asked.text
+        assert '<button type="submit">Unsubscribe</button>' in asked.text
+    session.expire_all()
+    assert session.get(User, user.id).product_updates is True
+    assert (
+        session.exec(select(ConsentRecord).where(ConsentRecord.choice == "unsubscribed")).all()
+        == []
+    )
+    # The button posts the form to the same link.
+    response = client.post(link, data={"source": "page"})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
     assert response.headers["cache-control"] == "no-store"
@@ -34,7 +51,7 @@ def test_unsubscribe_link_works_without_signing_in(client, session):
     assert session.get(User, user.id).product_updates is False
     assert session.exec(select(ConsentRecord).where(ConsentRecord.choice == "unsubscribed")).one()
     # A second click is fine and changes nothing more.
-    assert client.get(_path(notifications.unsubscribe_url(user.id))).status_code == 200
+    assert client.post(link, data={"source": "page"}).status_code == 200
 
 
 def test_one_click_post_from_a_mail_program(client, session):
@@ -64,6 +81,10 @@ def test_forged_unsubscribe_links_change_nothing(client, session):
         assert "not valid" in response.text
         assert user.id not in response.text
         assert client.post(f"{notifications.UNSUBSCRIBE_PATH}?{query}").status_code == 400
+        from_page = client.post(
+            f"{notifications.UNSUBSCRIBE_PATH}?{query}", data={"source": "page"}
+        )
+        assert from_page.status_code == 400 and "not valid" in from_page.text
     session.expire_all()
     assert session.get(User, user.id).product_updates is True
 

@@ -9,6 +9,7 @@ import redis
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect, sync_playwright
 
+from tests.browser import outbox
 from tests.browser.server import AppServer
 from tests.fakes.openai_server import FakeOpenAIServer
 from tests.fakes.stripe_server import FakeStripe, billing_env
@@ -130,6 +131,7 @@ def app_server(tmp_path_factory, fake_llm, stripe_server):
         # throttle the suite itself. Per-account limits keep their defaults.
         "NOMASK_RATE_LIMITS": json.dumps(BROWSER_RATE_LIMITS),
         "NOMASK_SIGNIN_FREE_FAILURES": "50",
+        "NOMASK_SIGNIN_STUFFING_ACCOUNTS": "1000",
         # The same goes for open websockets: closed pages linger a little on the server.
         "NOMASK_MAX_SOCKETS_PER_IP": "500",
         "NOMASK_METRICS_TOKEN": METRICS_TOKEN,
@@ -137,6 +139,7 @@ def app_server(tmp_path_factory, fake_llm, stripe_server):
         **billing_env(stripe_server),
     }
     server = AppServer(workdir, database_url, extra_env=env).start()
+    outbox.serving(server)
     yield server
     server.stop()
 

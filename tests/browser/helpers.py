@@ -6,7 +6,10 @@ import time
 
 from playwright.sync_api import Page, expect
 
+from nomask_app.services.operations import emails
+from tests.browser.outbox import app_server_of_session, wait_for_email
 from tests.factories import PASSWORD
+from tests.mail import token_in
 
 _numbers = itertools.count(1)
 
@@ -31,10 +34,8 @@ def wait_until_ready(page: Page, button: str) -> None:
     expect(page.get_by_role("button", name=button, exact=True)).to_be_enabled()
 
 
-def sign_up(
-    page: Page, *, name: str = "Browser Person", email: str | None = None, password: str = PASSWORD
-) -> str:
-    email = email or unique_email()
+def fill_sign_up(page: Page, *, name: str, email: str, password: str) -> None:
+    """Fill in and send the sign-up form; the page then says "Check your email"."""
     page.goto("/signup")
     wait_until_ready(page, "Create account")
     page.get_by_label("Name").fill(name)
@@ -43,6 +44,23 @@ def sign_up(
     page.get_by_role("checkbox", name="I am 18 or older").check()
     page.get_by_role("checkbox", name="I accept the privacy policy").check()
     page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("heading", name="Check your email", level=1)).to_be_visible()
+
+
+def sign_up(
+    page: Page, *, name: str = "Browser Person", email: str | None = None, password: str = PASSWORD
+) -> str:
+    """Create an account as a person does: the form, then the emailed link and the password.
+
+    The page ends signed in, on the chat.
+    """
+    email = email or unique_email()
+    fill_sign_up(page, name=name, email=email, password=password)
+    message = wait_for_email(app_server_of_session(), emails.VERIFY_EMAIL, email.lower())
+    page.goto(f"/verify-email?token={token_in(message, '/verify-email')}")
+    wait_until_ready(page, "Confirm email address")
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Confirm email address").click()
     expect(page).to_have_url(at("/"))
     expect(page.get_by_role("button", name="Account", exact=True)).to_be_visible()
     return email

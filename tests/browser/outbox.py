@@ -13,6 +13,19 @@ from nomask_app.services.operations import notifications
 from tests.mail import parse
 
 WAIT_SECONDS = 15
+_app_server = None
+
+
+def serving(app_server) -> None:
+    """Remember the session's app (conftest), for steps that take only a page."""
+    global _app_server
+    _app_server = app_server
+
+
+def app_server_of_session():
+    """The app the browser tests run against."""
+    assert _app_server is not None, "the app_server fixture has not started"
+    return _app_server
 
 
 def wait_for_email(app_server, kind: str, to: str) -> EmailMessage:
@@ -48,6 +61,17 @@ def _shift_links(app_server, email: str, **changes: timedelta) -> None:
             for column, delta in changes.items():
                 setattr(row, column, getattr(row, column) - delta)
             session.add(row)
+        session.commit()
+    engine.dispose()
+
+
+def unconfirm_address(app_server, email: str) -> None:
+    """Make an account's address unconfirmed, as accounts made before sign-up links were."""
+    engine = build_engine(app_server.env["NOMASK_DATABASE_URL"])
+    with Session(engine) as session:
+        user = session.exec(select(User).where(User.email == email)).one()
+        user.email_verified_at = None
+        session.add(user)
         session.commit()
     engine.dispose()
 

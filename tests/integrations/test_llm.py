@@ -12,6 +12,7 @@ import pytest
 
 from nomask_app.integrations import llm
 from nomask_app.integrations.llm import Delta, Finished, LLMGateway, ProviderError, clean_params
+from tests.support import fallback_models_file
 
 
 @pytest.fixture
@@ -174,6 +175,24 @@ async def test_only_a_choice_of_deployments_goes_through_the_router(
     text, finished = await _collect(gateway.stream("main", hello))
     assert (text, finished.model) == ("Echo: hi", "openai/fake-c")
     assert [k["model"] for k in routed] == ["main"]
+
+
+async def test_a_fallback_reply_names_the_model_and_provider_that_answered(
+    gateway_for, fake_provider, tmp_path
+):
+    models_file = fallback_models_file(tmp_path / "models.json", fake_provider.base_url)
+    gateway = gateway_for(NOMASK_MODELS_FILE=str(models_file))
+    hello = [{"role": "user", "content": "hi"}]
+    text, finished = await _collect(gateway.stream("main", hello))
+    assert text == "Echo: hi"
+    assert (finished.model_id, finished.model, finished.provider) == (
+        "spare",
+        "openai/fake-c",
+        "Live",
+    )
+    # Asked directly, the spare answers under its own name as well.
+    _, finished = await _collect(gateway.stream("spare", hello))
+    assert (finished.model_id, finished.provider) == ("spare", "Live")
 
 
 async def test_the_caller_hears_when_its_request_leaves_before_any_token(

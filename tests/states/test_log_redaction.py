@@ -13,10 +13,12 @@ from nomask_app.middleware import SecurityMiddleware
 from nomask_app.services.accounts import password_reset
 from nomask_app.services.accounts.sessions import SESSION_COOKIE
 from nomask_app.services.chat.generation import jobs
+from nomask_app.states.accounts.email_links import VerifyEmailState
 from nomask_app.states.accounts.login import LoginState
 from nomask_app.states.accounts.settings import SettingsState
 from nomask_app.states.accounts.signup import SignupState
 from nomask_app.states.chat.conversation import ChatState
+from nomask_app.states.privacy.policy import PolicyState
 from tests.mail import sent, token_in
 from tests.states.harness import root_state, run, substate
 
@@ -50,6 +52,7 @@ async def test_no_flow_logs_a_secret(session, engine, use_models, captured):
     # Sign up through the page's handler.
     root = root_state(path="/signup")
     signup = substate(root, SignupState)
+    await run(substate(root, PolicyState), PolicyState.load)
     await run(
         signup,
         SignupState.submit,
@@ -62,6 +65,13 @@ async def test_no_flow_logs_a_secret(session, engine, use_models, captured):
         },
     )
     assert signup.errors == {}
+    # Finish it through the emailed link, with the password.
+    link_token = token_in(sent("verify-email", to=EMAIL)[-1], "/verify-email")
+    verify_root = root_state(path=f"/verify-email?token={link_token}")
+    verify = substate(verify_root, VerifyEmailState)
+    await run(verify, VerifyEmailState.load)
+    await run(verify, VerifyEmailState.confirm, {"password": PASSWORD})
+    assert verify.needs_password and (verify.error, verify.password_error) == ("", "")
     # Sign in: a wrong password, then the right one, through the page and the API.
     login = substate(root_state(path="/login"), LoginState)
     await run(login, LoginState.submit, {"email": EMAIL, "password": "Wrong-" + PASSWORD})
@@ -96,7 +106,16 @@ async def test_no_flow_logs_a_secret(session, engine, use_models, captured):
 
     logged = captured()
     assert "request" in logged  # the access log was captured at all
-    for secret in (PASSWORD, NEW_PASSWORD, RESET_PASSWORD, MESSAGE_SECRET, token, reset_token):
+    secrets = (
+        PASSWORD,
+        NEW_PASSWORD,
+        RESET_PASSWORD,
+        MESSAGE_SECRET,
+        token,
+        reset_token,
+        link_token,
+    )
+    for secret in secrets:
         assert secret not in logged
     assert "ZULU" not in logged
 

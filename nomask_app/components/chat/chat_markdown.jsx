@@ -114,14 +114,27 @@ function SafeImage({ src, alt }) {
   );
 }
 
+// Whether a link stays in this app: a fragment, or a path on this origin.
+// Browsers drop tabs and newlines and read a backslash as "/", so "//host",
+// "/\host" and "\\host" all lead to another site: those open in a new tab.
+function isInternal(href) {
+  const raw = (href || "").replace(/[\t\n\r]/g, "").replace(/^[\u0000-\u0020]+/, "");
+  if (raw.startsWith("#")) return true;
+  if (!raw.startsWith("/") || raw.startsWith("//") || raw.includes("\\")) return false;
+  try {
+    return new URL(raw, window.location.origin).origin === window.location.origin;
+  } catch {
+    return false;
+  }
+}
+
 function SafeLink({ href, children }) {
-  const external = href && !href.startsWith("/") && !href.startsWith("#");
-  return external ? (
+  return isInternal(href) ? (
+    <a href={href}>{children}</a>
+  ) : (
     <a href={href} target="_blank" rel="noopener noreferrer nofollow">
       {children}
     </a>
-  ) : (
-    <a href={href}>{children}</a>
   );
 }
 

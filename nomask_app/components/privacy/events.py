@@ -8,7 +8,10 @@ from nomask_app.states.privacy.center import PrivacyState
 def _row(item: rx.Var[dict[str, str]]) -> rx.Component:
     return rx.table.row(
         rx.table.row_header_cell(item["when"]),
-        rx.table.cell(item["label"]),
+        rx.table.cell(
+            rx.text(item["label"]),
+            rx.cond(item["note"] != "", rx.text(item["note"], size="1", class_name="nm-isolate")),
+        ),
         rx.table.cell(item["ip_address"]),
         rx.table.cell(item["device"]),
     )

@@ -7,6 +7,7 @@ from nomask_app.components.common.forms import checkbox_field, form_alert, submi
 from nomask_app.components.common.layout import public_page
 from nomask_app.states.accounts.login import LoginState
 from nomask_app.states.accounts.signup import SignupState
+from nomask_app.states.privacy.policy import PolicyState
 
 
 def _second_step() -> rx.Component:
@@ -95,74 +96,102 @@ def _password_step() -> rx.Component:
     )
 
 
-def signup_page() -> rx.Component:
+def _check_your_email() -> rx.Component:
+    """What every sign-up hears, whether or not the address had an account."""
+    return rx.flex(
+        rx.heading("Check your email", as_="h1", size="7"),
+        rx.callout(
+            rx.text(
+                "We sent a link to ",
+                rx.text.strong(SignupState.sent_to),
+                ". Open it and enter your password to finish creating your account. "
+                "It works for 3 days; check your spam folder too.",
+            ),
+            color_scheme="green",
+            role="status",
+        ),
+        rx.text("Already have an account? ", rx.link("Sign in", href="/login")),
+        direction="column",
+        spacing="4",
+    )
+
+
+def _signup_form() -> rx.Component:
     errors = SignupState.errors
+    return rx.form(
+        rx.flex(
+            rx.heading("Create your account", as_="h1", size="7"),
+            rx.text(
+                "We keep your conversations until you delete them, and nothing else.",
+                color_scheme="gray",
+            ),
+            form_alert(errors.get("form", "")),
+            text_field(
+                "Name",
+                "signup-name",
+                name="name",
+                autocomplete="name",
+                default_value=SignupState.name,
+                error=errors.get("name", ""),
+                max_length=100,
+            ),
+            text_field(
+                "Email",
+                "signup-email",
+                name="email",
+                input_type="email",
+                autocomplete="email",
+                default_value=SignupState.email,
+                error=errors.get("email", ""),
+                max_length=254,
+            ),
+            text_field(
+                "Password",
+                "signup-password",
+                name="password",
+                input_type="password",
+                autocomplete="new-password",
+                error=errors.get("password", ""),
+                hint="At least 8 characters. Long passphrases are welcome.",
+            ),
+            checkbox_field(
+                "I am 18 or older",
+                "signup-adult",
+                name="is_adult",
+                error=errors.get("is_adult", ""),
+            ),
+            checkbox_field(
+                "I accept the privacy policy",
+                "signup-policy",
+                name="accepts_policy",
+                error=errors.get("accepts_policy", ""),
+            ),
+            rx.text(
+                "Read the ",
+                rx.link("privacy policy", href="/policy", is_external=False),
+                rx.cond(
+                    PolicyState.version != "",
+                    f" (version {PolicyState.version})",
+                    "",
+                ),
+                " before you accept it.",
+                size="2",
+            ),
+            submit_button("Create account", busy=SignupState.submitting),
+            rx.text("Already have an account? ", rx.link("Sign in", href="/login")),
+            direction="column",
+            spacing="4",
+        ),
+        on_submit=SignupState.submit,
+        reset_on_submit=False,
+        no_validate=True,
+    )
+
+
+def signup_page() -> rx.Component:
     return public_page(
         rx.card(
-            rx.form(
-                rx.flex(
-                    rx.heading("Create your account", as_="h1", size="7"),
-                    rx.text(
-                        "We keep your conversations until you delete them, and nothing else.",
-                        color_scheme="gray",
-                    ),
-                    form_alert(errors.get("form", "")),
-                    text_field(
-                        "Name",
-                        "signup-name",
-                        name="name",
-                        autocomplete="name",
-                        default_value=SignupState.name,
-                        error=errors.get("name", ""),
-                        max_length=100,
-                    ),
-                    text_field(
-                        "Email",
-                        "signup-email",
-                        name="email",
-                        input_type="email",
-                        autocomplete="email",
-                        default_value=SignupState.email,
-                        error=errors.get("email", ""),
-                        max_length=254,
-                    ),
-                    text_field(
-                        "Password",
-                        "signup-password",
-                        name="password",
-                        input_type="password",
-                        autocomplete="new-password",
-                        error=errors.get("password", ""),
-                        hint="At least 8 characters. Long passphrases are welcome.",
-                    ),
-                    checkbox_field(
-                        "I am 18 or older",
-                        "signup-adult",
-                        name="is_adult",
-                        error=errors.get("is_adult", ""),
-                    ),
-                    checkbox_field(
-                        "I accept the privacy policy",
-                        "signup-policy",
-                        name="accepts_policy",
-                        error=errors.get("accepts_policy", ""),
-                    ),
-                    rx.text(
-                        "Read the ",
-                        rx.link("privacy policy", href="/policy", is_external=False),
-                        " before you accept it.",
-                        size="2",
-                    ),
-                    submit_button("Create account", busy=SignupState.submitting),
-                    rx.text("Already have an account? ", rx.link("Sign in", href="/login")),
-                    direction="column",
-                    spacing="4",
-                ),
-                on_submit=SignupState.submit,
-                reset_on_submit=False,
-                no_validate=True,
-            ),
-            session_handoff(),
+            rx.cond(SignupState.sent_to != "", _check_your_email(), _signup_form()),
             size="4",
             max_width="30rem",
             margin_x="auto",

@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from nomask_app.components.accounts.handoff import session_handoff
 from nomask_app.components.common.forms import form_alert, submit_button, text_field
 from nomask_app.components.common.layout import public_page
 from nomask_app.states.accounts.email_links import (
@@ -22,6 +23,33 @@ def _card(*children: rx.Component) -> rx.Component:
     )
 
 
+def _confirm_form() -> rx.Component:
+    return rx.form(
+        rx.flex(
+            rx.cond(
+                VerifyEmailState.needs_password,
+                rx.fragment(
+                    rx.text("Enter the password you chose to finish creating your account."),
+                    text_field(
+                        "Password",
+                        "verify-password",
+                        name="password",
+                        input_type="password",
+                        autocomplete="current-password",
+                        error=VerifyEmailState.password_error,
+                    ),
+                ),
+            ),
+            submit_button("Confirm email address", busy=VerifyEmailState.busy),
+            direction="column",
+            spacing="4",
+        ),
+        on_submit=VerifyEmailState.confirm,
+        reset_on_submit=False,
+        no_validate=True,
+    )
+
+
 def verify_email_page() -> rx.Component:
     return _card(
         rx.heading("Confirm your email address", as_="h1", size="7"),
@@ -34,15 +62,11 @@ def verify_email_page() -> rx.Component:
             ),
             rx.cond(
                 VerifyEmailState.error == "",
-                rx.button(
-                    "Confirm email address",
-                    size="3",
-                    on_click=VerifyEmailState.confirm,
-                    loading=VerifyEmailState.busy,
-                ),
+                _confirm_form(),
                 rx.link("Go to your settings", href="/settings"),
             ),
         ),
+        session_handoff(),
     )
 
 

@@ -146,7 +146,7 @@ def _account_row(row: rx.Var[dict[str, str]]) -> rx.Component:
                 on_click=AdminState.open_account(row["id"]),
             )
         ),
-        rx.table.cell(row["name"]),
+        rx.table.cell(row["name"], class_name="nm-isolate"),
         rx.table.cell(row["role"]),
         rx.table.cell(row["created"]),
         rx.table.cell(row["two_factor"]),
@@ -199,7 +199,7 @@ def _message(item) -> rx.Component:
     return rx.box(
         rx.text(item.role, size="1", weight="bold", color_scheme="gray"),
         # Plain text: never rendered as markdown or HTML here.
-        rx.text(item.text, white_space="pre-wrap", size="2"),
+        rx.text(item.text, white_space="pre-wrap", size="2", class_name="nm-isolate"),
         padding_y="0.25rem",
     )
 
@@ -215,7 +215,10 @@ def _account() -> rx.Component:
         ),
         rx.data_list.root(
             *(
-                rx.data_list.item(rx.data_list.label(label), rx.data_list.value(selected[key]))
+                rx.data_list.item(
+                    rx.data_list.label(label),
+                    rx.data_list.value(selected[key], class_name="nm-isolate"),
+                )
                 for label, key in (
                     ("Name", "name"),
                     ("Role", "role"),
@@ -257,7 +260,7 @@ def _account() -> rx.Component:
         rx.foreach(
             AdminState.excerpts,
             lambda item: rx.card(
-                rx.heading(item.title, as_="h3", size="3"),
+                rx.heading(item.title, as_="h3", size="3", class_name="nm-isolate"),
                 rx.foreach(item.messages, _message),
                 margin_top="1rem",
             ),

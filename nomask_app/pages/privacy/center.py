@@ -7,16 +7,7 @@ from nomask_app.components.privacy.deletion import delete_section
 from nomask_app.components.privacy.events import events_section
 from nomask_app.components.privacy.export import export_section
 from nomask_app.services.operations.emails import CONTACT
-from nomask_app.services.privacy.policy import current_policy
 from nomask_app.states.privacy.center import PrivacyState
-
-
-def policy_section(number: str) -> str:
-    """The body of one numbered section of the current policy (e.g. "4.")."""
-    lines = current_policy().markdown.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith(f"## {number} "))
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-    return "\n".join(lines[start + 1 : end]).strip() + "\n"
 
 
 def _section(title: str, section_id: str, *children: rx.Component) -> rx.Component:
@@ -68,7 +59,7 @@ def _retention() -> rx.Component:
         "How long we keep it",
         "privacy-retention",
         rx.box(
-            rx.markdown(policy_section("4."), use_raw=False, use_math=False, use_katex=False),
+            rx.markdown(PrivacyState.retention, use_raw=False, use_math=False, use_katex=False),
             class_name="nm-prose",
         ),
         rx.text(

@@ -3,7 +3,7 @@
 Asking for a link answers the same whether or not the address has an
 account, and the email leaves on a background thread, so neither the
 response nor its timing tells who has an account. Setting the new password
-signs out every session.
+signs out every session, and finishes a sign-up whose link was never used.
 """
 
 from sqlmodel import Session
@@ -87,8 +87,11 @@ def reset_password(
         ip_address=ip_address,
         user_agent=user_agent,
     )
-    # The link reached the mailbox, which proves the address.
-    user.email_verified_at = user.email_verified_at or utcnow()
+    # The link reached the mailbox, which proves the address; a sign-up that
+    # was never finished is finished now, with the password its owner chose.
+    now = utcnow()
+    user.email_verified_at = user.email_verified_at or now
+    user.activated_at = user.activated_at or now
     session.add(user)
     record_event(
         session=session,

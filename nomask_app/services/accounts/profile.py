@@ -10,7 +10,6 @@ from sqlmodel import Session
 from nomask_app.models import ConsentRecord, User
 from nomask_app.models.common import utcnow
 from nomask_app.services.accounts import verification
-from nomask_app.services.accounts.accounts import find_user_by_email
 from nomask_app.services.accounts.devices import revoke_all_sessions
 from nomask_app.services.accounts.passwords import hash_password, password_problem, verify_password
 from nomask_app.services.accounts.sessions import describe_device
@@ -88,8 +87,6 @@ def request_email_change(
         errors["email"] = problem
     elif email == user.email:
         errors["email"] = "This is already your email address."
-    elif find_user_by_email(session=session, email=email):
-        errors["email"] = verification.ADDRESS_TAKEN
     problem = _check_current_password(user, current_password)
     if problem:
         errors["current_password"] = problem
@@ -227,7 +224,7 @@ def set_product_updates(
             user_id=user.id,
             subject=PRODUCT_EMAILS,
             choice="opted_in" if enabled else ("unsubscribed" if via_link else "opted_out"),
-            policy_version=current_policy().version,
+            policy_version=current_policy(session=session).version,
         )
     )
     return True

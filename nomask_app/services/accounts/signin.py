@@ -64,21 +64,24 @@ def check_second_factor(
 ) -> bool:
     """The second step: a code from the app or a recovery code.
 
+    Only wrong codes count towards the limit: a right one is forgiven.
+
     Raises:
-        ratelimit.RateLimited: too many codes tried for this account or from
-            this address; the code was not checked.
+        ratelimit.RateLimited: too many wrong codes tried for this account or
+            from this address; the code was not checked.
     """
-    ratelimit.hit(ratelimit.TWO_FACTOR, user=user_id, ip=ip_address)
+    forgive = ratelimit.take(ratelimit.TWO_FACTOR, user=user_id, ip=ip_address)
     method = twofactor.verify_second_factor(
         session=session, user_id=user_id, code=code, ip_address=ip_address, user_agent=user_agent
     )
-    if method is None:
-        audit.record_event(
-            session=session,
-            kind=audit.SIGNIN_SECOND_FACTOR_FAILED,
-            user_id=user_id,
-            ip_address=ip_address,
-            user_agent=user_agent,
-        )
-        return False
-    return True
+    if method is not None:
+        forgive()
+        return True
+    audit.record_event(
+        session=session,
+        kind=audit.SIGNIN_SECOND_FACTOR_FAILED,
+        user_id=user_id,
+        ip_address=ip_address,
+        user_agent=user_agent,
+    )
+    return False

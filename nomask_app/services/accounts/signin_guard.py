@@ -1,40 +1,71 @@
-"""Growing delays after wrong passwords, per address and per account (brute-force protection).
+"""Growing delays after wrong passwords: brute force and credential stuffing.
 
-The first few failures are free. After that, each further password check
-from the same address (or against the same account) must wait: 1 s, 2 s,
-4 s, ... up to a cap. Attempts made while waiting are refused before any
-password hash is computed, so a burst of 1,000 guesses costs about a dozen
+Failures are remembered for an hour in three scopes:
+
+- the pair (address, account): someone guessing one account's password from
+  one address;
+- the account, from any address: guesses spread over many addresses. Its
+  delay is capped low (``NOMASK_SIGNIN_MAX_ACCOUNT_DELAY_SECONDS``, 5 minutes):
+  an attacker can slow the owner down, never lock them out for long;
+- the address, but only once its failures span many distinct accounts that
+  were not signed in to since (``NOMASK_SIGNIN_STUFFING_ACCOUNTS``):
+  credential stuffing. Offices, campuses and mobile carriers put many people
+  behind one address, so wrong passwords for one account never slow down
+  the others. Once an address is hostile, its delay follows all of its
+  failures of the hour.
+
+In each scope the first few failures are free (``NOMASK_SIGNIN_FREE_FAILURES``);
+after that each further check waits 1 s, 2 s, 4 s, ... up to a cap. Attempts
+made while waiting are refused before any password hash is computed, so a
+burst of 1,000 guesses from one address costs about a dozen and a half
 bcrypt verifications. An attempt is counted as a failure *before* its
 password is checked and forgiven if it succeeds, so parallel guesses cannot
 slip past the count.
-
-The account's delay is capped low (``NOMASK_SIGNIN_MAX_ACCOUNT_DELAY_SECONDS``,
-5 minutes): an attacker guessing someone's password can slow its owner down,
-never lock them out for long. The address's delay may grow longer, since it
-only slows whoever shares the attacker's address.
 """
 
 import time
+from dataclasses import dataclass
 
 from nomask_app.config import get_settings
 from nomask_app.services.operations import metrics
 from nomask_app.services.operations.ratelimit import RateLimited, key_for, storage
 
 LIMIT_NAME = "signin_delay"
-_IP_WINDOW = 24 * 3600  # failures from one address are remembered this long
-_ACCOUNT_WINDOW = 3600  # failures against one account are remembered this long
+_WINDOW = 3600  # failures are remembered this long, in every scope
 _PREFIX = "nomask-guard"
 
 
-def _scopes(email: str, ip: str) -> list[tuple[str, int, int]]:
-    """(key, memory window, longest delay) for each scope that applies."""
-    settings = get_settings()
-    scopes = [
-        (key_for("account", email), _ACCOUNT_WINDOW, settings.signin_max_account_delay_seconds)
-    ]
-    if ip:
-        scopes.append((key_for("ip", ip), _IP_WINDOW, settings.signin_max_ip_delay_seconds))
-    return scopes
+@dataclass(frozen=True)
+class _Scopes:
+    """The storage keys of one attempt's scopes (the pair and address need an address)."""
+
+    account: str
+    pair: str | None
+    address: str | None
+
+    @property
+    def all(self) -> list[str]:
+        return [key for key in (self.account, self.pair, self.address) if key]
+
+
+def _scopes(email: str, ip: str) -> _Scopes:
+    account = key_for("account", email)
+    if not ip:
+        return _Scopes(account, None, None)
+    return _Scopes(account, key_for("pair", f"{ip} {email}"), key_for("ip", ip))
+
+
+def _failures(key: str) -> str:
+    return f"{_PREFIX}:fail:{key}"
+
+
+def _lock(key: str) -> str:
+    return f"{_PREFIX}:lock:{key}"
+
+
+def _accounts(address: str) -> str:
+    """The count of distinct accounts with failures from this address."""
+    return f"{_PREFIX}:accounts:{address}"
 
 
 def delay_after(failures: int) -> int:
@@ -45,9 +76,36 @@ def delay_after(failures: int) -> int:
     return 2 ** min(failures - free - 1, 24)
 
 
-def _forgive(store, key: str, window: int) -> None:
-    # `incr` by -1: every `limits` storage has it (Redis has no `decr`).
-    store.incr(f"{_PREFIX}:fail:{key}", window, amount=-1)
+def _hostile(store, scopes: _Scopes) -> bool:
+    """Whether failures from this address span more accounts than the people behind it make."""
+    if scopes.address is None:
+        return False
+    return store.get(_accounts(scopes.address)) > get_settings().signin_stuffing_accounts
+
+
+def _delays(store, scopes: _Scopes) -> list[tuple[str, int]]:
+    """(scope key, seconds to wait after the failures counted so far) for each scope."""
+    settings = get_settings()
+    delays = [
+        (
+            scopes.account,
+            min(
+                delay_after(store.get(_failures(scopes.account))),
+                settings.signin_max_account_delay_seconds,
+            ),
+        )
+    ]
+    for key in (scopes.pair, scopes.address if _hostile(store, scopes) else None):
+        if key:
+            delay = delay_after(store.get(_failures(key)))
+            delays.append((key, min(delay, settings.signin_max_ip_delay_seconds)))
+    return delays
+
+
+def _take_back(store, counters: list[str]) -> None:
+    for counter in counters:
+        # `incr` by -1: every `limits` storage has it (Redis has no `decr`).
+        store.incr(counter, _WINDOW, amount=-1)
 
 
 def begin_attempt(*, email: str, ip: str) -> None:
@@ -56,33 +114,35 @@ def begin_attempt(*, email: str, ip: str) -> None:
     Call `finish_attempt` once the password has been checked.
 
     Raises:
-        RateLimited: a delay is running for this address or account; nothing
-            was verified and nothing counted.
+        RateLimited: a delay is running for this pair, account or hostile
+            address; nothing was verified and nothing counted.
     """
     store = storage()
-    taken: list[tuple[str, int]] = []
-    for key, window, cap in _scopes(email, ip):
-        failures = store.incr(f"{_PREFIX}:fail:{key}", window)
-        taken.append((key, window))
-        delay = min(delay_after(failures), cap)
+    scopes = _scopes(email, ip)
+    taken = [_failures(key) for key in scopes.all]
+    counts = dict(zip(scopes.all, (store.incr(counter, _WINDOW) for counter in taken), strict=True))
+    if scopes.pair and scopes.address and counts[scopes.pair] == 1:
+        # The pair's first failure: one more account failing from this address.
+        taken.append(_accounts(scopes.address))
+        store.incr(taken[-1], _WINDOW)
+    for key, delay in _delays(store, scopes):
         if not delay:
             continue
-        lock = f"{_PREFIX}:lock:{key}"
         # Only the first attempt after a delay ends gets a 1: it goes ahead
         # and starts the next (longer) delay; every other attempt waits.
-        if store.incr(lock, delay) != 1:
-            for done, done_window in taken:
-                _forgive(store, done, done_window)
+        if store.incr(_lock(key), delay) != 1:
+            _take_back(store, taken)
             metrics.rate_limit_hit(LIMIT_NAME)
-            raise RateLimited(LIMIT_NAME, round(store.get_expiry(lock) - time.time()))
+            raise RateLimited(LIMIT_NAME, round(store.get_expiry(_lock(key)) - time.time()))
 
 
 def finish_attempt(*, email: str, ip: str, succeeded: bool) -> bool:
     """Record the outcome of a check let through by `begin_attempt`.
 
-    A success forgives the attempt and clears the account's delay (not the
-    address's: an attacker signing in to an account of their own must not
-    reset the count of their guesses at others).
+    A success forgives the attempt and clears the account's and the pair's
+    delays; the account no longer counts towards its address's distinct
+    accounts. The address's own failures stay: an attacker signing in to an
+    account of their own must not reset the count of their guesses at others.
 
     Returns:
         Whether this failure started a delay (worth recording as an event).
@@ -90,13 +150,26 @@ def finish_attempt(*, email: str, ip: str, succeeded: bool) -> bool:
     store = storage()
     scopes = _scopes(email, ip)
     if succeeded:
-        for key, window, _ in scopes:
-            _forgive(store, key, window)
-        account_key = scopes[0][0]
-        store.clear(f"{_PREFIX}:fail:{account_key}")
-        store.clear(f"{_PREFIX}:lock:{account_key}")
+        for key in (scopes.account, scopes.pair):
+            if key:
+                store.clear(_failures(key))
+                store.clear(_lock(key))
+        if scopes.address:
+            _take_back(store, [_failures(scopes.address)])
+            if store.incr(_accounts(scopes.address), _WINDOW, amount=-1) < 0:
+                store.clear(_accounts(scopes.address))  # its window ended meanwhile
         return False
-    return any(delay_after(store.get(f"{_PREFIX}:fail:{key}")) == 1 for key, _, _ in scopes)
+    started = [
+        delay_after(store.get(_failures(key))) == 1 for key in (scopes.account, scopes.pair) if key
+    ]
+    # The failure that makes the address hostile: a new account past the threshold.
+    threshold = get_settings().signin_stuffing_accounts
+    became_hostile = (
+        scopes.address is not None
+        and store.get(_failures(scopes.pair)) == 1
+        and store.get(_accounts(scopes.address)) == threshold + 1
+    )
+    return any(started) or became_hostile
 
 
 def wait_seconds(*, email: str, ip: str) -> int:
@@ -104,8 +177,8 @@ def wait_seconds(*, email: str, ip: str) -> int:
     store = storage()
     now = time.time()
     waits = [
-        store.get_expiry(f"{_PREFIX}:lock:{key}") - now
-        for key, _, _ in _scopes(email, ip)
-        if store.get(f"{_PREFIX}:lock:{key}")
+        store.get_expiry(_lock(key)) - now
+        for key in _scopes(email, ip).all
+        if store.get(_lock(key))
     ]
     return max(0, round(max(waits, default=0)))

@@ -2,6 +2,8 @@
 
 from email_validator import EmailNotValidError, validate_email
 
+from nomask_app.services.common.text import clean_text
+
 NAME_MAX = 100
 EMAIL_MAX = 254
 PASSWORD_MIN = 8
@@ -9,17 +11,12 @@ PASSWORD_MAX = 1024
 
 
 def clean_name(raw: str) -> tuple[str, str | None]:
-    """Trim a display name and check its length.
+    """Normalise a display name (see `services.common.text`) and check it.
 
     Returns:
         The cleaned name and an error message, or None when it is valid.
     """
-    name = " ".join((raw or "").split())
-    if not name:
-        return name, "Enter your name."
-    if len(name) > NAME_MAX:
-        return name, f"Use at most {NAME_MAX} characters."
-    return name, None
+    return clean_text(raw, what="A name", max_len=NAME_MAX, empty_message="Enter your name.")
 
 
 def normalize_email(raw: str) -> tuple[str, str | None]:

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from nomask_app.models import Conversation, Message, StoredFile, User
 from nomask_app.models.common import utcnow
 from nomask_app.services.common.errors import FieldErrors, NotFound
+from nomask_app.services.common.text import clean_text, strip_unsafe
 from nomask_app.services.images import files
 
 PAGE_SIZE = 50
@@ -32,7 +33,7 @@ class Turn:
 
 def auto_title(text: str) -> str:
     """A title from the first words of the first message."""
-    words = " ".join(text.split()).split(" ")[:_AUTO_TITLE_WORDS]
+    words = strip_unsafe(text).split(" ")[:_AUTO_TITLE_WORDS]
     title = " ".join(words)
     if len(title) > _AUTO_TITLE_CHARS:
         title = title[: _AUTO_TITLE_CHARS - 1].rstrip() + "…"
@@ -102,16 +103,16 @@ def rename_conversation(
     """Give a conversation a title of the person's own.
 
     Raises:
-        FieldErrors: empty or too long (key "title").
+        FieldErrors: empty, too long or with unsafe characters (key "title").
     """
     conversation = get_conversation(
         session=session, user_id=user_id, conversation_id=conversation_id
     )
-    cleaned = " ".join((title or "").split())
-    if not cleaned:
-        raise FieldErrors({"title": "Enter a title."})
-    if len(cleaned) > TITLE_MAX:
-        raise FieldErrors({"title": f"Use at most {TITLE_MAX} characters."})
+    cleaned, problem = clean_text(
+        title, what="A title", max_len=TITLE_MAX, empty_message="Enter a title."
+    )
+    if problem:
+        raise FieldErrors({"title": problem})
     conversation.title = cleaned
     conversation.title_is_auto = False
     session.add(conversation)

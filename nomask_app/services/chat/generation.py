@@ -249,6 +249,7 @@ class ReplyJobs:
         usage = {}
         if finished is not None:
             usage = {
+                "served_model": finished.model_id,
                 "deployment": finished.model,
                 "provider": finished.provider,
                 "prompt_tokens": finished.prompt_tokens,

@@ -172,13 +172,18 @@ def finish_reply(
     status: str,
     error: str = "",
     context_dropped: int = 0,
+    served_model: str = "",
     deployment: str = "",
     provider: str = "",
     prompt_tokens: int = 0,
     completion_tokens: int = 0,
     cost_usd: float = 0.0,
 ) -> None:
-    """Store a reply's end and count it against the plan when it produced an answer."""
+    """Store a reply's end and count it against the plan when it produced an answer.
+
+    Usage is recorded for the model that answered (`served_model`, see
+    `reply_progress.finish_reply`).
+    """
     message = reply_progress.finish_reply(
         session=session,
         message_id=message_id,
@@ -186,6 +191,7 @@ def finish_reply(
         status=status,
         error=error,
         context_dropped=context_dropped,
+        served_model=served_model,
         deployment=deployment,
         provider=provider,
         prompt_tokens=prompt_tokens,

@@ -53,6 +53,7 @@ def finish_reply(
     content: str,
     status: str,
     error: str = "",
+    served_model: str = "",
     deployment: str = "",
     provider: str = "",
     prompt_tokens: int = 0,
@@ -60,10 +61,16 @@ def finish_reply(
     cost_usd: float = 0.0,
     context_dropped: int = 0,
 ) -> Message | None:
-    """Store the final text, status and usage of a reply."""
+    """Store the final text, status and usage of a reply.
+
+    `served_model` is the public id of the model that answered (a fallback's
+    when the picked model failed); the reply is credited to it.
+    """
     message = session.get(Message, message_id)
     if message is None:  # deleted while it was being written
         return None
+    if served_model:
+        message.model = served_model
     message.content = content
     message.status = status
     message.error = error[:500]

@@ -27,6 +27,7 @@ from sqlmodel import Session, col, select
 from nomask_app.config import get_settings
 from nomask_app.models import StoredFile
 from nomask_app.services.common.errors import NotFound
+from nomask_app.services.common.text import strip_unsafe
 
 
 def _store_root() -> Path:
@@ -139,8 +140,8 @@ def store_bytes(
 
 
 def _safe_filename(name: str) -> str:
-    name = Path(name or "file").name.replace("\x00", "")
-    return "".join(ch for ch in name if ch.isprintable())[:255] or "file"
+    # A name from the person's operating system: cleaned silently, never refused.
+    return Path(strip_unsafe(name) or "file").name[:255] or "file"
 
 
 def get_file(*, session: Session, user_id: str, file_id: str) -> StoredFile:

@@ -18,6 +18,7 @@ from nomask_app.services.billing.quotas import check_quota
 from nomask_app.services.billing.usage import record_usage
 from nomask_app.services.chat import conversations
 from nomask_app.services.common.errors import FieldErrors, NotFound
+from nomask_app.services.common.text import clean_text
 from nomask_app.services.images import files
 from nomask_app.services.images.uploads import PreparedUpload, prepare_upload
 
@@ -201,12 +202,12 @@ def share_to_conversation(
 
     Raises:
         NotFound: a foreign image or conversation.
-        FieldErrors: a note that is too long (key "note").
+        FieldErrors: a note that is too long or carries unsafe characters (key "note").
     """
     image = get_image(session=session, user_id=user_id, file_id=file_id)
-    note = " ".join(note.split()) if note.strip() else ""
-    if len(note) > NOTE_MAX:
-        raise FieldErrors({"note": f"Use at most {NOTE_MAX} characters."})
+    note, problem = clean_text(note, what="A note", max_len=NOTE_MAX)
+    if problem:
+        raise FieldErrors({"note": problem})
     if conversation_id:
         conversation = conversations.get_conversation(
             session=session, user_id=user_id, conversation_id=conversation_id

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from nomask_app.services.common.errors import FieldErrors
+from nomask_app.services.common.text import strip_unsafe
 
 IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp", "GIF": "image/gif"}
 # Markers of web content that no honest image or text attachment needs to smuggle.
@@ -24,6 +25,10 @@ _IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".bmp", "
 THUMBNAIL_SIDE = 320
 _FAST_PNG_PIXELS = 4_000_000
 THUMBNAIL_TYPE = "image/webp"
+# The only decoded `info` a re-encode may carry over: the rest is the file's metadata.
+_PIXEL_INFO = ("transparency",)
+# `_image_format`'s answer for a file too large to open at all.
+_BOMB = "too many pixels"
 
 
 @dataclass(frozen=True)
@@ -70,12 +75,14 @@ def prepare_upload(
     Raises:
         FieldErrors: under the key "file", with a message naming the file.
     """
-    name = filename or "file"
+    name = strip_unsafe(filename) or "file"  # shown in the messages below
     if not data:
         raise _refuse(f"“{name}” is empty.")
     if len(data) > max_bytes:
         raise _refuse(f"“{name}” is larger than {max_bytes // (1024 * 1024)} MB.")
     image_format = _image_format(data)
+    if image_format == _BOMB:
+        raise _refuse(_too_many_pixels(name))
     if image_format is not None:
         return _prepare_image(data, name, image_format, max_pixels)
     if images_only or name.lower().endswith(_IMAGE_EXTENSIONS):
@@ -83,14 +90,21 @@ def prepare_upload(
     return _prepare_text(data, name, max_text_bytes)
 
 
+def _too_many_pixels(name: str) -> str:
+    return f"“{name}” has too many pixels to open safely."
+
+
 def _image_format(data: bytes) -> str | None:
+    """The image format of `data`, `_BOMB` for one Pillow will not even open, else None."""
     try:
         with warnings.catch_warnings():
             # Only the format is read here; the pixel cap is enforced when decoding.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as image:
                 return image.format
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+    except Image.DecompressionBombError:
+        return _BOMB
+    except (UnidentifiedImageError, OSError, ValueError):
         return None
 
 
@@ -116,7 +130,7 @@ def _prepare_image(data: bytes, name: str, image_format: str, max_pixels: int) -
     except FieldErrors:
         raise
     except (Image.DecompressionBombWarning, Image.DecompressionBombError):
-        raise _refuse(f"“{name}” has too many pixels to open safely.") from None
+        raise _refuse(_too_many_pixels(name)) from None
     except (OSError, ValueError, SyntaxError):
         raise _refuse(f"“{name}” is damaged or incomplete.") from None
     if _WEB_CONTENT.search(data) or _has_trailing_data(data, image_format):
@@ -132,7 +146,10 @@ def _reencode(image: Image.Image, image_format: str) -> tuple[bytes, str, str]:
 
     Large PNGs are compressed at zlib's fastest level: on a 20 MB photo the
     default level takes seconds (bench/image_studio.py) for a few percent.
+    Pillow's writers fall back on the decoded file's `info` for some metadata
+    (JPEG writes `info["comment"]` again): only what the pixels need is kept.
     """
+    image.info = {key: value for key, value in image.info.items() if key in _PIXEL_INFO}
     buffer = io.BytesIO()
     if image_format == "JPEG":
         image.convert("RGB").save(buffer, "JPEG", quality=92)

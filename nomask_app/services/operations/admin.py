@@ -14,9 +14,11 @@ from sqlmodel import Session, col, select
 
 from nomask_app.models import Conversation, Message, SecurityEvent, TwoFactor, UsageEvent, User
 from nomask_app.models.common import utcnow
+from nomask_app.services.accounts.sessions import resolve_session
 from nomask_app.services.accounts.validation import normalize_email
 from nomask_app.services.billing.usage import UsageTotals, usage_summary
 from nomask_app.services.common.errors import FieldErrors, NotFound
+from nomask_app.services.common.text import clean_text
 from nomask_app.services.operations import audit
 
 ROLES = ("user", "admin")
@@ -29,6 +31,12 @@ USERS_PAGE = 100
 def is_admin(user: User | None) -> bool:
     """Whether this account may open the admin console."""
     return user is not None and user.role == ADMIN
+
+
+def is_admin_token(*, session: Session, token: str | None) -> bool:
+    """Whether a session cookie's token belongs to a signed-in admin."""
+    resolved = resolve_session(session=session, token=token)
+    return resolved is not None and is_admin(resolved[0])
 
 
 def require_admin(*, session: Session, user_id: str) -> User:
@@ -193,15 +201,16 @@ def read_conversations(
     The reason is written to the person's audit trail, where they can read it.
 
     Raises:
-        FieldErrors: ``{"reason": ...}`` when the reason is missing or too long.
+        FieldErrors: ``{"reason": ...}`` when the reason is missing, too long
+            or carries unsafe characters.
         NotFound: no such account (or the caller is not an admin).
     """
     require_admin(session=session, user_id=admin_id)
-    cleaned = " ".join(reason.split())
-    if len(cleaned) < REASON_MIN:
-        raise FieldErrors({"reason": f"Say why, in at least {REASON_MIN} characters."})
-    if len(cleaned) > REASON_MAX:
-        raise FieldErrors({"reason": f"Use at most {REASON_MAX} characters."})
+    cleaned, problem = clean_text(reason, what="A reason", max_len=REASON_MAX)
+    if not problem and len(cleaned) < REASON_MIN:
+        problem = f"Say why, in at least {REASON_MIN} characters."
+    if problem:
+        raise FieldErrors({"reason": problem})
     if session.get(User, user_id) is None:
         raise NotFound(user_id)
     audit.record_event(

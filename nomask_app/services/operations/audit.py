@@ -23,6 +23,8 @@ from nomask_app.models import SecurityEvent
 
 # Accounts and sign-in.
 ACCOUNT_CREATED = "account.created"
+ACCOUNT_ACTIVATED = "account.activated"
+ADDRESS_CLAIMED = "address.claimed"
 SIGNIN_SUCCEEDED = "signin.succeeded"
 SIGNIN_FAILED = "signin.failed"
 SIGNIN_THROTTLED = "signin.throttled"
@@ -60,6 +62,8 @@ EVENTS_PAGE_SIZE = 20
 
 LABELS = {
     ACCOUNT_CREATED: "Account created",
+    ACCOUNT_ACTIVATED: "Account ready: its emailed link was used",
+    ADDRESS_CLAIMED: "Someone tried to use your email address for another account",
     SIGNIN_SUCCEEDED: "Signed in",
     SIGNIN_FAILED: "Failed sign-in",
     SIGNIN_THROTTLED: "Sign-in refused: too many attempts",
@@ -89,6 +93,10 @@ LABELS = {
     ADMIN_VIEWED_CONVERSATIONS: "An administrator read your conversations",
 }
 
+# Events whose recorded reason the person reads next to the label (an admin
+# must say why they looked, and the person is told).
+_REASON_SHOWN = frozenset({ADMIN_VIEWED_CONVERSATIONS})
+
 
 class AppendOnly(RuntimeError):
     """Someone tried to change or delete a security event."""
@@ -117,7 +125,12 @@ def record_event(
 
 @dataclass(frozen=True)
 class EventView:
-    """One event as shown to people (the privacy center, the admin console)."""
+    """One event as shown to people (the privacy center, the admin console).
+
+    Attributes:
+        note: What the person is told besides the label (the reason an admin
+            gave), or "".
+    """
 
     id: str
     kind: str
@@ -126,6 +139,7 @@ class EventView:
     ip_address: str
     device: str
     detail: dict
+    note: str = ""
 
 
 def label(kind: str) -> str:
@@ -151,19 +165,27 @@ def events_for_user(
         .offset(max(0, page) * page_size)
         .limit(page_size)
     ).all()
-    views = [
-        EventView(
-            id=row.id,
-            kind=row.kind,
-            label=label(row.kind),
-            when=row.created_at,
-            ip_address=row.ip_address,
-            device=describe_device(row.user_agent) if row.user_agent else "",
-            detail=_detail(row.detail),
+    views = []
+    for row in rows:
+        detail = _detail(row.detail)
+        views.append(
+            EventView(
+                id=row.id,
+                kind=row.kind,
+                label=label(row.kind),
+                when=row.created_at,
+                ip_address=row.ip_address,
+                device=describe_device(row.user_agent) if row.user_agent else "",
+                detail=detail,
+                note=_note(row.kind, detail),
+            )
         )
-        for row in rows
-    ]
     return views, total
+
+
+def _note(kind: str, detail: dict) -> str:
+    reason = str(detail.get("reason") or "") if kind in _REASON_SHOWN else ""
+    return f"Reason given: “{reason}”" if reason else ""
 
 
 def _detail(raw: str) -> dict:

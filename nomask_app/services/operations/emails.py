@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from nomask_app.config import get_settings
 from nomask_app.integrations.mailer import KIND_HEADER
 from nomask_app.models.common import utcnow
+from nomask_app.services.common.text import strip_unsafe, without_unsafe
 from nomask_app.services.privacy.policy import PolicyVersion
 
 CONTACT = "info@nomask.ai"
@@ -25,6 +26,7 @@ SECURITY_FOOTER = (
 SERVICE_FOOTER = "You receive this message because you have a NoMask AI account."
 
 VERIFY_EMAIL = "verify-email"
+ADDRESS_CLAIMED = "address-claimed"
 CONFIRM_NEW_EMAIL = "confirm-new-email"
 EMAIL_CHANGE_REQUESTED = "email-change-requested"
 EMAIL_CHANGED = "email-changed"
@@ -62,20 +64,40 @@ def _compose(
     message = EmailMessage()
     message["From"] = settings.mail_from
     message["To"] = Address(addr_spec=to)
-    message["Subject"] = subject
+    message["Subject"] = strip_unsafe(subject)
     message["Date"] = format_datetime(utcnow())
     domain = parseaddr(settings.mail_from)[1].partition("@")[2] or "nomask.ai"
     message["Message-ID"] = make_msgid(domain=domain)
     # RFC 3834: automatic messages; vacation responders should not answer.
     message["Auto-Submitted"] = "auto-generated"
     message[KIND_HEADER] = kind
-    text = "\n\n".join([*body, "— NoMask AI", f"{footer}\nQuestions? Write to {CONTACT}."])
+    # Names and devices come from people: rows stored before they were checked
+    # (or a crafted User-Agent) must not put controls or direction marks in a message.
+    text = "\n\n".join(
+        [*map(without_unsafe, body), "— NoMask AI", f"{footer}\nQuestions? Write to {CONTACT}."]
+    )
     message.set_content(text + "\n")
     return message
 
 
-def verify_email(*, to: str, name: str, token: str) -> EmailMessage:
-    """Confirm the address given at sign-up."""
+def verify_email(*, to: str, name: str, token: str, finishes_sign_up: bool) -> EmailMessage:
+    """Confirm the address: the link that finishes a sign-up, or confirms an older account's."""
+    link = app_link("/verify-email", token=token)
+    if finishes_sign_up:
+        return _compose(
+            to=to,
+            subject="Finish creating your NoMask AI account",
+            kind=VERIFY_EMAIL,
+            body=[
+                f"Hi {name},",
+                "Open this link and enter the password you chose to finish creating your account:",
+                link,
+                "The link works for 3 days.",
+                "If you did not create a NoMask AI account, ignore this email: no account "
+                "is made without the link.",
+            ],
+            footer=SERVICE_FOOTER,
+        )
     return _compose(
         to=to,
         subject="Confirm your email address",
@@ -83,11 +105,29 @@ def verify_email(*, to: str, name: str, token: str) -> EmailMessage:
         body=[
             f"Hi {name},",
             f"Please confirm that {to} is your email address by opening this link:",
-            app_link("/verify-email", token=token),
+            link,
             "The link works for 3 days. You can use NoMask AI in the meantime.",
-            "If you did not create a NoMask AI account, ignore this email.",
         ],
         footer=SERVICE_FOOTER,
+    )
+
+
+def address_claimed(*, to: str, name: str) -> EmailMessage:
+    """Someone tried to sign up with, or move another account to, an address that has one."""
+    return _compose(
+        to=to,
+        subject="Someone tried to use your email address",
+        kind=ADDRESS_CLAIMED,
+        body=[
+            f"Hi {name},",
+            f"Someone tried to use {to} for a NoMask AI account, but it already belongs "
+            "to yours. Nothing changed.",
+            "If it was you, sign in instead:",
+            app_link("/login"),
+            "Forgot your password? Choose a new one here:",
+            app_link("/forgot-password"),
+            "If it was not you, you can ignore this email.",
+        ],
     )
 
 

@@ -13,25 +13,24 @@ from nomask_app.models import User
 from nomask_app.services.accounts.profile import set_product_updates
 from nomask_app.services.operations import emails, signing
 from nomask_app.services.operations.delivery import send_after_commit
-from nomask_app.services.privacy.policy import PolicyVersion, current_policy
+from nomask_app.services.privacy.policy import PolicyVersion
 
 UNSUBSCRIBE_PATH = "/api/email/unsubscribe"
 _UNSUBSCRIBE = "unsubscribe"
 
 
-def announce_policy_update(*, session: Session, policy: PolicyVersion | None = None) -> int:
+def announce_policy_update(*, session: Session, policy: PolicyVersion) -> int:
     """Email every account that the privacy policy changed.
 
     The messages leave when the caller's transaction commits.
 
     Args:
         session: The database session (the caller commits).
-        policy: The new version; the current one by default.
+        policy: The new version.
 
     Returns:
         How many messages were queued.
     """
-    policy = policy or current_policy()
     count = 0
     for user in session.exec(select(User).execution_options(yield_per=500)):
         send_after_commit(
@@ -85,6 +84,11 @@ def send_product_update(*, session: Session, subject: str, text: str) -> int:
     return count
 
 
+def valid_unsubscribe_link(user_id: str, signature: str) -> bool:
+    """Whether an unsubscribe link is one we signed (nothing changes)."""
+    return bool(user_id) and len(user_id) <= 64 and signing.verify(_UNSUBSCRIBE, user_id, signature)
+
+
 def unsubscribe(*, session: Session, user_id: str, signature: str) -> bool:
     """Switch product updates off through a signed link.
 
@@ -92,7 +96,7 @@ def unsubscribe(*, session: Session, user_id: str, signature: str) -> bool:
         Whether the link was valid (a valid link for an already unsubscribed
         or deleted account is still a success: the person gets no news).
     """
-    if not user_id or len(user_id) > 64 or not signing.verify(_UNSUBSCRIBE, user_id, signature):
+    if not valid_unsubscribe_link(user_id, signature):
         return False
     if session.get(User, user_id) is not None:
         set_product_updates(session=session, user_id=user_id, enabled=False, via_link=True)

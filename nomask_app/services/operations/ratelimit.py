@@ -11,6 +11,11 @@ Callers hit a limit before doing the work it protects:
 
     ratelimit.hit(ratelimit.CHAT_SEND, user=user_id, ip=ip_address)
 
+A limit on failures only (wrong codes) takes the attempt first and forgives
+it when it succeeded:
+
+    forgive = ratelimit.take(ratelimit.TWO_FACTOR, user=user_id, ip=ip_address)
+
 Calls are blocking (Redis is a network round trip): from async code, call
 them through `asyncio.to_thread` like the rest of the services.
 """
@@ -19,6 +24,7 @@ import hashlib
 import math
 import threading
 import time
+from collections.abc import Callable
 from functools import lru_cache
 
 from limits import RateLimitItem, parse_many
@@ -151,6 +157,43 @@ def hit(name: str, **keys: str | None) -> None:
                 raise _refused(name, limiter, window, identity)
         for window, identity in checks:
             limiter.hit(window, name, identity)
+
+
+def take(name: str, **keys: str | None) -> Callable[[], None]:
+    """Count one attempt against `name` before it is checked; return a way to forgive it.
+
+    For limits on failures only (wrong codes): the attempt is counted first,
+    so parallel attempts cannot slip past the limit, and the caller forgives
+    it once it succeeded. Windows are fixed (they start with the first
+    attempt), since a moving window's hits cannot be taken back.
+
+    Args:
+        name: One of the limit names above.
+        **keys: Who is asking, as for `hit`.
+
+    Returns:
+        `forgive()`: takes this attempt back from every window.
+
+    Raises:
+        RateLimited: a window is full; nothing was counted.
+    """
+    store = storage()
+    taken: list[tuple[str, int]] = []
+
+    def forgive() -> None:
+        for key, expiry in taken:
+            store.incr(key, expiry, amount=-1)  # every storage has incr; Redis has no decr
+
+    for kind, identity in _keys(keys):
+        for window in limits_for(name, kind):
+            expiry = window.get_expiry()
+            key = f"nomask-attempt:{name}:{identity}:{expiry}"
+            taken.append((key, expiry))
+            if store.incr(key, expiry) > window.amount:
+                forgive()
+                metrics.rate_limit_hit(name)
+                raise RateLimited(name, math.ceil(store.get_expiry(key) - time.time()))
+    return forgive
 
 
 def _refused(name: str, limiter, window: RateLimitItem, identity: str) -> RateLimited:

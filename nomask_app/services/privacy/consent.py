@@ -102,7 +102,7 @@ def record_cookie_choice(
         consent_id=consent_id,
         subject=COOKIES,
         choice=choice,
-        policy_version=current_policy().version,
+        policy_version=current_policy(session=session).version,
     )
     session.add(record)
     return record

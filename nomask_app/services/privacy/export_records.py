@@ -52,6 +52,7 @@ def account(*, session: Session, user: User) -> dict[str, Any]:
         "updated_at": user.updated_at,
         "age_confirmed_at": user.age_confirmed_at,
         "email_verified_at": user.email_verified_at,
+        "activated_at": user.activated_at,
         "pending_email_change": pending_email_change(session=session, user_id=user.id) or None,
         "preferences": {
             "default_model": user.default_model,

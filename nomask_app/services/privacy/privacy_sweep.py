@@ -3,8 +3,9 @@
 Each backend runs `sweep` at start and every few minutes (and the command
 ``python -m nomask_app.cli privacy-sweep`` runs it once): expired exports
 are deleted with their archives, exports whose job died are marked failed,
-account deletions that were interrupted are finished, and bytes on disk
-that no row refers to are removed.
+account deletions that were interrupted are finished, sign-ups whose link
+was never used are removed, and bytes on disk that no row refers to are
+removed.
 """
 
 import asyncio
@@ -17,8 +18,9 @@ from nomask_app.config import get_settings
 from nomask_app.db import session_scope
 from nomask_app.integrations.stripe import StripeUnavailable
 from nomask_app.models.common import utcnow
+from nomask_app.services.accounts.accounts import unfinished_sign_ups
 from nomask_app.services.images import files
-from nomask_app.services.privacy import account_deletion, exports
+from nomask_app.services.privacy import account_deletion, erasure, exports
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +28,9 @@ log = logging.getLogger(__name__)
 EXPORT_STALLED_AFTER = timedelta(minutes=2)
 # Bytes written this recently may belong to an upload whose row is not committed yet.
 ORPHAN_MIN_AGE = timedelta(hours=1)
+# A sign-up whose link was not used by then is removed (the link expired after 3 days):
+# nobody proved the address, and the name may be anyone's.
+UNFINISHED_SIGN_UP_KEPT = timedelta(days=7)
 
 
 def remove_files(leftovers: list[Path | str]) -> None:
@@ -56,6 +61,17 @@ def finish_deletion(user_id: str) -> bool:
     return True
 
 
+def _remove_unfinished_sign_ups(created_before) -> int:
+    """Erase sign-ups nobody finished; no email goes to an address nobody proved."""
+    with session_scope() as session:
+        ids = unfinished_sign_ups(session=session, created_before=created_before)
+        leftovers = [
+            item for user_id in ids for item in erasure.erase_rows(session=session, user_id=user_id)
+        ]
+    remove_files(leftovers)
+    return len(ids)
+
+
 @dataclass(frozen=True)
 class SweepResult:
     """What one sweep did (counts)."""
@@ -64,6 +80,7 @@ class SweepResult:
     exports_failed: int
     deletions_finished: int
     deletions_pending: int
+    unfinished_sign_ups_removed: int
     orphans_removed: int
 
 
@@ -82,11 +99,14 @@ def sweep() -> SweepResult:
             finished += finish_deletion(user_id)
         except Exception:  # one broken deletion must not stop the others
             log.exception("account deletion failed; it is retried at the next sweep")
+    removed = _remove_unfinished_sign_ups(now - UNFINISHED_SIGN_UP_KEPT)
     with session_scope() as session:
         orphans = files.sweep_orphans(session=session, older_than=ORPHAN_MIN_AGE)
         stray = exports.orphan_archives(session=session, older_than=ORPHAN_MIN_AGE, now=now)
     remove_files(stray)
-    return SweepResult(expired, failed, finished, len(waiting) - finished, orphans + len(stray))
+    return SweepResult(
+        expired, failed, finished, len(waiting) - finished, removed, orphans + len(stray)
+    )
 
 
 async def run_periodically() -> None:

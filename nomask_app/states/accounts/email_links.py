@@ -10,8 +10,10 @@ import reflex as rx
 
 from nomask_app.db import session_scope
 from nomask_app.services.accounts import password_reset, verification
+from nomask_app.services.accounts.sessions import issue_login_ticket
 from nomask_app.services.common.errors import FieldErrors
 from nomask_app.services.operations import ratelimit
+from nomask_app.states.accounts.handoff import HandoffState
 from nomask_app.states.accounts.session import request_context
 
 
@@ -31,32 +33,64 @@ def _token(state: rx.State) -> str:
     return str(state.router.url.query_parameters.get("token", ""))[:256]
 
 
+def _confirm(token: str, password: str, context: dict[str, str]) -> tuple[str, str]:
+    """Use the link; a finished sign-up gets a ticket that signs the person in (else "")."""
+    with session_scope() as session:
+        outcome, user_id = verification.confirm_email_link(
+            session=session, token=token, password=password, **context
+        )
+        if outcome != verification.ACTIVATED:
+            return outcome, ""
+        return outcome, issue_login_ticket(session=session, user_id=user_id, next_path="/")
+
+
 class VerifyEmailState(rx.State):
-    """/verify-email: a button confirms, so link scanners that prefetch change nothing."""
+    """/verify-email: a button confirms, so link scanners that prefetch change nothing.
+
+    A link that finishes a sign-up also asks for the password chosen then, and
+    signs the person in.
+    """
 
     error: str = ""
+    password_error: str = ""
     result: str = ""
+    needs_password: bool = False
     busy: bool = False
 
     @rx.event
-    def load(self):
-        """Reset the page for a new link."""
-        self.error, self.result, self.busy = "", "", False
+    async def load(self):
+        """Reset the page for a new link, and say at once if it cannot be used."""
+        self.error, self.password_error, self.result, self.busy = "", "", "", False
+        try:
+            self.needs_password = await asyncio.to_thread(
+                _call, verification.link_needs_password, token=_token(self)
+            )
+        except FieldErrors as problem:
+            self.needs_password = False
+            self.error = problem.errors.get("token", "")
 
     @rx.event
-    async def confirm(self):
-        """Use the link."""
+    async def confirm(self, form_data: dict):
+        """Use the link (with the password, when it finishes a sign-up)."""
+        self.password_error = ""
         self.busy = True
         yield
+        password = str(form_data.get("password", ""))[:2000]
         try:
-            outcome = await asyncio.to_thread(
-                _call, verification.confirm_email_link, token=_token(self), **request_context(self)
+            outcome, ticket = await asyncio.to_thread(
+                _confirm, _token(self), password, request_context(self)
             )
         except FieldErrors as problem:
             self.error = problem.errors.get("token", "")
+            self.password_error = problem.errors.get("password", "")
             return
         finally:
             self.busy = False
+        if ticket:
+            self.result = "Your account is ready. Signing you in…"
+            handoff = await self.get_state(HandoffState)
+            handoff.ticket = ticket
+            return
         self.result = (
             "Your email address is confirmed."
             if outcome == verification.VERIFIED

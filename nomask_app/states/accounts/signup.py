@@ -1,4 +1,4 @@
-"""The sign-up form."""
+"""The sign-up form: it answers "check your email" whoever has which address."""
 
 import asyncio
 
@@ -6,19 +6,17 @@ import reflex as rx
 
 from nomask_app.db import session_scope
 from nomask_app.services.accounts.accounts import sign_up
-from nomask_app.services.accounts.sessions import issue_login_ticket
 from nomask_app.services.common.errors import FieldErrors
 from nomask_app.services.operations import ratelimit
-from nomask_app.states.accounts.handoff import HandoffState
 from nomask_app.states.accounts.session import SessionState
+from nomask_app.states.privacy.policy import PolicyState
 
 
-def _create_account(fields: dict, context: dict) -> str:
-    """Create the account and return a ticket that signs the person in (slow: bcrypt)."""
+def _start_account(fields: dict, context: dict) -> None:
+    """Start the account, or tell the address's owner (slow: bcrypt either way)."""
     ratelimit.hit(ratelimit.SIGN_UP, ip=context["ip_address"], account=fields["email"])
     with session_scope() as session:
-        user = sign_up(session=session, **fields, **context)
-        return issue_login_ticket(session=session, user_id=user.id, next_path="/")
+        sign_up(session=session, **fields, **context)
 
 
 class SignupState(SessionState):
@@ -28,10 +26,20 @@ class SignupState(SessionState):
     email: str = ""
     errors: dict[str, str] = {}
     submitting: bool = False
+    # The address the link went to: the page then says "check your email".
+    sent_to: str = ""
+
+    @rx.event
+    def load(self):
+        """Show the form again (after "check your email", a new visit starts afresh)."""
+        self.sent_to, self.errors, self.submitting = "", {}, False
 
     @rx.event
     async def submit(self, form_data: dict):
-        """Validate everything server-side, create the account and sign in."""
+        """Validate everything server-side and send the link that finishes the account.
+
+        The page answers the same whether or not the address has an account.
+        """
         fields = {
             "name": str(form_data.get("name", "")),
             "email": str(form_data.get("email", "")),
@@ -43,17 +51,19 @@ class SignupState(SessionState):
         self.errors = {}
         self.submitting = True
         yield
+        policy = await self.get_state(PolicyState)
+        fields["policy_version"] = policy.version  # the version this page showed
         context = self._context()
         try:
-            ticket = await asyncio.to_thread(_create_account, fields, context)
+            await asyncio.to_thread(_start_account, fields, context)
         except FieldErrors as problem:
             self.errors = problem.errors
-            self.submitting = False
+            if "accepts_policy" in problem.errors:
+                yield PolicyState.load  # show the version in force now
             return
         except ratelimit.RateLimited as limit:
             self.errors = {"form": limit.message}
-            self.submitting = False
             return
-        self.submitting = False
-        handoff = await self.get_state(HandoffState)
-        handoff.ticket = ticket
+        finally:
+            self.submitting = False
+        self.sent_to = " ".join(fields["email"].split())

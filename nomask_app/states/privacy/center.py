@@ -7,6 +7,7 @@ import reflex as rx
 from nomask_app.db import session_scope
 from nomask_app.services.operations import audit
 from nomask_app.services.privacy import overview
+from nomask_app.services.privacy.policy import current_policy, policy_section
 from nomask_app.states.accounts.session import SessionState
 from nomask_app.states.billing.subscription import STATUS_LABELS
 
@@ -18,7 +19,9 @@ def _when(moment) -> str:
 def _summary(user_id: str) -> dict:
     with session_scope() as session:
         held = overview.data_summary(session=session, user_id=user_id)
+        policy = current_policy(session=session)
     return {
+        "retention": policy_section(policy, "4."),
         "conversations": f"{held.conversations:,}",
         "messages": f"{held.messages:,}",
         "files": f"{held.files:,} ({held.images:,} image{'s' if held.images != 1 else ''})",
@@ -37,6 +40,7 @@ def _events(user_id: str, page: int) -> tuple[list[dict[str, str]], int]:
             "id": item.id,
             "when": _when(item.when),
             "label": item.label,
+            "note": item.note,
             "ip_address": item.ip_address or "—",
             "device": item.device or "—",
         }
@@ -46,7 +50,7 @@ def _events(user_id: str, page: int) -> tuple[list[dict[str, str]], int]:
 
 
 class PrivacyState(SessionState):
-    """Counts of the person's data, plan, and one page of their security events."""
+    """Counts of the person's data, plan, the policy's retention rules, their security events."""
 
     conversations: str = ""
     messages: str = ""
@@ -55,6 +59,7 @@ class PrivacyState(SessionState):
     security_events: str = ""
     plan_name: str = ""
     payment_status: str = ""
+    retention: str = ""
     events: list[dict[str, str]] = []
     events_page: int = 0
     events_total: int = 0

@@ -63,3 +63,42 @@ def test_xss_corpus_in_user_messages_and_model_replies_stays_inert(page, app_ser
     page.reload()
     expect(messages(page, "assistant")).to_have_count(len(PAYLOADS))
     _assert_inert(page, foreign_requests, dialogs)
+
+
+# Link text -> how a reply writes an address that may leave the origin. Markdown
+# percent-encodes some of these ("/\\host" becomes "/%5Chost", a path of the
+# app); whatever the browser makes of each, no link may leave in the same tab.
+MAYBE_OUTSIDE = {
+    "docs": "//evil.example/login",
+    "slashed": "/\\evil.example/login",
+    "backslashed": "\\\\\\\\evil.example/login",  # markdown unescapes each pair
+    "tabbed": "/\t/evil.example/login",
+    "schemed": "https:evil.example/login",
+}
+
+
+def test_links_that_leave_the_origin_open_in_a_new_tab(page, app_server):
+    page.context.route("**/*evil.example*/**", lambda route: route.abort())
+    sign_up(page)
+    links = " ".join(f"[{name}](<{href}>)" for name, href in MAYBE_OUTSIDE.items())
+    send(page, reply64(f"{links} and [own settings](/settings)"))
+    conversation_id(page)
+    wait_for_reply_end(page)
+    reply = messages(page, "assistant").last
+    origin = page.evaluate("location.origin")
+    leaving = []
+    for name in [*MAYBE_OUTSIDE, "own settings"]:
+        link = reply.get_by_role("link", name=name, exact=True)
+        href, target, rel = link.evaluate("a => [a.href, a.target, a.rel]")
+        if not href.startswith(origin + "/"):
+            leaving.append(name)
+            assert target == "_blank", (name, href)
+            assert {"noopener", "noreferrer", "nofollow"} <= set(rel.split()), (name, rel)
+    assert {"docs", "schemed"} <= set(leaving)
+    # The app's own pages still open in the tab.
+    expect(reply.get_by_role("link", name="own settings")).not_to_have_attribute("target", "_blank")
+    app_url = page.url
+    with page.context.expect_page() as opened:
+        reply.get_by_role("link", name="docs", exact=True).click()
+    opened.value.close()
+    assert page.url == app_url

@@ -3,6 +3,7 @@
 import json
 import re
 import zipfile
+from datetime import date
 
 from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
@@ -19,7 +20,7 @@ from nomask_app.models import (
 )
 from nomask_app.services.operations import emails
 from nomask_app.services.operations.audit import record_event
-from nomask_app.services.privacy.policy import current_policy
+from nomask_app.services.privacy.policy import newest_bundled
 from tests.browser.chat_steps import conversation_id, send, wait_for_reply_end
 from tests.browser.helpers import at, open_account_menu, sign_in, sign_up
 from tests.browser.outbox import wait_for_email
@@ -85,7 +86,9 @@ def test_the_privacy_center_shows_what_we_hold_and_the_security_events(
         page.get_by_text("Conversations: Stored until you choose to delete them")
     ).to_be_visible()
     events = page.get_by_role("table", name="Your security events")
-    expect(events.get_by_role("row", name=re.compile("Account created"))).to_have_count(1)
+    # Created, finished through the emailed link (address confirmed), signed in.
+    for kind in ("Account created", "Account ready", "Email address confirmed"):
+        expect(events.get_by_role("row", name=re.compile(kind))).to_have_count(1)
     signed_in = events.get_by_role("row", name=re.compile("Signed in"))
     expect(signed_in).to_have_count(1)
     expect(signed_in).to_contain_text("127.0.0.1")
@@ -105,14 +108,14 @@ def test_the_privacy_center_shows_what_we_hold_and_the_security_events(
         session.commit()
     page.reload()
     events = page.get_by_role("table", name="Your security events")
-    expect(page.get_by_text("Events 1 to 20 of 27, newest first.")).to_be_visible()
+    expect(page.get_by_text("Events 1 to 20 of 29, newest first.")).to_be_visible()
     expect(page.get_by_role("button", name="Newer events")).to_be_disabled()
     page.get_by_role("button", name="Older events").click()
-    expect(page.get_by_text("Events 21 to 27 of 27, newest first.")).to_be_visible()
+    expect(page.get_by_text("Events 21 to 29 of 29, newest first.")).to_be_visible()
     expect(events.get_by_role("row", name=re.compile("Account created"))).to_have_count(1)
     expect(page.get_by_role("button", name="Older events")).to_be_disabled()
     page.get_by_role("button", name="Newer events").click()
-    expect(page.get_by_text("Events 1 to 20 of 27, newest first.")).to_be_visible()
+    expect(page.get_by_text("Events 1 to 20 of 29, newest first.")).to_be_visible()
     expect(events.get_by_role("row", name=re.compile("two_factor.enabled"))).to_have_count(1)
 
 
@@ -242,7 +245,7 @@ def test_a_published_policy_shows_a_banner_until_it_is_acknowledged(
     page, app_server, assert_accessible
 ):
     email = sign_up(page, name="Policy Reader")
-    policy = current_policy()
+    policy = newest_bundled()
     with AppDatabase(app_server) as session:
         user = session.exec(select(User).where(User.email == email)).one()
         # As if this person had accepted an older version before this one was published.
@@ -259,7 +262,11 @@ def test_a_published_policy_shows_a_banner_until_it_is_acknowledged(
             ).first()
             is None
         ):
-            session.add(PolicyRelease(version=policy.version, effective=policy.effective))
+            session.add(
+                PolicyRelease(
+                    version=policy.version, effective=policy.effective, markdown=policy.markdown
+                )
+            )
         session.commit()
 
     page.reload()
@@ -280,6 +287,30 @@ def test_a_published_policy_shows_a_banner_until_it_is_acknowledged(
             )
         ).all()
     assert [r.choice for r in records] == ["acknowledged"]
+
+
+def test_a_policy_published_while_the_app_runs_is_served_at_once(page, app_server):
+    """No rebuild, no restart: /policy and the sign-up form read the release in force."""
+    newer = PolicyRelease(
+        version="2099-01-01",
+        effective=date(2099, 1, 1),
+        markdown="# Privacy Policy\n\n## 1. What changed\n\nShorter retention.\n",
+    )
+    with AppDatabase(app_server) as session:
+        session.add(newer)
+        session.commit()
+    try:
+        page.goto("/policy")
+        expect(
+            page.get_by_text("Last updated: January 1, 2099 · Version 2099-01-01")
+        ).to_be_visible()
+        expect(page.get_by_role("heading", name="1. What changed")).to_be_visible()
+        page.goto("/signup")
+        expect(page.get_by_text("(version 2099-01-01)", exact=False)).to_be_visible()
+    finally:  # the other tests of this session read the bundled policy again
+        with AppDatabase(app_server) as session:
+            session.delete(session.get(PolicyRelease, newer.id))
+            session.commit()
 
 
 def test_delete_account_stops_and_says_so_when_stripe_is_unreachable(

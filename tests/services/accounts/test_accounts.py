@@ -2,11 +2,20 @@ import pytest
 from sqlmodel import func, select
 
 from nomask_app.models import ConsentRecord, SecurityEvent, User
+from nomask_app.services.accounts import accounts as accounts_service
 from nomask_app.services.accounts import passwords
 from nomask_app.services.accounts.accounts import authenticate, sign_up
+from nomask_app.services.accounts.verification import (
+    ACTIVATED,
+    WRONG_PASSWORD,
+    confirm_email_link,
+    link_needs_password,
+)
 from nomask_app.services.common.errors import FieldErrors
+from nomask_app.services.operations import audit, emails
 from nomask_app.services.privacy.policy import current_policy
 from tests.factories import PASSWORD, make_user
+from tests.mail import body, sent, token_in
 
 
 def _signup(session, **overrides):
@@ -16,6 +25,7 @@ def _signup(session, **overrides):
         password=PASSWORD,
         is_adult=True,
         accepts_policy=True,
+        policy_version=current_policy(session=session).version,
         ip_address="203.0.113.7",
         user_agent="Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0 Safari/537.36",
     )
@@ -45,7 +55,7 @@ def test_sign_up_records_policy_acceptance_with_version_and_time(session):
     consents = session.exec(select(ConsentRecord).where(ConsentRecord.user_id == user.id)).all()
     by_subject = {c.subject: c for c in consents}
     assert by_subject["privacy_policy"].choice == "accepted"
-    assert by_subject["privacy_policy"].policy_version == current_policy().version
+    assert by_subject["privacy_policy"].policy_version == current_policy(session=session).version
     assert by_subject["privacy_policy"].created_at is not None
     assert by_subject["age_18"].choice == "confirmed"
     event = session.exec(select(SecurityEvent)).one()
@@ -85,28 +95,88 @@ def test_every_bad_field_is_reported_at_once(session):
     assert set(caught.value.errors) == {"name", "email", "password", "is_adult", "accepts_policy"}
 
 
-def test_duplicate_sign_up_creates_nothing(session):
-    _signup(session)
+def _link(email):
+    [message] = sent(emails.VERIFY_EMAIL, to=email)
+    return message, token_in(message, "/verify-email")
+
+
+def test_a_new_account_is_usable_only_through_its_emailed_link(session):
+    user = _signup(session)
     session.commit()
+    assert user.activated_at is None
+    # Not before the link: as if there were no account at all.
+    assert authenticate(session=session, email="ada@example.com", password=PASSWORD) is None
+    message, token = _link("ada@example.com")
+    assert message["Subject"] == "Finish creating your NoMask AI account"
+    assert link_needs_password(session=session, token=token) is True
+    # Whoever reads the mailbox finishes it, with the password chosen at sign-up.
     with pytest.raises(FieldErrors) as caught:
-        _signup(session, email="  ADA@example.COM")
-    assert "already exists" in caught.value.errors["email"]
+        confirm_email_link(session=session, token=token, password="not-the-password")
+    assert caught.value.errors == {"password": WRONG_PASSWORD}
+    session.rollback()
+    assert confirm_email_link(session=session, token=token, password=PASSWORD) == (
+        ACTIVATED,
+        user.id,
+    )
     session.commit()
+    done = session.get(User, user.id)
+    assert done.activated_at is not None and done.email_verified_at is not None
+    assert authenticate(session=session, email="ada@example.com", password=PASSWORD).id == user.id
+
+
+def test_sign_up_answers_the_same_for_a_taken_address_and_tells_its_owner(session):
+    owner = make_user(session, name="Ada Owner", email="ada@example.com")
+    consents = _count(session, ConsentRecord)
+    for _ in range(2):
+        assert _signup(session, email="  ADA@example.COM", password="another-pass-phrase-7") is None
+        session.commit()
     assert _count(session, User) == 1
-    assert _count(session, ConsentRecord) == 2
+    assert _count(session, ConsentRecord) == consents
+    assert len(sent(emails.VERIFY_EMAIL, to="ada@example.com")) == 1  # the owner's own, once
+    # Its owner hears of it once an hour at most, and sees it in the privacy center.
+    [notice] = sent(emails.ADDRESS_CLAIMED, to="ada@example.com")
+    assert "Hi Ada Owner," in body(notice) and "/forgot-password" in body(notice)
+    kinds = session.exec(select(SecurityEvent.kind).where(SecurityEvent.user_id == owner.id)).all()
+    assert kinds.count(audit.ADDRESS_CLAIMED) == 2
+    # Nothing of the account changed.
+    assert authenticate(session=session, email="ada@example.com", password=PASSWORD).id == owner.id
+    assert session.get(User, owner.id).name == "Ada Owner"
 
 
-def test_unique_constraint_backs_the_duplicate_check(session, monkeypatch):
+def test_both_answers_cost_the_same_password_hashing(session, monkeypatch):
+    make_user(session, email="taken@example.com")
+    calls = []
+    real = accounts_service.hash_password
+    monkeypatch.setattr(accounts_service, "hash_password", lambda p: calls.append(1) or real(p))
+    _signup(session, email="taken@example.com")
+    _signup(session, email="free@example.com")
+    assert calls == [1, 1]
+
+
+def test_a_sign_up_never_finished_is_replaced_by_the_next_one(session):
+    first = _signup(session, name="Someone Else", password="attacker-chose-this-1")
+    session.commit()
+    second = _signup(session, name="Ada Lovelace", password=PASSWORD)
+    session.commit()
+    assert second.id == first.id and _count(session, User) == 1
+    assert session.get(User, first.id).name == "Ada Lovelace"
+    _, token = _link("ada@example.com")
+    # The password typed by the earlier sign-up no longer finishes it.
+    with pytest.raises(FieldErrors):
+        confirm_email_link(session=session, token=token, password="attacker-chose-this-1")
+    session.rollback()
+    assert confirm_email_link(session=session, token=token, password=PASSWORD)[0] == ACTIVATED
+
+
+def test_a_racing_sign_up_with_the_same_address_answers_the_same(session, monkeypatch):
     _signup(session)
     session.commit()
     # Simulate a racing sign-up that passed the existence check.
     monkeypatch.setattr(
         "nomask_app.services.accounts.accounts.find_user_by_email", lambda **_: None
     )
-    with pytest.raises(FieldErrors) as caught:
-        _signup(session)
-    assert "already exists" in caught.value.errors["email"]
-    session.rollback()
+    assert _signup(session) is None
+    session.commit()
     assert _count(session, User) == 1
 
 

@@ -11,6 +11,7 @@ from nomask_app.services.accounts.sessions import create_session
 from nomask_app.services.common.errors import NotFound
 from nomask_app.services.operations import emails
 from nomask_app.services.operations.audit import record_event
+from nomask_app.services.privacy.policy import current_policy
 from tests.factories import make_user
 from tests.mail import body, sent
 
@@ -114,6 +115,7 @@ def test_the_sign_up_device_is_known(session):
         password="violet-harbor-lantern-42",
         is_adult=True,
         accepts_policy=True,
+        policy_version=current_policy(session=session).version,
         ip_address="203.0.113.5",
         user_agent=CHROME_120,
     )

@@ -6,6 +6,7 @@ from sqlmodel import select
 from nomask_app.models import AccountToken, User, UserSession
 from nomask_app.models.common import utcnow
 from nomask_app.services.accounts.account_tokens import EXPIRED_LINK, INVALID_LINK, RESET_PASSWORD
+from nomask_app.services.accounts.accounts import authenticate
 from nomask_app.services.accounts.password_reset import (
     check_reset_token,
     request_password_reset,
@@ -15,7 +16,7 @@ from nomask_app.services.accounts.passwords import verify_password
 from nomask_app.services.accounts.sessions import create_session, hash_token
 from nomask_app.services.common.errors import FieldErrors
 from nomask_app.services.operations import emails
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, make_user, start_sign_up
 from tests.mail import outbox, sent, token_in
 
 NEW_PASSWORD = "amber-lighthouse-quiet-31"
@@ -117,3 +118,13 @@ def test_a_link_to_an_address_no_longer_on_the_account_is_refused(session):
     session.commit()
     with pytest.raises(FieldErrors):
         reset_password(session=session, token=token, new_password=NEW_PASSWORD)
+
+
+def test_a_reset_link_finishes_a_sign_up_whose_link_was_never_used(session):
+    user = start_sign_up(session, name="Forgetful", email="forgetful@example.com")
+    assert authenticate(session=session, email="forgetful@example.com", password=PASSWORD) is None
+    token = _reset_token(session, "forgetful@example.com")
+    reset_password(session=session, token=token, new_password=NEW_PASSWORD)
+    session.commit()
+    assert session.get(User, user.id).activated_at is not None
+    assert authenticate(session=session, email="forgetful@example.com", password=NEW_PASSWORD)

@@ -63,7 +63,7 @@ def test_email_change_waits_for_the_link_and_tells_the_old_address(session):
     [confirm] = sent(emails.CONFIRM_NEW_EMAIL, to="new@example.com")
     token = token_in(confirm, "/verify-email")
 
-    assert confirm_email_link(session=session, token=token) == CHANGED
+    assert confirm_email_link(session=session, token=token) == (CHANGED, user.id)
     session.commit()
     changed = session.get(User, user.id)
     assert changed.email == "new@example.com"
@@ -80,7 +80,6 @@ def test_email_change_waits_for_the_link_and_tells_the_old_address(session):
 @pytest.mark.parametrize(
     ("new_email", "password", "field", "message"),
     [
-        ("taken@example.com", PASSWORD, "email", ADDRESS_TAKEN),
         ("me@example.com", PASSWORD, "email", "This is already your email address."),
         ("not-an-address", PASSWORD, "email", "Enter a valid email address"),
         ("fresh@example.com", "wrong-password", "current_password", profile.WRONG_PASSWORD),
@@ -97,6 +96,21 @@ def test_bad_email_changes_change_and_send_nothing(session, new_email, password,
     session.rollback()
     assert pending_email_change(session=session, user_id=user.id) == ""
     assert len(outbox()) == before
+
+
+def test_moving_to_a_taken_address_answers_the_same_and_tells_its_owner(session):
+    owner = make_user(session, name="Owner", email="taken@example.com")
+    user = make_user(session, email="me@example.com")
+    # The same answer as for a free address: nothing says the address is registered.
+    assert _request_change(session, user, "taken@example.com") == "taken@example.com"
+    assert pending_email_change(session=session, user_id=user.id) == "taken@example.com"
+    assert sent(emails.CONFIRM_NEW_EMAIL) == []  # no link that could move it
+    [notice] = sent(emails.ADDRESS_CLAIMED, to="taken@example.com")
+    assert "Hi Owner," in body(notice) and "Nothing changed." in body(notice)
+    assert sent(emails.EMAIL_CHANGE_REQUESTED, to="me@example.com")
+    session.expire_all()
+    assert session.get(User, user.id).email == "me@example.com"
+    assert session.get(User, owner.id).email == "taken@example.com"
 
 
 def test_an_address_taken_before_the_link_is_used_changes_nothing(session):

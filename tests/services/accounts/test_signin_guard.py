@@ -76,6 +76,39 @@ def test_a_thousand_wrong_passwords_from_one_address_cost_at_most_20_checks(
     assert refused >= 980
 
 
+OFFICE = "198.51.100.7"  # one address for many people: an office, a campus, a carrier
+
+
+def test_a_shared_address_does_not_lock_out_another_account(only_delays, session):
+    alice, bob = make_user(session), make_user(session)
+    outcomes = [_try(session, alice.email, f"guess-{n}", ip=OFFICE) for n in range(100)]
+    assert any(isinstance(o, RateLimited) for o in outcomes)  # Alice's pair is slowed down
+    # Bob, behind the same address, signs in at once with his password.
+    assert _try(session, bob.email, PASSWORD, ip=OFFICE).id == bob.id
+    assert signin_guard.wait_seconds(email=bob.email, ip=OFFICE) == 0
+
+
+def test_failures_across_many_accounts_mark_the_address(only_delays, session):
+    # Eleven accounts with one wrong password each: more than the 10 people behind
+    # one address plausibly mistype in an hour without then getting it right.
+    people = [make_user(session) for _ in range(12)]
+    for person in people[:11]:
+        assert _try(session, person.email, "stuffed-password", ip=OFFICE) is None
+    refused = _try(session, people[11].email, PASSWORD, ip=OFFICE)
+    assert isinstance(refused, RateLimited)
+    # The owner elsewhere is not slowed down by that address's record.
+    assert _try(session, people[11].email, PASSWORD, ip="192.0.2.99").id == people[11].id
+
+
+def test_accounts_signed_in_to_after_a_typo_do_not_count_towards_stuffing(only_delays, session):
+    people = [make_user(session) for _ in range(16)]
+    for person in people[:15]:  # fifteen colleagues mistype, then get it right
+        assert _try(session, person.email, "typo", ip=OFFICE) is None
+        assert _try(session, person.email, PASSWORD, ip=OFFICE).id == person.id
+    assert _try(session, people[15].email, "typo", ip=OFFICE) is None
+    assert _try(session, people[15].email, PASSWORD, ip=OFFICE).id == people[15].id
+
+
 def test_the_sign_in_page_path_is_guarded_the_same_way(only_delays, verifications, session):
     user = make_user(session)
     verifications.clear()

@@ -7,9 +7,10 @@ import pytest
 from sqlmodel import select
 
 from nomask_app.models import RecoveryCode, SecurityEvent, TwoFactor
-from nomask_app.services.accounts import secretbox, twofactor
+from nomask_app.services.accounts import secretbox, signin, twofactor
 from nomask_app.services.common.errors import FieldErrors
 from nomask_app.services.operations import audit, emails
+from nomask_app.services.operations.ratelimit import RateLimited
 from tests.factories import PASSWORD, make_user
 from tests.mail import sent
 
@@ -116,3 +117,23 @@ def test_new_recovery_codes_replace_the_old_ones(session):
     check = twofactor.verify_second_factor
     assert check(session=session, user_id=user.id, code=old[0]) is None
     assert check(session=session, user_id=user.id, code=new[0]) == "recovery"
+
+
+def test_only_wrong_codes_count_towards_the_sign_in_limit(session):
+    user = make_user(session)
+    _, codes = _enrol(session, user)
+
+    def check(code: str) -> bool:
+        ok = signin.check_second_factor(
+            session=session, user_id=user.id, code=code, ip_address="198.51.100.4"
+        )
+        session.commit()
+        return ok
+
+    # Ten right codes in a row (more than the 6 per 5 minutes): none is refused.
+    assert [check(code) for code in codes] == [True] * len(codes)
+    # The six wrong codes the limit allows are still all there...
+    assert [check("wrong-code") for _ in range(6)] == [False] * 6
+    # ...and the seventh is refused before it is checked.
+    with pytest.raises(RateLimited):
+        check("wrong-code")

@@ -3,12 +3,14 @@
 import asyncio
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from nomask_app.models import Message
+from nomask_app.models import Message, UsageEvent
 from nomask_app.services.chat import conversations, reply_progress
 from nomask_app.services.chat.generation import STALLED, ReplyJobs
+from nomask_app.states.chat.views import message_view
 from tests.factories import make_user, post_message
+from tests.support import fallback_models_file
 
 
 @pytest.fixture
@@ -29,6 +31,27 @@ def _start(jobs, user, turn, text, **kwargs):
         messages=[{"role": "user", "content": text}],
         **kwargs,
     )
+
+
+def _start_with(jobs, session, model_id, text):
+    """A new person's first message to `model_id`, and the job writing its reply."""
+    user = make_user(session)
+    turn = conversations.post_user_message(
+        session=session,
+        user_id=user.id,
+        conversation_id=None,
+        text=text,
+        model_id=model_id,
+        max_chars=100,
+    )
+    session.commit()
+    job = jobs.start(
+        message_id=turn.reply.id,
+        user_id=user.id,
+        model_id=model_id,
+        messages=[{"role": "user", "content": text}],
+    )
+    return user, turn, job
 
 
 def _stored(engine, message_id) -> Message:
@@ -61,6 +84,23 @@ async def test_a_reply_is_stored_complete_with_its_usage(session, engine, fake_m
         "openai/fake-a",
         "custom",
     )
+
+
+async def test_a_fallback_reply_is_credited_to_the_model_that_answered(
+    session, engine, fake_provider, use_models, jobs, tmp_path
+):
+    models_file = fallback_models_file(tmp_path / "models.json", fake_provider.base_url)
+    use_models(NOMASK_MODELS_FILE=str(models_file))
+    user, turn, job = _start_with(jobs, session, "main", "hello")
+    await _finished(job)
+    stored = _stored(engine, turn.reply.id)
+    assert (stored.status, stored.content) == ("complete", "Echo: hello")
+    assert (stored.model, stored.deployment, stored.provider) == ("spare", "openai/fake-c", "Live")
+    with Session(engine) as fresh:
+        usage = fresh.exec(select(UsageEvent).where(UsageEvent.user_id == user.id)).one()
+        assert (usage.model, usage.provider) == ("spare", "Live")
+    labels = {"main": "Main model", "spare": "Spare model"}
+    assert message_view(stored, (), labels).model == "Spare model"
 
 
 async def test_the_growing_reply_is_saved_while_it_streams(session, engine, fake_models, jobs):
@@ -170,22 +210,7 @@ async def test_followers_resume_from_any_offset(session, engine, fake_models, jo
 
 async def test_the_offline_demo_runs_as_a_job_too(session, engine, use_models, jobs):
     use_models()
-    user = make_user(session)
-    turn = conversations.post_user_message(
-        session=session,
-        user_id=user.id,
-        conversation_id=None,
-        text="hi demo",
-        model_id="offline-demo",
-        max_chars=100,
-    )
-    session.commit()
-    job = jobs.start(
-        message_id=turn.reply.id,
-        user_id=user.id,
-        model_id="offline-demo",
-        messages=[{"role": "user", "content": "hi demo"}],
-    )
+    _, turn, job = _start_with(jobs, session, "offline-demo", "hi demo")
     await _finished(job)
     stored = _stored(engine, turn.reply.id)
     assert stored.status == "complete" and "> hi demo" in stored.content

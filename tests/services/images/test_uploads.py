@@ -1,6 +1,8 @@
 """Uploads are judged by content, cleaned, and refused with a clear message when bad."""
 
 import io
+import struct
+import zlib
 
 import pytest
 from PIL import Image
@@ -54,6 +56,28 @@ def test_gps_and_exif_are_removed_and_orientation_applied():
     assert b"Exif" not in prepared.data
 
 
+def _comment_jpeg() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (20, 20), (10, 20, 30)).save(buffer, "JPEG", comment=b"secret-location 48.85N")
+    return buffer.getvalue()
+
+
+def _comment_gif() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (20, 20), (10, 20, 30)).save(buffer, "GIF", comment=b"secret-location 48.85N")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(("make", "name"), [(_comment_jpeg, "c.jpg"), (_comment_gif, "c.gif")])
+def test_image_comments_are_removed(make, name):
+    original = make()
+    assert b"secret-location" in original  # the fixture really carries a comment
+    prepared = prepare_upload(original, name, **LIMITS)
+    assert b"secret-location" not in prepared.data
+    with Image.open(io.BytesIO(prepared.data)) as image:
+        assert "comment" not in image.info
+
+
 def test_gif_keeps_the_first_frame():
     frames = [Image.new("RGB", (10, 10), c) for c in ((255, 0, 0), (0, 255, 0))]
     buffer = io.BytesIO()
@@ -96,6 +120,32 @@ def test_decompression_bombs_are_refused():
     bomb = _image("PNG", size=(8000, 6000), color=(0, 0, 0))
     message = _refusal(bomb, "bomb.png", max_pixels=10_000_000)
     assert "too large" in message and "8000×6000" in message
+
+
+def _png_header(width: int, height: int) -> bytes:
+    """A PNG that only declares its size: no pixels need to exist to claim billions."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+        return struct.pack(">I", len(body)) + kind + body + crc
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b""))
+        + chunk(b"IEND", b"")
+    )
+
+
+@pytest.mark.parametrize("side", [10_000, 50_000])
+@pytest.mark.parametrize(
+    ("name", "images_only"), [("bomb.png", False), ("bomb.bin", False), ("bomb.png", True)]
+)
+def test_huge_declared_sizes_are_named_as_too_many_pixels(side, name, images_only):
+    # 10000² only warns in Pillow; 50000² is refused by Image.open itself.
+    message = _refusal(_png_header(side, side), name, images_only=images_only)
+    assert message == f"“{name}” has too many pixels to open safely."
 
 
 def test_byte_and_text_caps_are_enforced_server_side():

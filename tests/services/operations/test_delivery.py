@@ -4,7 +4,7 @@ from tests.mail import outbox
 
 
 def _message(to="a@example.com"):
-    return emails.verify_email(to=to, name="A", token="t")
+    return emails.verify_email(to=to, name="A", token="t", finishes_sign_up=True)
 
 
 def test_mail_leaves_only_when_the_transaction_commits(session):

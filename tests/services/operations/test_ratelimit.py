@@ -57,6 +57,25 @@ def test_a_refused_request_is_not_counted(limits):
         ratelimit.hit(ratelimit.CHAT_SEND, user="u1", ip="192.0.2.9")
 
 
+@pytest.mark.parametrize("storage", ["memory://", "redis://127.0.0.1:6379/13"])
+def test_taken_attempts_can_be_forgiven_and_a_refused_one_is_not_counted(limits, storage):
+    if storage.startswith("redis") and not redis_up():
+        pytest.skip("no Redis on this machine")
+    limits(storage, two_factor="2/minute", **{"two_factor:ip": "3/minute"})
+    keys = {"user": "u1", "ip": "198.51.100.4"}
+    for _ in range(5):  # forgiven attempts leave room for more
+        ratelimit.take(ratelimit.TWO_FACTOR, **keys)()
+    ratelimit.take(ratelimit.TWO_FACTOR, **keys)
+    ratelimit.take(ratelimit.TWO_FACTOR, **keys)
+    with pytest.raises(RateLimited) as caught:
+        ratelimit.take(ratelimit.TWO_FACTOR, **keys)
+    assert 1 <= caught.value.retry_after <= 60
+    # The refused attempt was not counted for the address: one more fits there.
+    ratelimit.take(ratelimit.TWO_FACTOR, user="u2", ip="198.51.100.4")
+    with pytest.raises(RateLimited):
+        ratelimit.take(ratelimit.TWO_FACTOR, user="u3", ip="198.51.100.4")
+
+
 def test_an_address_can_have_looser_windows_than_an_account(limits):
     limits(**{"image_generate": "1/minute", "image_generate:ip": "5/minute"})
     ratelimit.hit(ratelimit.IMAGE_GENERATE, user="u1", ip="192.0.2.1")

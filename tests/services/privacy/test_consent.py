@@ -14,7 +14,7 @@ def test_anonymous_decisions_get_a_random_consent_id_with_time_and_version(sessi
     assert stored.id == record.id
     assert len(stored.consent_id) == 32 and stored.user_id is None
     assert (stored.subject, stored.choice) == ("cookies", "essential")
-    assert stored.policy_version == current_policy().version
+    assert stored.policy_version == current_policy(session=session).version
     assert stored.created_at is not None
 
 

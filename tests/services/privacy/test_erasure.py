@@ -7,6 +7,7 @@ by tests/privacy_data.populate, or these tests fail and say which table.
 
 import os
 import time
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import Column, ForeignKey, MetaData, String, Table, text
@@ -15,14 +16,15 @@ from sqlmodel import SQLModel, select
 from nomask_app.config import get_settings
 from nomask_app.db import session_scope
 from nomask_app.integrations.stripe import StripeUnavailable
-from nomask_app.models import AccountDeletion, SecurityEvent, User, UserSession
+from nomask_app.models import AccountDeletion, ConsentRecord, SecurityEvent, User, UserSession
+from nomask_app.models.common import utcnow
 from nomask_app.services.accounts.accounts import authenticate
 from nomask_app.services.common.errors import FieldErrors
 from nomask_app.services.operations import audit, emails
 from nomask_app.services.privacy import account_deletion, erasure, privacy_sweep
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, make_user, start_sign_up
 from tests.fakes.stripe_server import use_fake_stripe
-from tests.mail import body, sent
+from tests.mail import body, outbox, sent
 from tests.privacy_data import (
     all_rows,
     owned_rows,
@@ -289,3 +291,22 @@ def test_an_unregistered_table_stops_deletion_instead_of_leaving_data(session, m
         erasure.erase_rows(session=scope, user_id=alice.id)
     session.expire_all()
     assert session.get(User, alice.id) is not None
+
+
+def test_the_sweep_removes_sign_ups_nobody_finished_within_a_week(session):
+    old = start_sign_up(session, email="old-unfinished@example.com")
+    recent = start_sign_up(session, email="recent@example.com")
+    old.created_at = utcnow() - timedelta(days=8)
+    session.add(old)
+    finished = make_user(session, email="finished@example.com")
+    finished.created_at = utcnow() - timedelta(days=30)
+    session.add(finished)
+    session.commit()
+    old_id, kept = old.id, {recent.id, finished.id}
+    before = len(outbox())
+    assert privacy_sweep.sweep().unfinished_sign_ups_removed == 1
+    session.expire_all()
+    remaining = set(session.exec(select(User.id)).all())
+    assert old_id not in remaining and kept <= remaining
+    assert session.exec(select(ConsentRecord).where(ConsentRecord.user_id == old_id)).all() == []
+    assert len(outbox()) == before  # nothing to an address nobody proved

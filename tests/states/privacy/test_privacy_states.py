@@ -3,6 +3,7 @@
 from sqlmodel import select
 
 from nomask_app.models import AccountDeletion, User
+from nomask_app.services.operations import admin
 from nomask_app.services.operations.audit import record_event
 from nomask_app.services.privacy import erasure
 from nomask_app.states.privacy.center import _events, _summary
@@ -30,6 +31,27 @@ def test_the_overview_counts_what_we_hold_and_pages_the_events(session):
     assert [e["label"] for e in last][-1] == "Account created"  # newest first
 
 
+def test_the_person_reads_the_reason_an_admin_gave_for_reading_their_conversations(session):
+    person = make_user(session, email="read@example.com")
+    boss = make_user(session, email="boss@example.com")
+    boss.role = "admin"
+    session.add(boss)
+    session.commit()
+    admin.read_conversations(
+        session=session,
+        admin_id=boss.id,
+        user_id=person.id,
+        reason="Abuse report #42 about this account",
+    )
+    session.commit()
+    rows, _ = _events(person.id, 0)
+    read = next(r for r in rows if r["label"] == "An administrator read your conversations")
+    assert read["note"] == "Reason given: “Abuse report #42 about this account”"
+    assert boss.id not in str(rows)  # never who it was
+    # Other events carry no note.
+    assert {r["note"] for r in rows if r is not read} == {""}
+
+
 def test_the_latest_export_view_says_when_it_is_ready_until(session):
     alice = populate(session, name="Alice Viewed", email="viewed@example.com")
     view = _latest(alice.id)
@@ -53,4 +75,4 @@ def test_a_deletion_that_cannot_finish_now_stays_marked_for_the_sweep(session, m
 
 
 def test_no_policy_banner_before_anything_is_published(session):
-    assert _pending(make_user(session).id) == ""
+    assert _pending(make_user(session).id) == ("", "")
