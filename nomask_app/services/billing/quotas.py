@@ -133,6 +133,8 @@ def check_quota(
         limit, what = plan.images_per_month, "image generations"
         span = "this billing period" if plan.is_paid else "this month"
         reason = "images_per_month"
+    if limit is None:  # this plan does not cap it
+        return plan
     used = count_usage(session=session, user_id=user_id, kind=kind, since=since)
     if used + count > limit:
         raise QuotaExceeded(

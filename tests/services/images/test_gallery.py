@@ -77,7 +77,7 @@ def test_an_upload_gets_one_thumbnail_made_at_store_time(session):
         assert thumb.size == (320, 160)
 
 
-def test_uploads_larger_than_the_plan_allows_are_refused(session, monkeypatch):
+def test_uploads_larger_than_the_plan_allows_are_refused(session, monkeypatch, operator_caps):
     from nomask_app.config import get_settings
 
     user = make_user(session)

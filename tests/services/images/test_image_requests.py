@@ -85,7 +85,7 @@ async def test_bad_requests_are_refused_before_any_call(session, demo_images, ch
     assert _count(session, StoredFile) == 0
 
 
-async def test_at_the_quota_nothing_is_generated_or_stored(session, fake_images):
+async def test_at_the_quota_nothing_is_generated_or_stored(session, fake_images, operator_caps):
     user = make_user(session)
     _use_up_images(session, user, 19)  # the free plan allows 20 a month
     with pytest.raises(QuotaExceeded) as caught:
