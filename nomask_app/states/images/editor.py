@@ -353,11 +353,11 @@ class EditorState(SessionState):
         self._forget_mask()
 
     @rx.event
-    def set_brush(self, value: str):
+    def set_brush(self, value: float):
         """The width of the mask brush, in screen pixels."""
         try:
             self.brush = min(max(int(float(value)), 4), 200)
-        except ValueError:
+        except (TypeError, ValueError):  # any client can send anything
             return
 
     @rx.event
