@@ -54,6 +54,8 @@ ROLE_CHANGED = "role.changed"
 ADMIN_LISTED_USERS = "admin.listed_users"
 ADMIN_VIEWED_ACCOUNT = "admin.viewed_account"
 ADMIN_VIEWED_CONVERSATIONS = "admin.viewed_conversations"
+# Email to many people (operator commands).
+PRODUCT_UPDATE_SENT = "product_update.sent"
 
 # The privacy center shows this many events per page.
 EVENTS_PAGE_SIZE = 20
@@ -87,6 +89,7 @@ LABELS = {
     ADMIN_LISTED_USERS: "An administrator listed the accounts",
     ADMIN_VIEWED_ACCOUNT: "An administrator opened your account details",
     ADMIN_VIEWED_CONVERSATIONS: "An administrator read your conversations",
+    PRODUCT_UPDATE_SENT: "Product update sent",
 }
 
 
