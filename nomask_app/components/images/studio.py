@@ -8,7 +8,7 @@ from reflex.vars import Var
 from nomask_app.components.common.forms import field_error
 from nomask_app.states.images.editor import EditorState
 from nomask_app.states.images.gallery import GalleryState
-from nomask_app.states.images.studio import UPLOAD_ID, StudioState
+from nomask_app.states.images.studio import PROMPT_ID, UPLOAD_ID, StudioState
 from nomask_app.states.images.views import ImageView
 
 EDITOR_ID = "image-editor"
@@ -60,7 +60,7 @@ def generate_panel() -> rx.Component:
             rx.flex(
                 rx.el.label("Prompt", html_for="prompt", class_name="nm-label"),
                 rx.el.textarea(
-                    id="prompt",
+                    id=PROMPT_ID,
                     name="prompt",
                     rows=3,
                     max_length=4000,
@@ -104,6 +104,7 @@ def generate_panel() -> rx.Component:
                     spacing="3",
                     wrap="wrap",
                 ),
+                rx.text(StudioState.images_left, size="2", color_scheme="gray", id="images-left"),
                 problem(StudioState.generate_error, StudioState.generate_link),
                 rx.hstack(
                     rx.button(

@@ -6,6 +6,7 @@ provider has answered. At the limit `QuotaExceeded` carries a message for
 people, when the quota resets and where to upgrade.
 """
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session
@@ -124,25 +125,70 @@ def check_quota(
         )
     if kind == "upload":
         return plan
-    if kind == "message":
-        since, resets_at = next_utc_midnight(now) - timedelta(days=1), next_utc_midnight(now)
-        limit, what, span = plan.messages_per_day, "messages", "today"
-        reason = "messages_per_day"
-    else:
-        since, resets_at = usage_period(account, now=now)
-        limit, what = plan.images_per_month, "image generations"
-        span = "this billing period" if plan.is_paid else "this month"
-        reason = "images_per_month"
-    if limit is None:  # this plan does not cap it
+    allowance = _allowance(session, user_id, account, plan, kind, now)
+    if allowance.limit is None:  # this plan does not cap it
         return plan
-    used = count_usage(session=session, user_id=user_id, kind=kind, since=since)
-    if used + count > limit:
+    if allowance.used + count > allowance.limit:
+        if kind == "message":
+            what, span, reason = "messages", "today", "messages_per_day"
+        else:
+            what, reason = "image generations", "images_per_month"
+            span = "this billing period" if plan.is_paid else "this month"
         raise QuotaExceeded(
-            f"You have used {used} of the {limit} {what} the {plan.name} plan includes "
-            f"{span}. Your allowance resets on {_when(resets_at)}.{upgrade}",
+            f"You have used {allowance.used} of the {allowance.limit} {what} the {plan.name} "
+            f"plan includes {span}. Your allowance resets on {_when(allowance.resets_at)}."
+            f"{upgrade}",
             reason=reason,
-            limit=limit,
-            resets_at=resets_at,
+            limit=allowance.limit,
+            resets_at=allowance.resets_at,
             plan=plan,
         )
     return plan
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """How much of one allowance a person has used in its current period.
+
+    Attributes:
+        used: Messages (today) or images (this month or billing period) used.
+        limit: What the plan allows in that period; None for no limit.
+        resets_at: When the period ends (UTC).
+        paid_period: Whether the period is a paid billing period (not a calendar month).
+    """
+
+    used: int
+    limit: int | None
+    resets_at: datetime
+    paid_period: bool
+
+    @property
+    def left(self) -> int | None:
+        """How many are left (never below 0); None for no limit."""
+        return None if self.limit is None else max(0, self.limit - self.used)
+
+
+def _allowance(session, user_id, account, plan: Plan, kind: str, now: datetime) -> Allowance:
+    if kind == "message":
+        since, resets_at = next_utc_midnight(now) - timedelta(days=1), next_utc_midnight(now)
+        limit = plan.messages_per_day
+    else:
+        since, resets_at = usage_period(account, now=now)
+        limit = plan.images_per_month
+    used = count_usage(session=session, user_id=user_id, kind=kind, since=since)
+    return Allowance(used=used, limit=limit, resets_at=resets_at, paid_period=plan.is_paid)
+
+
+def allowance(
+    *, session: Session, user_id: str, kind: str, now: datetime | None = None
+) -> Allowance:
+    """How much of this person's message or image allowance is used and left now.
+
+    Raises:
+        FieldErrors: an unknown kind.
+    """
+    if kind not in KINDS:
+        raise FieldErrors({"kind": f"Quota kind must be one of {', '.join(KINDS)}."})
+    now = now or utcnow()
+    account = get_account(session=session, user_id=user_id)
+    return _allowance(session, user_id, account, plan_of(account, now=now), kind, now)

@@ -126,13 +126,14 @@ def name_from_prompt(prompt: str, suffix: str = "") -> str:
 
 @dataclass(frozen=True)
 class ModelImages:
-    """Images an AI model returned, with who made them and what they cost."""
+    """Images an AI model returned, with who made them, what they cost and what was asked."""
 
     images: list[bytes]
     model_id: str
     provider: str
     cost_usd: float
     prompt: str
+    size: str = ""
 
 
 def store_model_images(
@@ -154,23 +155,25 @@ def store_model_images(
         FieldErrors: none of the images could be used (key "image").
     """
     rows: list[StoredFile] = []
-    name = name_from_prompt(result.prompt, ".png")
-    for data in result.images:
+    several = len(result.images) > 1
+    for number, data in enumerate(result.images, start=1):
+        # One prompt, several pictures: each gets a name of its own.
+        name = name_from_prompt(result.prompt, f"-{number}.png" if several else ".png")
         try:
             prepared = check_image(data, name)
         except FieldErrors:
             continue
-        rows.append(
-            store_prepared(
-                session=session,
-                user_id=user_id,
-                prepared=prepared,
-                kind=kind,
-                source=source,
-                conversation_id=conversation_id,
-                message_id=message_id,
-            )
+        row = store_prepared(
+            session=session,
+            user_id=user_id,
+            prepared=prepared,
+            kind=kind,
+            source=source,
+            conversation_id=conversation_id,
+            message_id=message_id,
         )
+        row.prompt, row.model, row.image_size = result.prompt, result.model_id, result.size
+        rows.append(row)
     if not rows:
         raise FieldErrors({"image": "The AI provider sent an image that could not be read."})
     for _ in rows:

@@ -19,6 +19,9 @@ class ImageView:
     thumb_url: str = ""
     size_label: str = ""
     conversation_id: str = ""
+    prompt: str = ""
+    model: str = ""
+    image_size: str = ""
 
 
 @dataclasses.dataclass
@@ -52,6 +55,9 @@ def image_view(row: StoredFile) -> ImageView:
         thumb_url=f"/api/files/{row.id}/thumbnail",
         size_label=size,
         conversation_id=row.conversation_id or "",
+        prompt=row.prompt,
+        model=row.model,
+        image_size=row.image_size,
     )
 
 

@@ -173,13 +173,21 @@ def test_bad_files_are_refused_with_a_clear_message(page, app_server, tmp_path):
 def test_generate_with_the_fake_provider_shows_progress(page, fake_llm, assert_accessible):
     sign_up(page)
     _open_studio(page)
+    # The shared app runs with billing on: the free plan's 20 images a month.
+    images_left = page.locator("#images-left")
+    expect(images_left).to_have_text(re.compile(r"^20 of 20 images left this month \(resets "))
     page.get_by_label("Number of images").select_option("2")
     page.get_by_label("Size").select_option("1536x1024")
     page.get_by_label("Prompt").fill("[[slow]] a red fox in the snow")
     page.get_by_role("button", name="Generate image").click()
     expect(page.get_by_role("status").filter(has_text="Generating")).to_be_visible()
-    expect(page.get_by_role("button", name=re.compile("^Open slow-a-red-fox"))).to_have_count(2)
+    # Two pictures from one prompt, each with a name of its own.
+    for number in (1, 2):
+        expect(
+            page.get_by_role("button", name=f"Open slow-a-red-fox-in-the-{number}.png")
+        ).to_have_count(1)
     expect(page.get_by_text("1536×1024").first).to_be_visible()
+    expect(images_left).to_have_text(re.compile(r"^18 of 20 images left this month"))
     request = fake_llm.image_requests("generations")[-1].body
     assert request == {
         "model": "fake-img",
@@ -189,6 +197,24 @@ def test_generate_with_the_fake_provider_shows_progress(page, fake_llm, assert_a
     }
     expect(page.get_by_label("Prompt")).to_have_value("[[slow]] a red fox in the snow")
     assert_accessible(page)
+
+    # The open picture says what it was made from, and can be made again.
+    editor = page.locator("#image-editor")
+    expect(editor.get_by_text("[[slow]] a red fox in the snow")).to_be_visible()
+    expect(editor.get_by_text("Fake Painter · 1536x1024")).to_be_visible()
+    page.get_by_label("Prompt").fill("something else")
+    page.get_by_label("Size", exact=True).select_option("1024x1024")
+    editor.get_by_role("button", name="Generate again").click()
+    expect(page.get_by_label("Prompt")).to_have_value("[[slow]] a red fox in the snow")
+    expect(images_left).to_have_text(re.compile(r"^16 of 20 images left this month"))
+    again = fake_llm.image_requests("generations")[-1].body
+    assert (again["prompt"], again["size"]) == ("[[slow]] a red fox in the snow", "1536x1024")
+
+    # "Download original" downloads the file instead of opening a tab.
+    with page.expect_download() as download:
+        editor.get_by_role("link", name="Download original").click()
+    assert re.fullmatch(r"slow-a-red-fox-in-the-\d\.png", download.value.suggested_filename)
+    assert len(page.context.pages) == 1
 
 
 def test_at_the_image_quota_the_prompt_is_kept_and_upgrading_is_offered(page, app_server):

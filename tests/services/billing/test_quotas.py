@@ -252,3 +252,26 @@ def test_billing_off_must_name_a_plan_of_the_file(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="billing_off"):
         plan_catalog()
     get_settings.cache_clear()
+
+
+def test_the_allowance_left_follows_usage_and_the_plan(session, billing_off):
+    from nomask_app.services.billing.quotas import allowance
+
+    user = make_user(session)
+    _use(session, user, "image")
+    left = allowance(session=session, user_id=user.id, kind="image", now=NOW)
+    assert (left.used, left.limit, left.left) == (1, 2, 1)
+    assert left.resets_at == datetime(2026, 4, 1, tzinfo=UTC) and not left.paid_period
+    _use(session, user, "image", times=3)  # over the limit (recorded elsewhere): never negative
+    assert allowance(session=session, user_id=user.id, kind="image", now=NOW).left == 0
+    with pytest.raises(FieldErrors):
+        allowance(session=session, user_id=user.id, kind="upload", now=NOW)
+
+
+def test_without_a_cap_nothing_is_left_to_count(session, self_hosted):
+    from nomask_app.services.billing.quotas import allowance
+
+    user = make_user(session)
+    _use(session, user, "image", times=3)
+    left = allowance(session=session, user_id=user.id, kind="image", now=NOW)
+    assert (left.used, left.limit, left.left) == (3, None, None)
