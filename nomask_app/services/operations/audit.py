@@ -54,6 +54,8 @@ ROLE_CHANGED = "role.changed"
 ADMIN_LISTED_USERS = "admin.listed_users"
 ADMIN_VIEWED_ACCOUNT = "admin.viewed_account"
 ADMIN_VIEWED_CONVERSATIONS = "admin.viewed_conversations"
+ACCOUNT_SUSPENDED = "account.suspended"
+ACCOUNT_UNSUSPENDED = "account.unsuspended"
 # Email to many people (operator commands).
 PRODUCT_UPDATE_SENT = "product_update.sent"
 
@@ -89,6 +91,8 @@ LABELS = {
     ADMIN_LISTED_USERS: "An administrator listed the accounts",
     ADMIN_VIEWED_ACCOUNT: "An administrator opened your account details",
     ADMIN_VIEWED_CONVERSATIONS: "An administrator read your conversations",
+    ACCOUNT_SUSPENDED: "An administrator suspended your account",
+    ACCOUNT_UNSUSPENDED: "An administrator lifted the suspension of your account",
     PRODUCT_UPDATE_SENT: "Product update sent",
 }
 

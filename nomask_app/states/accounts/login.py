@@ -9,6 +9,7 @@ from nomask_app.db import session_scope
 from nomask_app.services.accounts import signin
 from nomask_app.services.accounts.sessions import issue_login_ticket, safe_next_path
 from nomask_app.services.operations.ratelimit import RateLimited
+from nomask_app.services.operations.suspension import SUSPENDED_MESSAGE, AccountSuspended
 from nomask_app.states.accounts.handoff import HandoffState
 from nomask_app.states.accounts.session import SessionState
 
@@ -65,8 +66,10 @@ class LoginState(SessionState):
         """Explain why the person landed here, then send signed-in people home."""
         self.error = ""
         self._forget_pending()
-        expired = self.router.url.query_parameters.get("expired")
-        self.notice = "Your sign-in expired. Please sign in again." if expired else ""
+        query = self.router.url.query_parameters
+        self.notice = "Your sign-in expired. Please sign in again." if query.get("expired") else ""
+        if query.get("suspended"):
+            self.error = SUSPENDED_MESSAGE
         return SessionState.redirect_if_signed_in
 
     @rx.event
@@ -88,8 +91,8 @@ class LoginState(SessionState):
             outcome = await asyncio.to_thread(
                 _check_credentials, email, password, next_path, self._context()
             )
-        except RateLimited as limit:
-            self.error = limit.message
+        except (RateLimited, AccountSuspended) as refusal:
+            self.error = refusal.message
             return
         finally:
             self.submitting = False

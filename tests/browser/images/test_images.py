@@ -10,7 +10,6 @@ from sqlmodel import Session, select
 from nomask_app.db import build_engine
 from nomask_app.models import StoredFile, User
 from tests.browser.chat_steps import conversation_id, messages, send
-from tests.browser.conftest import WCAG_TAGS
 from tests.browser.helpers import at, sign_out, sign_up, wait_until
 from tests.image_samples import bad_files, jpeg_with_gps
 
@@ -41,19 +40,6 @@ def _rows(app_server, email: str) -> list[StoredFile]:
     return rows
 
 
-def _assert_dialog_accessible(axe, page: Page, role: str) -> None:
-    """No WCAG A/AA violation inside an open (modal) dialog.
-
-    The page behind a modal is inert and scroll-locked; axe misjudges the
-    colours of its off-screen parts, so the check covers the dialog itself
-    (the page was checked before it opened).
-    """
-    page.wait_for_function(_SETTLED)
-    options = {"runOnly": {"type": "tag", "values": WCAG_TAGS}}
-    results = axe.run(page, context=f"[role={role}]", options=options)
-    assert results.response["violations"] == [], results.generate_report()
-
-
 def _drag(page: Page, element, start: tuple[float, float], end: tuple[float, float]) -> None:
     """Drag across an element, from and to fractions of its size."""
     element.scroll_into_view_if_needed()
@@ -70,7 +56,7 @@ def _preview_size(page: Page) -> tuple[int, int]:
 
 
 def test_upload_rotate_adjust_save_a_copy_and_send_it_to_chat(
-    page, app_server, assert_accessible, axe, tmp_path
+    page, app_server, assert_accessible, tmp_path
 ):
     email = sign_up(page)
     _open_studio(page)
@@ -109,7 +95,7 @@ def test_upload_rotate_adjust_save_a_copy_and_send_it_to_chat(
     page.get_by_role("button", name="Send to chat").click()
     dialog = page.get_by_role("dialog")
     expect(dialog.get_by_label("Conversation")).to_have_value("new")
-    _assert_dialog_accessible(axe, page, "dialog")
+    assert_accessible(page, within="[role=dialog]")
     dialog.get_by_label("Note (optional)").fill("Our holiday, brightened")
     dialog.get_by_role("button", name="Send image").click()
     chat_id = conversation_id(page)
@@ -137,7 +123,7 @@ def test_a_stranger_gets_404_for_images_and_thumbnails(page, app_server, tmp_pat
         assert response.headers["cache-control"] == "no-store"
 
 
-def test_deleting_an_image_removes_it_for_good(page, app_server, axe, tmp_path):
+def test_deleting_an_image_removes_it_for_good(page, app_server, assert_accessible, tmp_path):
     email = sign_up(page)
     _open_studio(page)
     picture = tmp_path / "old.png"
@@ -148,7 +134,7 @@ def test_deleting_an_image_removes_it_for_good(page, app_server, axe, tmp_path):
     page.get_by_role("button", name="Delete image").click()
     dialog = page.get_by_role("alertdialog")
     expect(dialog.get_by_role("button", name="Delete for good")).to_be_visible()
-    _assert_dialog_accessible(axe, page, "alertdialog")
+    assert_accessible(page, within="[role=alertdialog]")
     dialog.get_by_role("button", name="Delete for good").click()
     expect(page.get_by_text("No images yet")).to_be_visible()
     expect(page.get_by_role("heading", name="old.png")).to_have_count(0)
