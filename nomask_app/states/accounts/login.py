@@ -43,6 +43,12 @@ def _check_code(user_id: str, code: str, next_path: str, context: dict) -> str |
         return issue_login_ticket(session=session, user_id=user_id, next_path=next_path)
 
 
+SESSION_ENDED = (
+    "Your session was ended: it was signed out from another browser, expired, or the "
+    "account was suspended. Please sign in again."
+)
+
+
 class LoginState(SessionState):
     """Sign-in form: keeps what was typed (except the password) and one error."""
 
@@ -67,7 +73,13 @@ class LoginState(SessionState):
         self.error = ""
         self._forget_pending()
         query = self.router.url.query_parameters
-        self.notice = "Your sign-in expired. Please sign in again." if query.get("expired") else ""
+        self.notice = (
+            SESSION_ENDED
+            if query.get("ended")
+            else "Your sign-in expired. Please sign in again."
+            if query.get("expired")
+            else ""
+        )
         if query.get("suspended"):
             self.error = SUSPENDED_MESSAGE
         return SessionState.redirect_if_signed_in

@@ -190,8 +190,11 @@ def test_sessions_list_revoke_one_and_sign_out_everywhere(
     other.get_by_role("button", name=re.compile(r"^Sign out Firefox 128\.0 on Windows")).click()
     expect(page.get_by_text("That session is signed out.")).to_be_visible()
     expect(table.get_by_role("row")).to_have_count(2)
-    firefox.reload()
-    expect(firefox).to_have_url(at("/login"))
+    # The signed-out browser's next action lands on the sign-in page, which says why
+    # (not a blank page with a spinner).
+    firefox.get_by_role("button", name="New chat").click()
+    expect(firefox).to_have_url(at("/login?ended=1"))
+    expect(firefox.get_by_text("Your session was ended")).to_be_visible()
 
     sign_in(firefox, email)
     expect(firefox).to_have_url(at("/"))
