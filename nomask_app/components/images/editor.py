@@ -213,7 +213,6 @@ def _ai_edit() -> rx.Component:
                     id="edit-prompt",
                     name="edit_prompt",
                     rows=2,
-                    max_length=4000,
                     class_name="nm-textarea",
                     custom_attrs={"aria-describedby": "edit-prompt-error"},
                 ),

@@ -63,7 +63,6 @@ def generate_panel() -> rx.Component:
                     id=PROMPT_ID,
                     name="prompt",
                     rows=3,
-                    max_length=4000,
                     placeholder="A lighthouse at dawn, watercolour",
                     class_name="nm-textarea",
                     custom_attrs={

@@ -3,6 +3,7 @@
 from email_validator import EmailNotValidError, validate_email
 
 NAME_MAX = 100
+NAME_HINT = f"Up to {NAME_MAX} characters."
 EMAIL_MAX = 254
 PASSWORD_MIN = 8
 PASSWORD_MAX = 1024
@@ -18,7 +19,7 @@ def clean_name(raw: str) -> tuple[str, str | None]:
     if not name:
         return name, "Enter your name."
     if len(name) > NAME_MAX:
-        return name, f"Use at most {NAME_MAX} characters."
+        return name, f"Use at most {NAME_MAX} characters (this name has {len(name)})."
     return name, None
 
 

@@ -5,6 +5,7 @@ touch user data call `current_user()` themselves instead of trusting a var.
 """
 
 from http.cookies import CookieError, SimpleCookie
+from urllib.parse import urlencode
 
 import reflex as rx
 from reflex.app import default_backend_exception_handler
@@ -23,16 +24,29 @@ def request_context(state: rx.State) -> dict[str, str]:
     }
 
 
-SESSION_ENDED_PATH = "/login?ended=1"
-
-
 class SessionEnded(Exception):
     """This tab's session stopped working: signed out elsewhere, expired or suspended.
 
     Raised by `current_user` when a tab that was signed in still carries its
     session cookie but the cookie no longer resolves; `on_backend_error` turns
     it into a move to the sign-in page that says so, whatever the handler was.
+
+    Attributes:
+        path: The page the tab was on, to return to after signing in again.
     """
+
+    def __init__(self, path: str = "/") -> None:
+        super().__init__(path)
+        self.path = path
+
+
+def login_path(path: str, *, ended: bool = False) -> str:
+    """The sign-in page, returning to `path` afterwards; `ended` says the session was ended."""
+    path = safe_next_path(path.rstrip("/") or "/")  # the static build adds a trailing slash
+    query = {"ended": "1"} if ended else {}
+    if path != "/":
+        query["next"] = path
+    return "/login" + (f"?{urlencode(query, safe='/')}" if query else "")
 
 
 def on_backend_error(exception: Exception) -> EventSpec | None:
@@ -41,7 +55,7 @@ def on_backend_error(exception: Exception) -> EventSpec | None:
     A lost session leads to the sign-in page; anything else is Reflex's default.
     """
     if isinstance(exception, SessionEnded):
-        return rx.redirect(SESSION_ENDED_PATH, replace=True)
+        return rx.redirect(login_path(exception.path, ended=True), replace=True)
     return default_backend_exception_handler(exception)
 
 
@@ -97,7 +111,7 @@ class SessionState(rx.State):
             if user is None and self._session_token():
                 # The cookie is still here but no longer works (a deliberate
                 # sign-out deletes it): the session was ended from elsewhere.
-                raise SessionEnded
+                raise SessionEnded(self.router.url.path)
         if user is not None:
             root._user_id = user.id
             root.signed_in = True
@@ -109,10 +123,7 @@ class SessionState(rx.State):
     async def require_user(self):
         """On-load guard for pages behind sign-in."""
         if await self.current_user() is None:
-            # The static build serves pages with a trailing slash; drop it.
-            path = safe_next_path(self.router.url.path.rstrip("/") or "/")
-            target = "/login" if path == "/" else f"/login?next={path}"
-            return rx.redirect(target, replace=True)
+            return rx.redirect(login_path(self.router.url.path), replace=True)
         return None
 
     @rx.event

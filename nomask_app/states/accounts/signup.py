@@ -7,6 +7,7 @@ import reflex as rx
 from nomask_app.db import session_scope
 from nomask_app.services.accounts.accounts import sign_up
 from nomask_app.services.accounts.sessions import issue_login_ticket
+from nomask_app.services.accounts.validation import NAME_HINT
 from nomask_app.services.common.errors import FieldErrors
 from nomask_app.services.operations import ratelimit
 from nomask_app.states.accounts.handoff import HandoffState
@@ -19,6 +20,9 @@ def _create_account(fields: dict, context: dict) -> str:
     with session_scope() as session:
         user = sign_up(session=session, **fields, **context)
         return issue_login_ticket(session=session, user_id=user.id, next_path="/")
+
+
+__all__ = ["NAME_HINT", "SignupState"]  # pages show the hint under every "Name" field
 
 
 class SignupState(SessionState):

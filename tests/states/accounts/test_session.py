@@ -6,12 +6,7 @@ from sqlmodel import delete
 from nomask_app.models import UserSession
 from nomask_app.services.accounts import sessions
 from nomask_app.states.accounts.login import SESSION_ENDED, LoginState
-from nomask_app.states.accounts.session import (
-    SESSION_ENDED_PATH,
-    SessionEnded,
-    SessionState,
-    on_backend_error,
-)
+from nomask_app.states.accounts.session import SessionEnded, SessionState, on_backend_error
 from nomask_app.states.chat.conversation import ChatState
 from tests.factories import make_user
 from tests.states.harness import root_state, run, substate
@@ -40,11 +35,15 @@ async def test_a_revoked_session_ends_the_tab_instead_of_leaving_it_blank(sessio
     # "Sign out" on this browser's row, from another browser.
     session.exec(delete(UserSession).where(UserSession.user_id == person.id))
     session.commit()
-    with pytest.raises(SessionEnded):
+    with pytest.raises(SessionEnded) as ended:
         await run(chat, ChatState.set_model, "offline-demo")
     assert not chat.signed_in and chat.user_email == ""  # nothing of the person remains
     # Whatever the handler was, the app answers by moving the tab to the sign-in page.
-    assert _redirect_target(on_backend_error(SessionEnded())) == SESSION_ENDED_PATH
+    assert _redirect_target(on_backend_error(ended.value)) == "/login?ended=1"
+    # From a deeper page, the sign-in page leads back there.
+    assert _redirect_target(on_backend_error(SessionEnded("/settings/"))) == (
+        "/login?ended=1&next=/settings"
+    )
 
 
 async def test_a_tab_signed_out_on_purpose_is_not_told_its_session_ended(session, use_models):
