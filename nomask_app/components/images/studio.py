@@ -19,6 +19,11 @@ _SHOW_EDITOR = Var(
 )
 
 
+def rejected_names(rejected: Var) -> Var:
+    """The names of the files react-dropzone kept back (the File objects stay in the page)."""
+    return rejected.to(list).map(lambda item: item.to(dict)["file"].to(dict)["path"])
+
+
 def native_select(label: str, field_id: str, *, name: str, options, value=None, on_change=None):
     """A labelled native <select> (its options are `rx.el.option`s).
 
@@ -144,19 +149,42 @@ def upload_panel() -> rx.Component:
             size="2",
             color_scheme="gray",
         ),
-        rx.upload(
-            rx.button(
-                rx.icon("upload", size=16, aria_hidden="true"),
-                "Upload image",
-                type="button",
-                variant="soft",
+        rx.flex(
+            rx.upload(
+                rx.button(
+                    rx.icon("upload", size=16, aria_hidden="true"),
+                    "Upload image",
+                    type="button",
+                    variant="soft",
+                    custom_attrs={"aria-describedby": "upload-limit"},
+                ),
+                id=UPLOAD_ID,
+                on_drop=StudioState.upload(
+                    rx.upload_files(upload_id=UPLOAD_ID, on_upload_progress=StudioState.progress)
+                ),
+                # Checked in the browser first: a file over the limit is never sent.
+                max_size=rx.cond(
+                    StudioState.upload_limit_bytes > 0, StudioState.upload_limit_bytes, 2**53
+                ),
+                on_drop_rejected=lambda rejected: StudioState.refused(rejected_names(rejected)),
+                multiple=True,
+                no_keyboard=True,
+                border="none",
+                padding="0",
             ),
-            id=UPLOAD_ID,
-            on_drop=StudioState.upload(rx.upload_files(upload_id=UPLOAD_ID)),
-            multiple=True,
-            no_keyboard=True,
-            border="none",
-            padding="0",
+            rx.text(StudioState.upload_limit_label, id="upload-limit", size="2"),
+            align="center",
+            spacing="3",
+            wrap="wrap",
+        ),
+        rx.cond(
+            (StudioState.upload_progress > 0) & (StudioState.upload_progress < 100),
+            rx.progress(
+                value=StudioState.upload_progress,
+                max=100,
+                aria_label="Upload progress",
+                margin_top="0.5rem",
+            ),
         ),
         problem(StudioState.upload_notice),
         aria_labelledby="studio-upload-heading",

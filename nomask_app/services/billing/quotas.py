@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session
 
+from nomask_app.config import get_settings
 from nomask_app.models.common import utcnow
 from nomask_app.services.billing.plans import Plan
 from nomask_app.services.billing.subscriptions import (
@@ -22,6 +23,7 @@ from nomask_app.services.billing.subscriptions import (
 )
 from nomask_app.services.billing.usage import KINDS, count_usage
 from nomask_app.services.common.errors import FieldErrors
+from nomask_app.services.common.units import file_size
 
 
 class QuotaExceeded(Exception):
@@ -64,8 +66,41 @@ def _when(moment: datetime) -> str:
     return f"{moment:%B} {moment.day}, {moment:%Y} at {moment:%H:%M} UTC"
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / 1_000_000:g} MB"
+@dataclass(frozen=True)
+class UploadLimit:
+    """The largest file a person may upload now, and where that limit comes from.
+
+    Attributes:
+        max_bytes: The smaller of the plan's limit and the server's own cap.
+        source: "on the Free plan", or "on this server" when no plan sets it lower.
+    """
+
+    max_bytes: int
+    source: str
+
+    @property
+    def label(self) -> str:
+        """The limit as shown next to an upload button."""
+        return f"Up to {file_size(self.max_bytes)} per file."
+
+    def refusal(self, filename: str = "", size: int | None = None) -> str:
+        """The one message for a file over the limit: it names the file and the limit."""
+        name = f"“{filename}”" if filename else "This file"
+        said = f"{name} is {file_size(size)}" if size else f"{name} is too large"
+        return f"{said}: files can be at most {file_size(self.max_bytes)} {self.source}."
+
+
+def _upload_limit(plan: Plan) -> UploadLimit:
+    server = get_settings().max_upload_bytes
+    if plan.max_upload_bytes < server:
+        return UploadLimit(plan.max_upload_bytes, f"on the {plan.name} plan")
+    return UploadLimit(server, "on this server")
+
+
+def upload_limit(*, session: Session, user_id: str, now: datetime | None = None) -> UploadLimit:
+    """The largest file this person may upload now (plan and server caps together)."""
+    account = get_account(session=session, user_id=user_id)
+    return _upload_limit(plan_of(account, now=now or utcnow()))
 
 
 def check_quota(
@@ -75,6 +110,7 @@ def check_quota(
     kind: str,
     model: str | None = None,
     upload_bytes: int | None = None,
+    filename: str = "",
     count: int = 1,
     now: datetime | None = None,
 ) -> Plan:
@@ -88,6 +124,7 @@ def check_quota(
             only: just `upload_bytes` is checked, no allowance is counted).
         model: The model about to be called, if any; checked against the plan.
         upload_bytes: The size of a file about to be stored, if any.
+        filename: The name of that file, for the message.
         count: How many messages or images this request would use.
         now: The current time (for tests).
 
@@ -105,12 +142,13 @@ def check_quota(
     plan = plan_of(account, now=now)
     # With billing off there is nothing to upgrade to: do not suggest it.
     upgrade = " Upgrade your plan on the billing page for more." if billing_enabled() else ""
-    if upload_bytes is not None and upload_bytes > plan.max_upload_bytes:
+    uploads = _upload_limit(plan)
+    if upload_bytes is not None and upload_bytes > uploads.max_bytes:
         raise QuotaExceeded(
-            f"This file is larger than {_megabytes(plan.max_upload_bytes)}, the upload limit "
-            f"of the {plan.name} plan.{upgrade}",
+            uploads.refusal(filename, upload_bytes)
+            + (upgrade if uploads.max_bytes == plan.max_upload_bytes else ""),
             reason="upload_size",
-            limit=plan.max_upload_bytes,
+            limit=uploads.max_bytes,
             resets_at=None,
             plan=plan,
         )

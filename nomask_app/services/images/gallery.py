@@ -106,15 +106,32 @@ def store_prepared(
     )
 
 
-def upload_image(*, session: Session, user_id: str, data: bytes, filename: str) -> StoredFile:
+def upload_image(
+    *, session: Session, user_id: str, data: bytes, filename: str, size: int | None = None
+) -> StoredFile:
     """Check, clean and store one uploaded image; nothing is stored if it is refused.
+
+    Args:
+        session: The caller's session (the caller commits).
+        user_id: The owner.
+        data: The bytes read (at most the server's cap plus one).
+        filename: The name the file came with.
+        size: The size the whole upload had, when more arrived than was read.
 
     Raises:
         FieldErrors: a bad file (key "file").
         QuotaExceeded: larger than the plan allows.
     """
+    # The plan's limit first: its message names the file, its size and the plan.
+    upload_bytes = max(size or 0, len(data))
+    check_quota(
+        session=session,
+        user_id=user_id,
+        kind="upload",
+        upload_bytes=upload_bytes,
+        filename=filename,
+    )
     prepared = check_image(data, filename)
-    check_quota(session=session, user_id=user_id, kind="upload", upload_bytes=len(data))
     return store_prepared(session=session, user_id=user_id, prepared=prepared, kind="upload")
 
 

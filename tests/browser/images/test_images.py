@@ -143,6 +143,23 @@ def test_deleting_an_image_removes_it_for_good(page, app_server, assert_accessib
     assert page.request.get(f"/api/files/{row.id}/thumbnail").status == 404
 
 
+def test_the_upload_limit_is_stated_and_checked_before_sending(page, tmp_path):
+    sign_up(page)
+    _open_studio(page)
+    # The shared app runs with billing on: the free plan allows 10 MB per file.
+    expect(page.locator("#upload-limit")).to_have_text("Up to 10 MB per file.")
+    uploads = []
+    page.on("request", lambda request: "/_upload" in request.url and uploads.append(request))
+    big = tmp_path / "holiday.png"
+    big.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 21_000_000)
+    _upload(page, big)
+    expect(page.get_by_role("alert")).to_have_text(
+        "“holiday.png” is too large: files can be at most 10 MB on the Free plan."
+    )
+    # The file itself never left the browser (an empty upload may still be posted).
+    assert all(len(request.post_data_buffer or b"") < 100_000 for request in uploads)
+
+
 def test_bad_files_are_refused_with_a_clear_message(page, app_server, tmp_path):
     email = sign_up(page)
     _open_studio(page)

@@ -275,3 +275,30 @@ def test_without_a_cap_nothing_is_left_to_count(session, self_hosted):
     _use(session, user, "image", times=3)
     left = allowance(session=session, user_id=user.id, kind="image", now=NOW)
     assert (left.used, left.limit, left.left) == (3, None, None)
+
+
+def test_one_upload_limit_names_the_file_and_where_the_limit_comes_from(session, self_hosted):
+    from nomask_app.services.billing.quotas import upload_limit
+
+    user = make_user(session)
+    server = get_settings().max_upload_bytes
+    limit = upload_limit(session=session, user_id=user.id)
+    assert (limit.max_bytes, limit.source) == (server, "on this server")  # no plan sets less
+    assert limit.label == "Up to 21 MB per file."
+    assert limit.refusal("a.png", 23_400_000) == (
+        "“a.png” is 23.4 MB: files can be at most 21 MB on this server."
+    )
+    assert (
+        limit.refusal("a.png") == "“a.png” is too large: files can be at most 21 MB on this server."
+    )
+
+
+def test_a_plans_smaller_upload_limit_is_the_one_stated(session, billing_off):
+    from nomask_app.services.billing.quotas import upload_limit
+
+    limit = upload_limit(session=session, user_id=make_user(session).id)
+    assert (limit.max_bytes, limit.source, limit.label) == (
+        1000,
+        "on the Free plan",
+        "Up to 1 KB per file.",
+    )
