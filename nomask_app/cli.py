@@ -9,11 +9,12 @@ first) and print one line saying what happened.
 import argparse
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from nomask_app.db import session_scope
 from nomask_app.integrations import mailer
 from nomask_app.services.common.errors import FieldErrors, NotFound
-from nomask_app.services.operations import admin
+from nomask_app.services.operations import admin, notifications
 from nomask_app.services.privacy import policy_releases, privacy_sweep
 from nomask_app.services.privacy.policy import newest_bundled
 
@@ -27,6 +28,33 @@ def _create_admin_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _no_arguments(_parser: argparse.ArgumentParser) -> None:
     return None
+
+
+def _send_update_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "file", type=Path, help="a markdown file: a '# Subject' first line, then the text"
+    )
+    parser.add_argument(
+        "--dry-run", action="store_true", help="count the recipients and send nothing"
+    )
+
+
+def _read_update(path: Path) -> tuple[str, str]:
+    """The subject (the file's first line, a '# ' heading) and the text of an update.
+
+    Raises:
+        ValueError: the file is missing, not UTF-8, or has no subject or text.
+    """
+    try:
+        lines = path.read_text(encoding="utf-8").strip().splitlines()
+    except (OSError, UnicodeDecodeError) as problem:
+        raise ValueError(f"cannot read {path}: {problem}") from problem
+    if not lines or not lines[0].startswith("# ") or not lines[0][2:].strip():
+        raise ValueError(f"{path} must start with a '# Subject' line")
+    subject, text = lines[0][2:].strip(), "\n".join(lines[1:]).strip()
+    if not text:
+        raise ValueError(f"{path} has a subject but no text")
+    return subject, text
 
 
 def create_admin(args: argparse.Namespace) -> int:
@@ -83,6 +111,30 @@ def privacy_sweep_once(_args: argparse.Namespace) -> int:
     return 0 if result.deletions_pending == 0 else 2
 
 
+def send_update(args: argparse.Namespace) -> int:
+    """Email a product update to every confirmed account that opted in to them."""
+    try:
+        subject, text = _read_update(args.file)
+    except ValueError as problem:
+        print(problem, file=sys.stderr)
+        return 2
+    with session_scope() as session:
+        if args.dry_run:
+            count = notifications.product_update_audience_size(session=session)
+            print(f"Dry run: “{subject}” would go to {_accounts(count)}. Nothing was sent.")
+            return 0
+        count = notifications.send_product_update(
+            session=session, subject=subject, text=text, sent_by="command line"
+        )
+    mailer.wait_idle(MAIL_WAIT_SECONDS)
+    print(f"Sent “{subject}” to {_accounts(count)} (recorded in the audit trail).")
+    return 0
+
+
+def _accounts(count: int) -> str:
+    return f"{count} account{'s' if count != 1 else ''}"
+
+
 # name -> (help, add arguments, run)
 COMMANDS: dict[str, tuple[str, Callable, Callable[[argparse.Namespace], int]]] = {
     "create-admin": (
@@ -94,6 +146,11 @@ COMMANDS: dict[str, tuple[str, Callable, Callable[[argparse.Namespace], int]]] =
         "announce the newest privacy policy (nomask_app/content/policy/) to everyone",
         _no_arguments,
         publish_policy,
+    ),
+    "send-update": (
+        "email a product update (markdown file) to confirmed accounts that opted in",
+        _send_update_arguments,
+        send_update,
     ),
     "privacy-sweep": (
         "run the periodic privacy clean-up once (backends also run it by themselves)",

@@ -31,7 +31,7 @@ from nomask_app.states.accounts.email_links import (
     VerifyEmailState,
 )
 from nomask_app.states.accounts.login import LoginState
-from nomask_app.states.accounts.session import SessionState
+from nomask_app.states.accounts.session import SessionState, on_backend_error
 from nomask_app.states.accounts.settings import SettingsState
 from nomask_app.states.accounts.signup import SignupState
 from nomask_app.states.billing.subscription import BillingState
@@ -60,6 +60,8 @@ app = rx.App(
     # The Starlette app receives Reflex's backend as a mount; the middleware
     # then wraps everything, pages and websocket included.
     api_transformer=[create_api(), SecurityMiddleware],
+    # A tab whose session was ended elsewhere lands on the sign-in page, saying so.
+    backend_exception_handler=on_backend_error,
 )
 app.register_lifespan_task(on_start)
 # Expires exports, finishes interrupted account deletions, removes orphaned files.

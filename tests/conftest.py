@@ -145,3 +145,21 @@ def fake_models(fake_provider, use_models):
         NOMASK_OPENAI_COMPATIBLE_MODELS='["fake-a"]',
     )
     return fake_provider
+
+
+@pytest.fixture
+def operator_caps(engine, tmp_path, monkeypatch):
+    """Billing off, with the bundled plans and `billing_off = "free"`: the free plan's caps.
+
+    Without that line nobody is capped while billing is off (a self-hosted
+    install); tests of the caps themselves use this operator's choice.
+    """
+    from nomask_app.config import get_settings
+    from nomask_app.services.billing.plans import DEFAULT_PLANS_FILE
+
+    plans = tmp_path / "plans.toml"
+    plans.write_text('billing_off = "free"\n' + DEFAULT_PLANS_FILE.read_text(encoding="utf-8"))
+    monkeypatch.setenv("NOMASK_PLANS_FILE", str(plans))
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()

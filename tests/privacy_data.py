@@ -124,6 +124,7 @@ def populate(
         width=24,
         height=16,
     )
+    generated.prompt, generated.model, generated.image_size = f"a {secret}", "demo", "24x16"
     session.flush()
     edited = files.store_bytes(
         session=session,

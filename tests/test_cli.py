@@ -108,3 +108,68 @@ def test_the_module_runs_and_lists_its_commands():
         check=True,
     )
     assert "publish-policy" in result.stdout and "privacy-sweep" in result.stdout
+
+
+def _opted_in(session, email, *, confirmed=True):
+    from nomask_app.models.common import utcnow
+    from nomask_app.services.accounts import profile
+
+    user = make_user(session, email=email)
+    profile.set_product_updates(session=session, user_id=user.id, enabled=True)
+    if confirmed:
+        user.email_verified_at = utcnow()
+        session.add(user)
+    session.commit()
+    return user
+
+
+def test_send_update_reaches_confirmed_opted_in_accounts_and_is_audited(session, tmp_path, capsys):
+    from nomask_app.models import SecurityEvent
+    from nomask_app.services.operations import audit
+    from tests.mail import body
+
+    _opted_in(session, "news@example.com")
+    _opted_in(session, "unconfirmed@example.com", confirmed=False)
+    make_user(session, email="not-opted-in@example.com")
+    update = tmp_path / "update.md"
+    update.write_text("# Faster replies\n\nReplies now start **twice** as fast.\n")
+
+    assert cli.main(["send-update", str(update), "--dry-run"]) == 0
+    assert "“Faster replies” would go to 1 account. Nothing was sent." in capsys.readouterr().out
+    assert sent(emails.PRODUCT_UPDATE) == []
+    sending = select(SecurityEvent).where(SecurityEvent.kind == audit.PRODUCT_UPDATE_SENT)
+    assert session.exec(sending).all() == []
+
+    assert cli.main(["send-update", str(update)]) == 0
+    assert "Sent “Faster replies” to 1 account" in capsys.readouterr().out
+    [message] = sent(emails.PRODUCT_UPDATE)
+    assert (message["To"], message["Subject"]) == ("news@example.com", "Faster replies")
+    assert "twice" in body(message)
+    assert message["List-Unsubscribe"].strip("<>") in body(message)
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    [event] = session.exec(sending).all()
+    assert '"recipients": 1' in event.detail and '"by": "command line"' in event.detail
+
+
+@pytest.mark.parametrize(
+    "content, problem",
+    [
+        ("Faster replies\n\ntext", "must start with a '# Subject' line"),
+        ("# \n\ntext", "must start with a '# Subject' line"),
+        ("# Subject only\n", "has a subject but no text"),
+        (b"\xff\xfe# bad bytes", "cannot read"),
+    ],
+)
+def test_send_update_refuses_a_file_without_subject_or_text(
+    session, tmp_path, capsys, content, problem
+):
+    _opted_in(session, "news@example.com")
+    update = tmp_path / "update.md"
+    if isinstance(content, bytes):
+        update.write_bytes(content)
+    else:
+        update.write_text(content)
+    assert cli.main(["send-update", str(update)]) == 2
+    assert problem in capsys.readouterr().err
+    assert sent(emails.PRODUCT_UPDATE) == []
+    assert cli.main(["send-update", str(tmp_path / "missing.md")]) == 2

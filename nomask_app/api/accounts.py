@@ -22,6 +22,7 @@ from nomask_app.db import session_scope
 from nomask_app.services.accounts import devices, sessions, signin
 from nomask_app.services.operations import audit
 from nomask_app.services.operations.ratelimit import RateLimited
+from nomask_app.services.operations.suspension import AccountSuspended
 
 
 def _sign_in(form: dict[str, str], context: dict[str, str]) -> tuple[str, str] | str | None:
@@ -73,6 +74,10 @@ async def login(request: Request) -> Response:
         result = await run_in_threadpool(_sign_in, form, request_context(request)) if form else None
     except RateLimited as limit:
         return too_many_requests(limit)
+    except AccountSuspended as refusal:
+        if wants_json:
+            return no_store(JSONResponse({"error": refusal.message}, 403))
+        return no_store(RedirectResponse(f"{get_settings().app_url}/login?suspended=1", 303))
     settings = get_settings()
     if result == "code":
         return no_store(JSONResponse({"error": "two-factor code required"}, 401))

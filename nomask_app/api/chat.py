@@ -153,7 +153,11 @@ async def serve_file(request: Request) -> Response:
     row = await run_in_threadpool(_own_file, user_id, file_id) if user_id else None
     if row is None:
         return not_found()
-    disposition = "inline" if row.content_type.startswith("image/") else "attachment"
+    # Images open in the page unless "Download original" asks for the file itself.
+    download = request.query_params.get("download") == "1"
+    disposition = (
+        "inline" if row.content_type.startswith("image/") and not download else "attachment"
+    )
     return await stored_file(
         row.storage_key,
         row.content_type,

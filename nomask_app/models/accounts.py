@@ -30,6 +30,11 @@ class User(SQLModel, table=True):
     # Preferences (settings page): light | dark | system, and opt-in marketing email.
     theme: str = Field(default="system", max_length=8)
     product_updates: bool = False
+    # An admin's suspension: no sign-in until lifted; the owner was emailed the reason.
+    suspended_at: datetime | None = None
+    suspension_reason: str = Field(
+        default="", max_length=500, sa_column_kwargs={"server_default": ""}
+    )
 
 
 class UserSession(SQLModel, table=True):

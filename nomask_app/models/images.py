@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from sqlalchemy import Column, Text
 from sqlmodel import Field, SQLModel
 
 from nomask_app.models.common import id_field, user_fk, utcnow
@@ -40,4 +41,9 @@ class StoredFile(SQLModel, table=True):
     # Images get a small preview, made once when they are stored and kept
     # under its own key; it is removed from disk together with the file.
     thumbnail_key: str | None = Field(default=None, max_length=200)
+    # What an AI model was asked for an image it made (``generated`` or
+    # ``edited``), so it can be shown and asked again; empty for uploads.
+    prompt: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    model: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
+    image_size: str = Field(default="", max_length=16, sa_column_kwargs={"server_default": ""})
     created_at: datetime = Field(default_factory=utcnow)

@@ -110,3 +110,23 @@ def test_health_reports_the_database(client):
     response = client.get("/api/health")
     assert response.status_code == 200
     assert response.json()["status"] == "ok"
+
+
+def test_a_suspended_account_gets_no_cookie_and_is_told_why(client, session):
+    from nomask_app.models.common import utcnow
+
+    user = make_user(session, email="sus@example.com")
+    user.suspended_at, user.suspension_reason = utcnow(), "Spam reports this week"
+    session.add(user)
+    session.commit()
+    creds = {"email": "sus@example.com", "password": PASSWORD}
+    refused = client.post("/api/auth/login", json=creds)
+    assert refused.status_code == 403 and "suspended" in refused.json()["error"]
+    assert "set-cookie" not in refused.headers
+    # A browser's form post lands on the sign-in page, which says so.
+    form = client.post("/api/auth/login", data=creds, follow_redirects=False)
+    assert form.status_code == 303 and form.headers["location"].endswith("/login?suspended=1")
+    assert session.exec(select(UserSession)).first() is None
+    # A wrong password says nothing about the suspension.
+    wrong = client.post("/api/auth/login", json={**creds, "password": "not-it-at-all"})
+    assert wrong.status_code == 401 and "suspended" not in wrong.text

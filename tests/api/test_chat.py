@@ -116,6 +116,11 @@ def test_files_are_served_to_their_owner_only_and_never_cached(signed_in, sessio
     assert response.headers["x-content-type-options"] == "nosniff"
     assert "sandbox" in response.headers["content-security-policy"]
     assert response.headers["content-disposition"].startswith("inline")
+    # "Download original": the same file as an attachment, under its own name.
+    saved = owner_client.get(f"/api/files/{image.id}?download=1")
+    assert saved.headers["content-disposition"] == "attachment; filename*=UTF-8''a.png"
+    assert saved.content == b"\x89PNG fake"
+    assert other_client.get(f"/api/files/{image.id}?download=1").status_code == 404
     assert other_client.get(f"/api/files/{image.id}").status_code == 404
     assert client.get(f"/api/files/{image.id}").status_code == 404
     text = _stored(session, owner, b"<script>x</script>", "text/plain; charset=utf-8", "n.html")

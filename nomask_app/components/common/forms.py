@@ -77,7 +77,8 @@ def form_alert(message: rx.Var[str], *, tone: str = "red") -> rx.Component:
     """A message about the whole form, announced to screen readers."""
     return rx.cond(
         message != "",
-        rx.callout(message, color_scheme=tone, role="alert", width="100%"),
+        # High contrast: the soft green of a success message misses WCAG AA otherwise.
+        rx.callout(message, color_scheme=tone, role="alert", width="100%", high_contrast=True),
     )
 
 

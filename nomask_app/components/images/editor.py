@@ -213,7 +213,6 @@ def _ai_edit() -> rx.Component:
                     id="edit-prompt",
                     name="edit_prompt",
                     rows=2,
-                    max_length=4000,
                     class_name="nm-textarea",
                     custom_attrs={"aria-describedby": "edit-prompt-error"},
                 ),
@@ -327,6 +326,36 @@ def _delete_dialog() -> rx.Component:
     )
 
 
+def _made_from() -> rx.Component:
+    """What an AI model was asked for this image, and "Generate again" from it."""
+    return rx.flex(
+        rx.data_list.root(
+            rx.data_list.item(
+                rx.data_list.label("Prompt"),
+                rx.data_list.value(EditorState.prompt, overflow_wrap="anywhere"),
+            ),
+            rx.data_list.item(
+                rx.data_list.label("Model"),
+                rx.data_list.value(
+                    EditorState.model,
+                    rx.cond(EditorState.image_size != "", " · " + EditorState.image_size, ""),
+                ),
+            ),
+            size="2",
+        ),
+        rx.button(
+            rx.icon("refresh-cw", size=16, aria_hidden="true"),
+            "Generate again",
+            variant="soft",
+            on_click=StudioState.generate_again(EditorState.file_id),
+            loading=StudioState.generating,
+        ),
+        direction="column",
+        align="start",
+        spacing="2",
+    )
+
+
 def editor() -> rx.Component:
     """The open image, its tools, and "Save copy"."""
     return rx.el.section(
@@ -356,6 +385,7 @@ def editor() -> rx.Component:
                 EditorState.notice, role="status", size="1", color_scheme="blue", high_contrast=True
             ),
         ),
+        rx.cond(EditorState.prompt != "", _made_from()),
         rx.grid(
             rx.flex(
                 image_workbench(
@@ -376,7 +406,14 @@ def editor() -> rx.Component:
                         on_click=EditorState.save_copy,
                     ),
                     _share_dialog(),
-                    rx.link("Download original", href=EditorState.url, is_external=True),
+                    # A download, not a new tab: the file route answers as an attachment.
+                    rx.link(
+                        "Download original",
+                        href=EditorState.url + "?download=1",
+                        # The browser's own click, not the router's: the file downloads.
+                        reload_document=True,
+                        custom_attrs={"download": EditorState.name},
+                    ),
                     rx.spacer(),
                     _delete_dialog(),
                     align="center",

@@ -8,7 +8,7 @@ from reflex.vars import Var
 from nomask_app.components.common.forms import field_error
 from nomask_app.states.images.editor import EditorState
 from nomask_app.states.images.gallery import GalleryState
-from nomask_app.states.images.studio import UPLOAD_ID, StudioState
+from nomask_app.states.images.studio import PROMPT_ID, UPLOAD_ID, StudioState
 from nomask_app.states.images.views import ImageView
 
 EDITOR_ID = "image-editor"
@@ -17,6 +17,11 @@ _SHOW_EDITOR = Var(
     f"() => document.getElementById({json.dumps(EDITOR_ID)})"
     "?.scrollIntoView({behavior: 'smooth', block: 'start'})"
 )
+
+
+def rejected_names(rejected: Var) -> Var:
+    """The names of the files react-dropzone kept back (the File objects stay in the page)."""
+    return rejected.to(list).map(lambda item: item.to(dict)["file"].to(dict)["path"])
 
 
 def native_select(label: str, field_id: str, *, name: str, options, value=None, on_change=None):
@@ -60,10 +65,9 @@ def generate_panel() -> rx.Component:
             rx.flex(
                 rx.el.label("Prompt", html_for="prompt", class_name="nm-label"),
                 rx.el.textarea(
-                    id="prompt",
+                    id=PROMPT_ID,
                     name="prompt",
                     rows=3,
-                    max_length=4000,
                     placeholder="A lighthouse at dawn, watercolour",
                     class_name="nm-textarea",
                     custom_attrs={
@@ -104,6 +108,7 @@ def generate_panel() -> rx.Component:
                     spacing="3",
                     wrap="wrap",
                 ),
+                rx.text(StudioState.images_left, size="2", color_scheme="gray", id="images-left"),
                 problem(StudioState.generate_error, StudioState.generate_link),
                 rx.hstack(
                     rx.button(
@@ -144,19 +149,42 @@ def upload_panel() -> rx.Component:
             size="2",
             color_scheme="gray",
         ),
-        rx.upload(
-            rx.button(
-                rx.icon("upload", size=16, aria_hidden="true"),
-                "Upload image",
-                type="button",
-                variant="soft",
+        rx.flex(
+            rx.upload(
+                rx.button(
+                    rx.icon("upload", size=16, aria_hidden="true"),
+                    "Upload image",
+                    type="button",
+                    variant="soft",
+                    custom_attrs={"aria-describedby": "upload-limit"},
+                ),
+                id=UPLOAD_ID,
+                on_drop=StudioState.upload(
+                    rx.upload_files(upload_id=UPLOAD_ID, on_upload_progress=StudioState.progress)
+                ),
+                # Checked in the browser first: a file over the limit is never sent.
+                max_size=rx.cond(
+                    StudioState.upload_limit_bytes > 0, StudioState.upload_limit_bytes, 2**53
+                ),
+                on_drop_rejected=lambda rejected: StudioState.refused(rejected_names(rejected)),
+                multiple=True,
+                no_keyboard=True,
+                border="none",
+                padding="0",
             ),
-            id=UPLOAD_ID,
-            on_drop=StudioState.upload(rx.upload_files(upload_id=UPLOAD_ID)),
-            multiple=True,
-            no_keyboard=True,
-            border="none",
-            padding="0",
+            rx.text(StudioState.upload_limit_label, id="upload-limit", size="2"),
+            align="center",
+            spacing="3",
+            wrap="wrap",
+        ),
+        rx.cond(
+            (StudioState.upload_progress > 0) & (StudioState.upload_progress < 100),
+            rx.progress(
+                value=StudioState.upload_progress,
+                max=100,
+                aria_label="Upload progress",
+                margin_top="0.5rem",
+            ),
         ),
         problem(StudioState.upload_notice),
         aria_labelledby="studio-upload-heading",

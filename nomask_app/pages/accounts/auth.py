@@ -6,7 +6,7 @@ from nomask_app.components.accounts.handoff import session_handoff
 from nomask_app.components.common.forms import checkbox_field, form_alert, submit_button, text_field
 from nomask_app.components.common.layout import public_page
 from nomask_app.states.accounts.login import LoginState
-from nomask_app.states.accounts.signup import SignupState
+from nomask_app.states.accounts.signup import NAME_HINT, SignupState
 from nomask_app.states.privacy.policy import PolicyState
 
 
@@ -133,7 +133,7 @@ def _signup_form() -> rx.Component:
                 autocomplete="name",
                 default_value=SignupState.name,
                 error=errors.get("name", ""),
-                max_length=100,
+                hint=NAME_HINT,
             ),
             text_field(
                 "Email",

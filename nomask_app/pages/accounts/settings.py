@@ -13,6 +13,7 @@ from nomask_app.components.accounts.twofactor import twofactor_section
 from nomask_app.components.common.forms import text_field
 from nomask_app.components.common.layout import loading, signed_in_page
 from nomask_app.states.accounts.settings import SettingsState
+from nomask_app.states.accounts.signup import NAME_HINT
 
 THEMES = (("light", "Light"), ("dark", "Dark"), ("system", "Same as my device"))
 
@@ -68,7 +69,7 @@ def _profile() -> rx.Component:
             autocomplete="name",
             default_value=SettingsState.name,
             error=SettingsState.name_error,
-            max_length=100,
+            hint=NAME_HINT,
         ),
         on_submit=SettingsState.save_name,
     )

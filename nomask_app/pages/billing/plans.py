@@ -25,18 +25,20 @@ def _your_plan() -> rx.Component:
         "Your plan",
         "billing-plan",
         rx.cond(
-            BillingState.enabled,
-            rx.fragment(),
-            rx.callout(
-                "Billing is not enabled on this server. Everyone has the "
-                + "free plan's allowances, and every feature works.",
-                color_scheme="blue",
-                margin_y="0.75rem",
-            ),
+            BillingState.billing_off_note != "",
+            rx.callout(BillingState.billing_off_note, color_scheme="blue", margin_y="0.75rem"),
         ),
         rx.data_list.root(
             _fact("Plan", BillingState.plan_name),
-            _fact("Payment status", BillingState.status_label),
+            _fact(
+                "Includes",
+                rx.el.ul(
+                    rx.foreach(BillingState.plan_features, lambda feature: rx.el.li(feature)),
+                    padding="0",
+                    margin="0",
+                ),
+            ),
+            rx.cond(BillingState.enabled, _fact("Payment status", BillingState.status_label)),
             rx.cond(
                 BillingState.period_end_label != "",
                 _fact("Billing period", BillingState.period_end_label),
@@ -170,9 +172,10 @@ def _plan_card(plan: PlanView) -> rx.Component:
     return rx.card(
         rx.el.article(
             rx.heading(plan.name, as_="h3", size="4", id=heading_id),
-            rx.text(plan.price, weight="medium"),
+            rx.cond(plan.price != "", rx.text(plan.price, weight="medium")),
             rx.el.ul(
                 rx.foreach(plan.features, lambda feature: rx.el.li(feature)),
+                list_style_type="disc",
                 padding_left="1.25rem",
                 margin_y="0.75rem",
             ),
@@ -220,7 +223,13 @@ def billing_page() -> rx.Component:
         form_alert(BillingState.error),
         rx.cond(
             BillingState.loaded,
-            rx.fragment(_your_plan(), _usage(), _last_30_days(), _plans()),
+            rx.fragment(
+                _your_plan(),
+                _usage(),
+                _last_30_days(),
+                # Plans on offer only where one can buy them.
+                rx.cond(BillingState.enabled, _plans()),
+            ),
             loading("Loading billing", "2rem"),
         ),
     )

@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from nomask_app.components.common.forms import text_field
+from nomask_app.components.common.forms import form_alert, text_field
 from nomask_app.components.common.layout import loading, public_page, signed_in_page
 from nomask_app.states.operations.admin import AdminState
 
@@ -148,6 +148,7 @@ def _account_row(row: rx.Var[dict[str, str]]) -> rx.Component:
         ),
         rx.table.cell(row["name"], class_name="nm-isolate"),
         rx.table.cell(row["role"]),
+        rx.table.cell(row["status"]),
         rx.table.cell(row["created"]),
         rx.table.cell(row["two_factor"]),
         rx.table.cell(row["messages"]),
@@ -181,6 +182,7 @@ def _accounts() -> rx.Component:
                             "Email",
                             "Name",
                             "Role",
+                            "Status",
                             "Created",
                             "Two-factor",
                             "Messages (30 days)",
@@ -192,6 +194,87 @@ def _accounts() -> rx.Component:
             rx.table.body(rx.foreach(AdminState.accounts, _account_row)),
             margin_top="0.75rem",
         ),
+        _pages(),
+    )
+
+
+def _pages() -> rx.Component:
+    return rx.el.nav(
+        rx.text(AdminState.range_label, size="2", role="status"),
+        rx.button(
+            "Previous page",
+            variant="soft",
+            on_click=AdminState.previous_page,
+            disabled=AdminState.page == 0,
+        ),
+        rx.button(
+            "Next page",
+            variant="soft",
+            on_click=AdminState.next_page,
+            disabled=~AdminState.has_more,
+        ),
+        aria_label="Account pages",
+        display="flex",
+        flex_wrap="wrap",
+        align_items="center",
+        gap="0.75rem",
+        margin_top="0.75rem",
+    )
+
+
+def _suspension_dialog() -> rx.Component:
+    suspended = AdminState.selected["suspended"] == "yes"
+    return rx.dialog.root(
+        rx.dialog.trigger(
+            rx.button(
+                rx.cond(suspended, "Unsuspend", "Suspend"),
+                color_scheme=rx.cond(suspended, "green", "red"),
+                variant="outline",
+            )
+        ),
+        rx.dialog.content(
+            rx.dialog.title(rx.cond(suspended, "Lift the suspension?", "Suspend this account?")),
+            rx.dialog.description(
+                rx.cond(
+                    suspended,
+                    "The person can sign in again. The reason is emailed to them.",
+                    "Every browser of this account is signed out and sign-in is refused "
+                    "until the suspension is lifted. The reason is emailed to the person "
+                    "and shown among their security events.",
+                )
+            ),
+            rx.form(
+                rx.flex(
+                    text_field(
+                        "Reason",
+                        "suspension-reason",
+                        name="reason",
+                        error=AdminState.suspension_error,
+                    ),
+                    rx.flex(
+                        rx.dialog.close(
+                            rx.button("Cancel", type="button", variant="soft", color_scheme="gray")
+                        ),
+                        rx.button(
+                            rx.cond(suspended, "Lift suspension", "Suspend account"),
+                            type="submit",
+                            color_scheme=rx.cond(suspended, "green", "red"),
+                            high_contrast=True,
+                        ),
+                        justify="end",
+                        spacing="3",
+                    ),
+                    direction="column",
+                    spacing="3",
+                ),
+                on_submit=AdminState.change_suspension,
+                reset_on_submit=False,
+                no_validate=True,
+                margin_top="1rem",
+            ),
+        ),
+        open=AdminState.suspension_open,
+        on_open_change=AdminState.set_suspension_open,
     )
 
 
@@ -212,7 +295,9 @@ def _account() -> rx.Component:
             rx.spacer(),
             rx.button("Back to accounts", variant="soft", on_click=AdminState.close_account),
             margin_y="1rem",
+            wrap="wrap",
         ),
+        form_alert(AdminState.notice, tone="green"),
         rx.data_list.root(
             *(
                 rx.data_list.item(
@@ -222,6 +307,7 @@ def _account() -> rx.Component:
                 for label, key in (
                     ("Name", "name"),
                     ("Role", "role"),
+                    ("Status", "status"),
                     ("Created", "created"),
                     ("Conversations", "conversations"),
                     ("Messages (30 days)", "messages"),
@@ -231,6 +317,7 @@ def _account() -> rx.Component:
                 )
             )
         ),
+        rx.box(_suspension_dialog(), margin_top="1rem"),
         rx.card(
             rx.form(
                 rx.flex(

@@ -66,8 +66,8 @@ def create_session(
 def resolve_session(*, session: Session, token: str | None) -> tuple[User, UserSession] | None:
     """Return the user and session a cookie token belongs to, or None.
 
-    Expired sessions are deleted on sight; `last_seen_at` is refreshed at most
-    once a minute.
+    Expired sessions, and any of a suspended account, are deleted on sight;
+    `last_seen_at` is refreshed at most once a minute.
     """
     if not token or len(token) > _MAX_TOKEN_LENGTH:
         return None
@@ -82,7 +82,8 @@ def resolve_session(*, session: Session, token: str | None) -> tuple[User, UserS
     row, user = found
     now = utcnow()
     idle = timedelta(hours=get_settings().session_idle_hours)
-    if now >= row.expires_at or now - row.last_seen_at >= idle:
+    # A suspended account's sessions were ended; one that slipped through ends now.
+    if now >= row.expires_at or now - row.last_seen_at >= idle or user.suspended_at is not None:
         session.delete(row)
         return None
     if now - row.last_seen_at >= LAST_SEEN_RESOLUTION:

@@ -13,6 +13,7 @@ from nomask_app.services.accounts import signin_guard, twofactor
 from nomask_app.services.accounts.accounts import authenticate, find_user_by_email
 from nomask_app.services.accounts.validation import normalize_email
 from nomask_app.services.operations import audit, ratelimit
+from nomask_app.services.operations.suspension import AccountSuspended
 
 
 def _account_key(email: str) -> str:
@@ -31,6 +32,7 @@ def check_password(
     Raises:
         ratelimit.RateLimited: too many attempts from this address or for this
             account; no password was checked.
+        AccountSuspended: the password is right, but an admin suspended the account.
     """
     account = _account_key(email)
     ratelimit.hit(ratelimit.SIGN_IN, ip=ip_address, account=account)
@@ -42,6 +44,8 @@ def check_password(
         delayed = signin_guard.finish_attempt(
             email=account, ip=ip_address, succeeded=user is not None
         )
+    if user is not None and user.suspended_at is not None:
+        raise AccountSuspended
     if user is None:
         owner = find_user_by_email(session=session, email=account)
         context = {"ip_address": ip_address, "user_agent": user_agent}

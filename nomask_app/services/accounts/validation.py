@@ -5,6 +5,7 @@ from email_validator import EmailNotValidError, validate_email
 from nomask_app.services.common.text import clean_text
 
 NAME_MAX = 100
+NAME_HINT = f"Up to {NAME_MAX} characters."
 EMAIL_MAX = 254
 PASSWORD_MIN = 8
 PASSWORD_MAX = 1024

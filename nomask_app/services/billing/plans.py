@@ -3,6 +3,10 @@
 A plan says how many messages a day and images a month a person may use,
 which models they may pick and how large an upload may be. Paid plans name
 a Stripe price; `NOMASK_STRIPE_PRICE_IDS` overrides those ids per plan.
+
+With billing off (no Stripe keys) nobody can pay, so nobody is capped: the
+built-in "No limits" plan applies, unless the plans file names a plan for
+that case with `billing_off = "<plan id>"` (a self-hosting operator's caps).
 """
 
 import tomllib
@@ -25,8 +29,8 @@ class Plan:
         name: What people read.
         price_label: The price as shown on the billing page.
         stripe_price_id: The Stripe price of a paid plan; None for the default plan.
-        messages_per_day: Chat messages per UTC day.
-        images_per_month: Image generations per month (or billing period).
+        messages_per_day: Chat messages per UTC day; None for no limit.
+        images_per_month: Image generations per month (or billing period); None for no limit.
         models: Allowed model ids or shell-style patterns; ``*`` allows all.
         max_upload_bytes: The largest upload.
     """
@@ -35,8 +39,8 @@ class Plan:
     name: str
     price_label: str
     stripe_price_id: str | None
-    messages_per_day: int
-    images_per_month: int
+    messages_per_day: int | None
+    images_per_month: int | None
     models: tuple[str, ...]
     max_upload_bytes: int
 
@@ -50,12 +54,34 @@ class Plan:
         return any(fnmatchcase(model, pattern) for pattern in self.models)
 
 
+NO_LIMITS_ID = "no-limits"
+
+
+def no_limits_plan(max_upload_bytes: int) -> Plan:
+    """The plan of everyone while billing is off and the plans file names none.
+
+    Args:
+        max_upload_bytes: The server's own upload cap (``NOMASK_MAX_UPLOAD_BYTES``).
+    """
+    return Plan(
+        id=NO_LIMITS_ID,
+        name="No limits",
+        price_label="",
+        stripe_price_id=None,
+        messages_per_day=None,
+        images_per_month=None,
+        models=("*",),
+        max_upload_bytes=max_upload_bytes,
+    )
+
+
 @dataclass(frozen=True)
 class PlanCatalog:
-    """Every plan in display order, and the default one."""
+    """Every plan in display order, the default one, and the one used while billing is off."""
 
     plans: tuple[Plan, ...]
     default_id: str
+    billing_off_id: str | None = None
 
     @property
     def default(self) -> Plan:
@@ -75,6 +101,12 @@ class PlanCatalog:
         if not price_id:
             return None
         return next((plan for plan in self.plans if plan.stripe_price_id == price_id), None)
+
+    def when_billing_off(self, max_upload_bytes: int) -> Plan:
+        """Everyone's plan while billing is off: the operator's choice, or no limits."""
+        if self.billing_off_id is None:
+            return no_limits_plan(max_upload_bytes)
+        return self.get(self.billing_off_id)
 
     @property
     def paid(self) -> tuple[Plan, ...]:
@@ -119,7 +151,10 @@ def _read_catalog(path: Path) -> PlanCatalog:
         raise ValueError(f"{path}: `default` must name one of the plans")
     if default.is_paid:
         raise ValueError(f"{path}: the default plan {default_id!r} must not have a Stripe price")
-    return PlanCatalog(plans=plans, default_id=default_id)
+    billing_off_id = data.get("billing_off")
+    if billing_off_id is not None and not any(plan.id == billing_off_id for plan in plans):
+        raise ValueError(f"{path}: `billing_off` must name one of the plans")
+    return PlanCatalog(plans=plans, default_id=default_id, billing_off_id=billing_off_id)
 
 
 def plan_catalog() -> PlanCatalog:
@@ -143,4 +178,4 @@ def plan_catalog() -> PlanCatalog:
         replace(plan, stripe_price_id=overrides.get(plan.id, plan.stripe_price_id))
         for plan in catalog.plans
     )
-    return PlanCatalog(plans=plans, default_id=catalog.default_id)
+    return replace(catalog, plans=plans)

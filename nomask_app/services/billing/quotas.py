@@ -6,10 +6,12 @@ provider has answered. At the limit `QuotaExceeded` carries a message for
 people, when the quota resets and where to upgrade.
 """
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session
 
+from nomask_app.config import get_settings
 from nomask_app.models.common import utcnow
 from nomask_app.services.billing.plans import Plan
 from nomask_app.services.billing.subscriptions import (
@@ -21,6 +23,7 @@ from nomask_app.services.billing.subscriptions import (
 )
 from nomask_app.services.billing.usage import KINDS, count_usage
 from nomask_app.services.common.errors import FieldErrors
+from nomask_app.services.common.units import file_size
 
 
 class QuotaExceeded(Exception):
@@ -63,8 +66,41 @@ def _when(moment: datetime) -> str:
     return f"{moment:%B} {moment.day}, {moment:%Y} at {moment:%H:%M} UTC"
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / 1_000_000:g} MB"
+@dataclass(frozen=True)
+class UploadLimit:
+    """The largest file a person may upload now, and where that limit comes from.
+
+    Attributes:
+        max_bytes: The smaller of the plan's limit and the server's own cap.
+        source: "on the Free plan", or "on this server" when no plan sets it lower.
+    """
+
+    max_bytes: int
+    source: str
+
+    @property
+    def label(self) -> str:
+        """The limit as shown next to an upload button."""
+        return f"Up to {file_size(self.max_bytes)} per file."
+
+    def refusal(self, filename: str = "", size: int | None = None) -> str:
+        """The one message for a file over the limit: it names the file and the limit."""
+        name = f"“{filename}”" if filename else "This file"
+        said = f"{name} is {file_size(size)}" if size else f"{name} is too large"
+        return f"{said}: files can be at most {file_size(self.max_bytes)} {self.source}."
+
+
+def _upload_limit(plan: Plan) -> UploadLimit:
+    server = get_settings().max_upload_bytes
+    if plan.max_upload_bytes < server:
+        return UploadLimit(plan.max_upload_bytes, f"on the {plan.name} plan")
+    return UploadLimit(server, "on this server")
+
+
+def upload_limit(*, session: Session, user_id: str, now: datetime | None = None) -> UploadLimit:
+    """The largest file this person may upload now (plan and server caps together)."""
+    account = get_account(session=session, user_id=user_id)
+    return _upload_limit(plan_of(account, now=now or utcnow()))
 
 
 def check_quota(
@@ -74,6 +110,7 @@ def check_quota(
     kind: str,
     model: str | None = None,
     upload_bytes: int | None = None,
+    filename: str = "",
     count: int = 1,
     now: datetime | None = None,
 ) -> Plan:
@@ -87,6 +124,7 @@ def check_quota(
             only: just `upload_bytes` is checked, no allowance is counted).
         model: The model about to be called, if any; checked against the plan.
         upload_bytes: The size of a file about to be stored, if any.
+        filename: The name of that file, for the message.
         count: How many messages or images this request would use.
         now: The current time (for tests).
 
@@ -104,12 +142,13 @@ def check_quota(
     plan = plan_of(account, now=now)
     # With billing off there is nothing to upgrade to: do not suggest it.
     upgrade = " Upgrade your plan on the billing page for more." if billing_enabled() else ""
-    if upload_bytes is not None and upload_bytes > plan.max_upload_bytes:
+    uploads = _upload_limit(plan)
+    if upload_bytes is not None and upload_bytes > uploads.max_bytes:
         raise QuotaExceeded(
-            f"This file is larger than {_megabytes(plan.max_upload_bytes)}, the upload limit "
-            f"of the {plan.name} plan.{upgrade}",
+            uploads.refusal(filename, upload_bytes)
+            + (upgrade if uploads.max_bytes == plan.max_upload_bytes else ""),
             reason="upload_size",
-            limit=plan.max_upload_bytes,
+            limit=uploads.max_bytes,
             resets_at=None,
             plan=plan,
         )
@@ -124,23 +163,70 @@ def check_quota(
         )
     if kind == "upload":
         return plan
-    if kind == "message":
-        since, resets_at = next_utc_midnight(now) - timedelta(days=1), next_utc_midnight(now)
-        limit, what, span = plan.messages_per_day, "messages", "today"
-        reason = "messages_per_day"
-    else:
-        since, resets_at = usage_period(account, now=now)
-        limit, what = plan.images_per_month, "image generations"
-        span = "this billing period" if plan.is_paid else "this month"
-        reason = "images_per_month"
-    used = count_usage(session=session, user_id=user_id, kind=kind, since=since)
-    if used + count > limit:
+    allowance = _allowance(session, user_id, account, plan, kind, now)
+    if allowance.limit is None:  # this plan does not cap it
+        return plan
+    if allowance.used + count > allowance.limit:
+        if kind == "message":
+            what, span, reason = "messages", "today", "messages_per_day"
+        else:
+            what, reason = "image generations", "images_per_month"
+            span = "this billing period" if plan.is_paid else "this month"
         raise QuotaExceeded(
-            f"You have used {used} of the {limit} {what} the {plan.name} plan includes "
-            f"{span}. Your allowance resets on {_when(resets_at)}.{upgrade}",
+            f"You have used {allowance.used} of the {allowance.limit} {what} the {plan.name} "
+            f"plan includes {span}. Your allowance resets on {_when(allowance.resets_at)}."
+            f"{upgrade}",
             reason=reason,
-            limit=limit,
-            resets_at=resets_at,
+            limit=allowance.limit,
+            resets_at=allowance.resets_at,
             plan=plan,
         )
     return plan
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """How much of one allowance a person has used in its current period.
+
+    Attributes:
+        used: Messages (today) or images (this month or billing period) used.
+        limit: What the plan allows in that period; None for no limit.
+        resets_at: When the period ends (UTC).
+        paid_period: Whether the period is a paid billing period (not a calendar month).
+    """
+
+    used: int
+    limit: int | None
+    resets_at: datetime
+    paid_period: bool
+
+    @property
+    def left(self) -> int | None:
+        """How many are left (never below 0); None for no limit."""
+        return None if self.limit is None else max(0, self.limit - self.used)
+
+
+def _allowance(session, user_id, account, plan: Plan, kind: str, now: datetime) -> Allowance:
+    if kind == "message":
+        since, resets_at = next_utc_midnight(now) - timedelta(days=1), next_utc_midnight(now)
+        limit = plan.messages_per_day
+    else:
+        since, resets_at = usage_period(account, now=now)
+        limit = plan.images_per_month
+    used = count_usage(session=session, user_id=user_id, kind=kind, since=since)
+    return Allowance(used=used, limit=limit, resets_at=resets_at, paid_period=plan.is_paid)
+
+
+def allowance(
+    *, session: Session, user_id: str, kind: str, now: datetime | None = None
+) -> Allowance:
+    """How much of this person's message or image allowance is used and left now.
+
+    Raises:
+        FieldErrors: an unknown kind.
+    """
+    if kind not in KINDS:
+        raise FieldErrors({"kind": f"Quota kind must be one of {', '.join(KINDS)}."})
+    now = now or utcnow()
+    account = get_account(session=session, user_id=user_id)
+    return _allowance(session, user_id, account, plan_of(account, now=now), kind, now)

@@ -2,8 +2,8 @@
 
 Access to a paid plan comes only from verified Stripe webhooks
 (services/billing/stripe_events.py); the browser's return from Checkout changes
-nothing. With no Stripe keys configured billing is off and everyone has the
-default plan.
+nothing. With no Stripe keys configured billing is off: nobody is capped,
+unless the plans file names a plan for that case (`billing_off`).
 """
 
 import hashlib
@@ -21,7 +21,7 @@ from nomask_app.services.common.errors import FieldErrors, NotFound
 
 # Statuses in which Stripe still expects payment: a new checkout would double-bill.
 LIVE_STATUSES = frozenset({"active", "trialing", "past_due", "unpaid", "incomplete", "paused"})
-_GRANTING_STATUSES = frozenset({"active", "trialing"})
+GRANTING_STATUSES = frozenset({"active", "trialing"})
 BILLING_PATH = "/billing"
 
 
@@ -52,7 +52,7 @@ def grace_ends_at(account: BillingAccount) -> datetime | None:
 
 
 def _grants_plan(account: BillingAccount, now: datetime) -> bool:
-    if account.status in _GRANTING_STATUSES:
+    if account.status in GRANTING_STATUSES:
         return True
     grace_end = grace_ends_at(account)
     return grace_end is not None and now < grace_end
@@ -61,7 +61,9 @@ def _grants_plan(account: BillingAccount, now: datetime) -> bool:
 def plan_of(account: BillingAccount | None, *, now: datetime | None = None) -> Plan:
     """The plan a billing record grants right now."""
     catalog = plan_catalog()
-    if account is None or not billing_enabled() or not _grants_plan(account, now or utcnow()):
+    if not billing_enabled():
+        return catalog.when_billing_off(get_settings().max_upload_bytes)
+    if account is None or not _grants_plan(account, now or utcnow()):
         return catalog.default
     return catalog.get(account.plan)
 
@@ -69,7 +71,8 @@ def plan_of(account: BillingAccount | None, *, now: datetime | None = None) -> P
 def current_plan(*, session: Session, user_id: str, now: datetime | None = None) -> Plan:
     """The plan whose entitlements apply to this person now.
 
-    The default plan unless billing is on and a verified subscription is
+    With billing off, the plan for that case (no limits unless the operator
+    set one). Otherwise the default plan, unless a verified subscription is
     active, trialing, or past due within the grace period.
     """
     return plan_of(get_account(session=session, user_id=user_id), now=now)

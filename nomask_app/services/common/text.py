@@ -64,5 +64,5 @@ def clean_text(
     if not text and empty_message:
         return text, empty_message
     if len(text) > max_len:
-        return text, f"Use at most {max_len} characters."
+        return text, f"Use at most {max_len} characters (this has {len(text)})."
     return text, None

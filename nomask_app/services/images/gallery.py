@@ -107,15 +107,32 @@ def store_prepared(
     )
 
 
-def upload_image(*, session: Session, user_id: str, data: bytes, filename: str) -> StoredFile:
+def upload_image(
+    *, session: Session, user_id: str, data: bytes, filename: str, size: int | None = None
+) -> StoredFile:
     """Check, clean and store one uploaded image; nothing is stored if it is refused.
+
+    Args:
+        session: The caller's session (the caller commits).
+        user_id: The owner.
+        data: The bytes read (at most the server's cap plus one).
+        filename: The name the file came with.
+        size: The size the whole upload had, when more arrived than was read.
 
     Raises:
         FieldErrors: a bad file (key "file").
         QuotaExceeded: larger than the plan allows.
     """
+    # The plan's limit first: its message names the file, its size and the plan.
+    upload_bytes = max(size or 0, len(data))
+    check_quota(
+        session=session,
+        user_id=user_id,
+        kind="upload",
+        upload_bytes=upload_bytes,
+        filename=filename,
+    )
     prepared = check_image(data, filename)
-    check_quota(session=session, user_id=user_id, kind="upload", upload_bytes=len(data))
     return store_prepared(session=session, user_id=user_id, prepared=prepared, kind="upload")
 
 
@@ -127,13 +144,14 @@ def name_from_prompt(prompt: str, suffix: str = "") -> str:
 
 @dataclass(frozen=True)
 class ModelImages:
-    """Images an AI model returned, with who made them and what they cost."""
+    """Images an AI model returned, with who made them, what they cost and what was asked."""
 
     images: list[bytes]
     model_id: str
     provider: str
     cost_usd: float
     prompt: str
+    size: str = ""
 
 
 def store_model_images(
@@ -155,23 +173,25 @@ def store_model_images(
         FieldErrors: none of the images could be used (key "image").
     """
     rows: list[StoredFile] = []
-    name = name_from_prompt(result.prompt, ".png")
-    for data in result.images:
+    several = len(result.images) > 1
+    for number, data in enumerate(result.images, start=1):
+        # One prompt, several pictures: each gets a name of its own.
+        name = name_from_prompt(result.prompt, f"-{number}.png" if several else ".png")
         try:
             prepared = check_image(data, name)
         except FieldErrors:
             continue
-        rows.append(
-            store_prepared(
-                session=session,
-                user_id=user_id,
-                prepared=prepared,
-                kind=kind,
-                source=source,
-                conversation_id=conversation_id,
-                message_id=message_id,
-            )
+        row = store_prepared(
+            session=session,
+            user_id=user_id,
+            prepared=prepared,
+            kind=kind,
+            source=source,
+            conversation_id=conversation_id,
+            message_id=message_id,
         )
+        row.prompt, row.model, row.image_size = result.prompt, result.model_id, result.size
+        rows.append(row)
     if not rows:
         raise FieldErrors({"image": "The AI provider sent an image that could not be read."})
     for _ in rows:

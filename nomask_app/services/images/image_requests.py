@@ -76,8 +76,12 @@ def image_model(model_id: str, *, for_edit: bool = False) -> ImageModelInfo:
     return model
 
 
-def _stored(result: ImageResult, model: ImageModelInfo, prompt: str) -> gallery.ModelImages:
-    return gallery.ModelImages(result.images, model.id, result.provider, result.cost_usd, prompt)
+def _stored(
+    result: ImageResult, model: ImageModelInfo, prompt: str, size: str = ""
+) -> gallery.ModelImages:
+    return gallery.ModelImages(
+        result.images, model.id, result.provider, result.cost_usd, prompt, size
+    )
 
 
 async def generate(
@@ -103,7 +107,7 @@ async def generate(
     return await _run(
         gallery.store_model_images,
         user_id=user_id,
-        result=_stored(result, model, prompt),
+        result=_stored(result, model, prompt, size),
         kind="generated",
     )
 
@@ -295,6 +299,6 @@ async def generate_in_chat(
         user_id=user_id,
         conversation_id=conversation_id,
         text=text.strip(),
-        result=_stored(result, model, prompt),
+        result=_stored(result, model, prompt, model.sizes[0]),
         label=model.label,
     )

@@ -17,6 +17,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from nomask_app.services.common.errors import FieldErrors
 from nomask_app.services.common.text import strip_unsafe
+from nomask_app.services.common.units import file_size
 
 IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp", "GIF": "image/gif"}
 # Markers of web content that no honest image or text attachment needs to smuggle.
@@ -79,7 +80,10 @@ def prepare_upload(
     if not data:
         raise _refuse(f"“{name}” is empty.")
     if len(data) > max_bytes:
-        raise _refuse(f"“{name}” is larger than {max_bytes // (1024 * 1024)} MB.")
+        raise _refuse(
+            f"“{name}” is {file_size(len(data))}: files can be at most "
+            f"{file_size(max_bytes)} on this server."
+        )
     image_format = _image_format(data)
     if image_format == _BOMB:
         raise _refuse(_too_many_pixels(name))

@@ -80,6 +80,21 @@ def set_role(*, session: Session, email: str, role: str, by: str = "command line
     return user
 
 
+def check_reason(reason: str) -> str:
+    """An admin's stated reason, whitespace folded; the person concerned will read it.
+
+    Raises:
+        FieldErrors: ``{"reason": ...}`` when it is missing, too short, too long, or
+            carries control or text-direction characters.
+    """
+    cleaned, problem = clean_text(reason, what="A reason", max_len=REASON_MAX)
+    if not problem and len(cleaned) < REASON_MIN:
+        problem = f"Say why, in at least {REASON_MIN} characters."
+    if problem:
+        raise FieldErrors({"reason": problem})
+    return cleaned
+
+
 @dataclass(frozen=True)
 class AccountRow:
     """One line of the accounts table: no content, only what operating needs."""
@@ -93,20 +108,33 @@ class AccountRow:
     two_factor: bool
     messages_30d: int
     images_30d: int
+    suspended: bool = False
 
 
-def list_accounts(*, session: Session, admin_id: str, query: str = "") -> list[AccountRow]:
-    """The newest accounts (filtered by address or name), with 30 days of usage."""
+def list_accounts(
+    *, session: Session, admin_id: str, query: str = "", page: int = 0
+) -> tuple[list[AccountRow], bool]:
+    """One page of accounts, newest first (filtered by address or name), with 30 days of usage.
+
+    Returns:
+        The page's rows, and whether another page follows.
+    """
     require_admin(session=session, user_id=admin_id)
     since = utcnow() - timedelta(days=SERIES_DAYS)
-    statement = select(User).order_by(col(User.created_at).desc()).limit(USERS_PAGE)
+    statement = (
+        select(User)
+        .order_by(col(User.created_at).desc(), col(User.id).desc())
+        .offset(max(0, page) * USERS_PAGE)
+        .limit(USERS_PAGE + 1)  # one more tells whether a next page exists
+    )
     needle = query.strip().lower()[:100]
     if needle:
         pattern = f"%{needle}%"
         statement = statement.where(
             col(User.email).like(pattern) | func.lower(col(User.name)).like(pattern)
         )
-    users = session.exec(statement).all()
+    found = session.exec(statement).all()
+    users, more = found[:USERS_PAGE], len(found) > USERS_PAGE
     ids = [user.id for user in users]
     counts: dict[tuple[str, str], int] = {}
     if ids:
@@ -124,7 +152,11 @@ def list_accounts(*, session: Session, admin_id: str, query: str = "") -> list[A
         ).all()
     )
     audit.record_event(
-        session=session, kind=audit.ADMIN_LISTED_USERS, admin_id=admin_id, shown=len(users)
+        session=session,
+        kind=audit.ADMIN_LISTED_USERS,
+        admin_id=admin_id,
+        shown=len(users),
+        page=max(0, page),
     )
     return [
         AccountRow(
@@ -137,9 +169,10 @@ def list_accounts(*, session: Session, admin_id: str, query: str = "") -> list[A
             two_factor=user.id in enrolled,
             messages_30d=counts.get((user.id, "message"), 0),
             images_30d=counts.get((user.id, "image"), 0),
+            suspended=user.suspended_at is not None,
         )
         for user in users
-    ]
+    ], more
 
 
 @dataclass(frozen=True)
@@ -153,6 +186,8 @@ class AccountDetail:
     created_at: datetime
     conversations: int
     usage_30d: UsageTotals
+    suspended_at: datetime | None = None
+    suspension_reason: str = ""
 
 
 def account_detail(*, session: Session, admin_id: str, user_id: str) -> AccountDetail:
@@ -181,6 +216,8 @@ def account_detail(*, session: Session, admin_id: str, user_id: str) -> AccountD
         usage_30d=usage_summary(
             session=session, user_id=user.id, start=utcnow() - timedelta(days=SERIES_DAYS)
         ),
+        suspended_at=user.suspended_at,
+        suspension_reason=user.suspension_reason,
     )
 
 
@@ -206,11 +243,7 @@ def read_conversations(
         NotFound: no such account (or the caller is not an admin).
     """
     require_admin(session=session, user_id=admin_id)
-    cleaned, problem = clean_text(reason, what="A reason", max_len=REASON_MAX)
-    if not problem and len(cleaned) < REASON_MIN:
-        problem = f"Say why, in at least {REASON_MIN} characters."
-    if problem:
-        raise FieldErrors({"reason": problem})
+    cleaned = check_reason(reason)
     if session.get(User, user_id) is None:
         raise NotFound(user_id)
     audit.record_event(

@@ -56,6 +56,10 @@ ROLE_CHANGED = "role.changed"
 ADMIN_LISTED_USERS = "admin.listed_users"
 ADMIN_VIEWED_ACCOUNT = "admin.viewed_account"
 ADMIN_VIEWED_CONVERSATIONS = "admin.viewed_conversations"
+ACCOUNT_SUSPENDED = "account.suspended"
+ACCOUNT_UNSUSPENDED = "account.unsuspended"
+# Email to many people (operator commands).
+PRODUCT_UPDATE_SENT = "product_update.sent"
 
 # The privacy center shows this many events per page.
 EVENTS_PAGE_SIZE = 20
@@ -91,11 +95,14 @@ LABELS = {
     ADMIN_LISTED_USERS: "An administrator listed the accounts",
     ADMIN_VIEWED_ACCOUNT: "An administrator opened your account details",
     ADMIN_VIEWED_CONVERSATIONS: "An administrator read your conversations",
+    ACCOUNT_SUSPENDED: "An administrator suspended your account",
+    ACCOUNT_UNSUSPENDED: "An administrator lifted the suspension of your account",
+    PRODUCT_UPDATE_SENT: "Product update sent",
 }
 
 # Events whose recorded reason the person reads next to the label (an admin
 # must say why they looked, and the person is told).
-_REASON_SHOWN = frozenset({ADMIN_VIEWED_CONVERSATIONS})
+_REASON_SHOWN = frozenset({ADMIN_VIEWED_CONVERSATIONS, ACCOUNT_SUSPENDED, ACCOUNT_UNSUSPENDED})
 
 
 class AppendOnly(RuntimeError):

@@ -39,6 +39,8 @@ POLICY_UPDATED = "policy-updated"
 PRODUCT_UPDATE = "product-update"
 EXPORT_READY = "export-ready"
 ACCOUNT_DELETED = "account-deleted"
+ACCOUNT_SUSPENDED = "account-suspended"
+ACCOUNT_UNSUSPENDED = "account-unsuspended"
 
 
 def app_link(path: str, **query: str) -> str:
@@ -336,5 +338,37 @@ def account_deleted(*, to: str, name: str, when: datetime) -> EmailMessage:
             "removed, and any subscription was canceled. This is the last message we send "
             "to this address.",
             f"If you did not ask for this, write to {CONTACT} right away.",
+        ],
+    )
+
+
+def account_suspended(*, to: str, name: str, reason: str) -> EmailMessage:
+    """An administrator suspended the account: no sign-in until it is lifted."""
+    return _compose(
+        to=to,
+        subject="Your NoMask AI account is suspended",
+        kind=ACCOUNT_SUSPENDED,
+        body=[
+            f"Hi {name},",
+            "An administrator suspended your NoMask AI account. Until the suspension is "
+            "lifted you cannot sign in, and every browser was signed out. The reason given:",
+            reason,
+            f"Your data stays as it was. If you think this is a mistake, write to {CONTACT}.",
+        ],
+    )
+
+
+def account_unsuspended(*, to: str, name: str, reason: str) -> EmailMessage:
+    """The suspension is lifted: the person can sign in again."""
+    return _compose(
+        to=to,
+        subject="Your NoMask AI account is active again",
+        kind=ACCOUNT_UNSUSPENDED,
+        body=[
+            f"Hi {name},",
+            "An administrator lifted the suspension of your NoMask AI account: you can "
+            "sign in again. The reason given:",
+            reason,
+            app_link("/login"),
         ],
     )

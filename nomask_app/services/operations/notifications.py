@@ -7,11 +7,11 @@ unsubscribe link that works without signing in.
 
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, func, select
 
-from nomask_app.models import User
+from nomask_app.models import AccountDeletion, User
 from nomask_app.services.accounts.profile import set_product_updates
-from nomask_app.services.operations import emails, signing
+from nomask_app.services.operations import audit, emails, signing
 from nomask_app.services.operations.delivery import send_after_commit
 from nomask_app.services.privacy.policy import PolicyVersion
 
@@ -61,15 +61,39 @@ def unsubscribe_url(user_id: str) -> str:
     return emails.app_link(UNSUBSCRIBE_PATH, user=user_id, sig=signature)
 
 
-def send_product_update(*, session: Session, subject: str, text: str) -> int:
+def _product_update_audience():
+    """Accounts that opted in, with a confirmed address, and not being deleted."""
+    return select(User).where(
+        User.product_updates == True,  # noqa: E712
+        col(User.email_verified_at).is_not(None),
+        col(User.id).not_in(select(AccountDeletion.user_id)),
+    )
+
+
+def product_update_audience_size(*, session: Session) -> int:
+    """How many accounts a product update would reach now (for a dry run)."""
+    audience = _product_update_audience().subquery()
+    return session.exec(select(func.count()).select_from(audience)).one()
+
+
+def send_product_update(*, session: Session, subject: str, text: str, sent_by: str) -> int:
     """Email news to everyone who switched "Product updates and tips" on.
+
+    Only confirmed addresses receive it, each message with its own signed
+    one-click unsubscribe link; the sending is recorded in the audit trail.
+    The messages leave when the caller's transaction commits.
+
+    Args:
+        session: The database session (the caller commits).
+        subject: The subject line.
+        text: The plain-text body.
+        sent_by: Who sent it, for the audit trail (e.g. "command line").
 
     Returns:
         How many messages were queued.
     """
     count = 0
-    subscribers = select(User).where(User.product_updates == True)  # noqa: E712
-    for user in session.exec(subscribers.execution_options(yield_per=500)):
+    for user in session.exec(_product_update_audience().execution_options(yield_per=500)):
         send_after_commit(
             session,
             emails.product_update(
@@ -81,6 +105,13 @@ def send_product_update(*, session: Session, subject: str, text: str) -> int:
             ),
         )
         count += 1
+    audit.record_event(
+        session=session,
+        kind=audit.PRODUCT_UPDATE_SENT,
+        subject=subject[:200],
+        recipients=count,
+        by=sent_by,
+    )
     return count
 
 

@@ -150,6 +150,10 @@ def _file_record(row: StoredFile, missing: bool) -> dict[str, Any]:
         "conversation_id": row.conversation_id,
         "message_id": row.message_id,
         "source_file_id": row.source_file_id,
+        # What an AI model was asked for the images it made (empty for uploads).
+        "prompt": row.prompt,
+        "model": row.model,
+        "image_size": row.image_size,
         "created_at": row.created_at,
     }
 

@@ -9,6 +9,7 @@ from nomask_app.db import session_scope
 from nomask_app.services.accounts import signin
 from nomask_app.services.accounts.sessions import issue_login_ticket, safe_next_path
 from nomask_app.services.operations.ratelimit import RateLimited
+from nomask_app.services.operations.suspension import SUSPENDED_MESSAGE, AccountSuspended
 from nomask_app.states.accounts.handoff import HandoffState
 from nomask_app.states.accounts.session import SessionState
 
@@ -42,6 +43,12 @@ def _check_code(user_id: str, code: str, next_path: str, context: dict) -> str |
         return issue_login_ticket(session=session, user_id=user_id, next_path=next_path)
 
 
+SESSION_ENDED = (
+    "Your session was ended: it was signed out from another browser, expired, or the "
+    "account was suspended. Please sign in again."
+)
+
+
 class LoginState(SessionState):
     """Sign-in form: keeps what was typed (except the password) and one error."""
 
@@ -65,8 +72,16 @@ class LoginState(SessionState):
         """Explain why the person landed here, then send signed-in people home."""
         self.error = ""
         self._forget_pending()
-        expired = self.router.url.query_parameters.get("expired")
-        self.notice = "Your sign-in expired. Please sign in again." if expired else ""
+        query = self.router.url.query_parameters
+        self.notice = (
+            SESSION_ENDED
+            if query.get("ended")
+            else "Your sign-in expired. Please sign in again."
+            if query.get("expired")
+            else ""
+        )
+        if query.get("suspended"):
+            self.error = SUSPENDED_MESSAGE
         return SessionState.redirect_if_signed_in
 
     @rx.event
@@ -88,8 +103,8 @@ class LoginState(SessionState):
             outcome = await asyncio.to_thread(
                 _check_credentials, email, password, next_path, self._context()
             )
-        except RateLimited as limit:
-            self.error = limit.message
+        except (RateLimited, AccountSuspended) as refusal:
+            self.error = refusal.message
             return
         finally:
             self.submitting = False

@@ -5,8 +5,11 @@ touch user data call `current_user()` themselves instead of trusting a var.
 """
 
 from http.cookies import CookieError, SimpleCookie
+from urllib.parse import urlencode
 
 import reflex as rx
+from reflex.app import default_backend_exception_handler
+from reflex.event import EventSpec
 
 from nomask_app.db import session_scope
 from nomask_app.models import User
@@ -19,6 +22,41 @@ def request_context(state: rx.State) -> dict[str, str]:
         "ip_address": state.router.session.client_ip,
         "user_agent": state.router.headers.user_agent,
     }
+
+
+class SessionEnded(Exception):
+    """This tab's session stopped working: signed out elsewhere, expired or suspended.
+
+    Raised by `current_user` when a tab that was signed in still carries its
+    session cookie but the cookie no longer resolves; `on_backend_error` turns
+    it into a move to the sign-in page that says so, whatever the handler was.
+
+    Attributes:
+        path: The page the tab was on, to return to after signing in again.
+    """
+
+    def __init__(self, path: str = "/") -> None:
+        super().__init__(path)
+        self.path = path
+
+
+def login_path(path: str, *, ended: bool = False) -> str:
+    """The sign-in page, returning to `path` afterwards; `ended` says the session was ended."""
+    path = safe_next_path(path.rstrip("/") or "/")  # the static build adds a trailing slash
+    query = {"ended": "1"} if ended else {}
+    if path != "/":
+        query["next"] = path
+    return "/login" + (f"?{urlencode(query, safe='/')}" if query else "")
+
+
+def on_backend_error(exception: Exception) -> EventSpec | None:
+    """The app's handler of errors raised by event handlers (rx.App backend_exception_handler).
+
+    A lost session leads to the sign-in page; anything else is Reflex's default.
+    """
+    if isinstance(exception, SessionEnded):
+        return rx.redirect(login_path(exception.path, ended=True), replace=True)
+    return default_backend_exception_handler(exception)
 
 
 def lookup_user(token: str | None) -> User | None:
@@ -60,6 +98,9 @@ class SessionState(rx.State):
         """Record who `lookup_user` found; reset every state if that is someone else.
 
         For handlers that look the user up in a worker thread of their own.
+
+        Raises:
+            SessionEnded: this tab was signed in, and its session cookie stopped working.
         """
         root = await self.get_state(SessionState)
         if root._user_id and (user is None or user.id != root._user_id):
@@ -67,6 +108,10 @@ class SessionState(rx.State):
             # loaded substate, so nothing shown for the last identity survives.
             root.reset()
             root._user_id = ""
+            if user is None and self._session_token():
+                # The cookie is still here but no longer works (a deliberate
+                # sign-out deletes it): the session was ended from elsewhere.
+                raise SessionEnded(self.router.url.path)
         if user is not None:
             root._user_id = user.id
             root.signed_in = True
@@ -78,10 +123,7 @@ class SessionState(rx.State):
     async def require_user(self):
         """On-load guard for pages behind sign-in."""
         if await self.current_user() is None:
-            # The static build serves pages with a trailing slash; drop it.
-            path = safe_next_path(self.router.url.path.rstrip("/") or "/")
-            target = "/login" if path == "/" else f"/login?next={path}"
-            return rx.redirect(target, replace=True)
+            return rx.redirect(login_path(self.router.url.path), replace=True)
         return None
 
     @rx.event

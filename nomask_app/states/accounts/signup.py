@@ -6,6 +6,7 @@ import reflex as rx
 
 from nomask_app.db import session_scope
 from nomask_app.services.accounts.accounts import sign_up
+from nomask_app.services.accounts.validation import NAME_HINT
 from nomask_app.services.common.errors import FieldErrors
 from nomask_app.services.operations import ratelimit
 from nomask_app.states.accounts.session import SessionState
@@ -17,6 +18,9 @@ def _start_account(fields: dict, context: dict) -> None:
     ratelimit.hit(ratelimit.SIGN_UP, ip=context["ip_address"], account=fields["email"])
     with session_scope() as session:
         sign_up(session=session, **fields, **context)
+
+
+__all__ = ["NAME_HINT", "SignupState"]  # pages show the hint under every "Name" field
 
 
 class SignupState(SessionState):

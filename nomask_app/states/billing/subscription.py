@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from nomask_app.db import session_scope
 from nomask_app.integrations.stripe import StripeUnavailable
 from nomask_app.services.billing import subscriptions
-from nomask_app.services.billing.plans import Plan, plan_catalog
+from nomask_app.services.billing.plans import NO_LIMITS_ID, Plan, plan_catalog
 from nomask_app.services.billing.usage import daily_usage, usage_summary
 from nomask_app.services.common.errors import FieldErrors
 from nomask_app.states.accounts.session import SessionState
@@ -28,13 +28,22 @@ STATUS_LABELS = {
     "canceled": "Canceled",
 }
 STRIPE_DOWN = "We could not reach Stripe. Nothing was charged; please try again in a moment."
-CHECKOUT_NOTICES = {
-    "success": (
-        "Thank you. Your plan changes here as soon as Stripe confirms the payment, "
-        "usually within a minute. Reload this page to see it."
-    ),
-    "canceled": "Checkout was canceled. Nothing was charged.",
-}
+CHECKOUT_CANCELED = "Checkout was canceled. Nothing was charged."
+CHECKOUT_WAITING = (
+    "Thank you. Waiting for Stripe to confirm the payment, usually within a minute: "
+    "this page updates by itself as soon as it does."
+)
+CHECKOUT_SLOW = (
+    "Stripe has not confirmed the payment yet. Your plan changes as soon as it does; "
+    "nothing more is charged if you check this page again later."
+)
+# After a checkout, the page asks again this often, this many times (2 minutes).
+CHECKOUT_POLL_SECONDS = 3.0
+CHECKOUT_POLLS = 40
+
+
+def _checkout_done(plan_name: str) -> str:
+    return f"Thank you. You are now on the {plan_name} plan."
 
 
 @dataclasses.dataclass
@@ -65,11 +74,38 @@ def _count(number: int, noun: str) -> str:
 def _features(plan: Plan) -> list[str]:
     models = "All models" if "*" in plan.models else "Models: " + ", ".join(plan.models)
     return [
-        f"{plan.messages_per_day:,} messages a day",
-        f"{plan.images_per_month:,} images a month",
+        "No message limit"
+        if plan.messages_per_day is None
+        else f"{plan.messages_per_day:,} messages a day",
+        "No image limit"
+        if plan.images_per_month is None
+        else f"{plan.images_per_month:,} images a month",
         models,
         f"Uploads up to {plan.max_upload_bytes / 1_000_000:g} MB",
     ]
+
+
+def _price(plan: Plan) -> str:
+    # A plan file may price its free plan "Free": the card would read "Free / Free".
+    return "" if plan.price_label.casefold() == plan.name.casefold() else plan.price_label
+
+
+def _of_limit(used: int, limit: int | None, noun: str, span: str) -> str:
+    if limit is None:
+        return f"{_count(used, noun)} (no {span} limit)"
+    return f"{used:,} of {_count(limit, noun)}"
+
+
+def _billing_off_note(plan: Plan) -> str:
+    if plan.id == NO_LIMITS_ID:
+        return (
+            "Billing is not enabled on this server, so nobody is capped: there is no "
+            "daily message or monthly image limit, and every feature works."
+        )
+    return (
+        "Billing is not enabled on this server. Everyone has the allowances of the "
+        f"{plan.name} plan, set by the server's operator, and every feature works."
+    )
 
 
 def _overview(user_id: str) -> dict:
@@ -85,7 +121,7 @@ def _overview(user_id: str) -> dict:
         PlanView(
             id=plan.id,
             name=plan.name,
-            price=plan.price_label,
+            price=_price(plan),
             features=_features(plan),
             paid=plan.is_paid,
             current=plan.id == status.plan.id,
@@ -106,6 +142,9 @@ def _overview(user_id: str) -> dict:
         )
     return {
         "enabled": status.enabled,
+        "billing_off_note": "" if status.enabled else _billing_off_note(status.plan),
+        "plan_features": _features(status.plan),
+        "on_paid_plan": status.plan.is_paid and status.status in subscriptions.GRANTING_STATUSES,
         "plan_name": status.plan.name,
         "status_label": STATUS_LABELS.get(status.status, status.status.replace("_", " ")),
         "period_label": (
@@ -124,9 +163,11 @@ def _overview(user_id: str) -> dict:
         ),
         "has_customer": status.has_customer,
         "allowance_label": (
-            f"Today: {messages_today:,} of {_count(status.plan.messages_per_day, 'message')} "
-            f"(resets daily at 00:00 UTC). This period: {totals.images:,} of "
-            f"{_count(status.plan.images_per_month, 'image')}."
+            f"Today: {_of_limit(messages_today, status.plan.messages_per_day, 'message', 'daily')}"
+            + (" (resets daily at 00:00 UTC)" if status.plan.messages_per_day is not None else "")
+            + ". This period: "
+            + _of_limit(totals.images, status.plan.images_per_month, "image", "monthly")
+            + "."
         ),
         "usage_messages": f"{totals.messages:,}",
         "usage_images": f"{totals.images:,}",
@@ -146,6 +187,16 @@ def _overview(user_id: str) -> dict:
         ],
         "chart_summary": summary,
     }
+
+
+async def _await_paid_plan(user_id: str) -> dict | None:
+    """The overview once a paid plan is in force, or None after two minutes without one."""
+    for _ in range(CHECKOUT_POLLS):
+        await asyncio.sleep(CHECKOUT_POLL_SECONDS)
+        overview = await asyncio.to_thread(_overview, user_id)
+        if overview["on_paid_plan"]:
+            return overview
+    return None
 
 
 def _checkout_url(user_id: str, plan_id: str) -> str:
@@ -169,6 +220,9 @@ class BillingState(SessionState):
 
     loaded: bool = False
     enabled: bool = False
+    billing_off_note: str = ""
+    plan_features: list[str] = []
+    on_paid_plan: bool = False
     plan_name: str = ""
     status_label: str = ""
     period_label: str = ""
@@ -194,11 +248,40 @@ class BillingState(SessionState):
         if user is None:
             return
         self.error = ""
-        outcome = self.router.url.query_parameters.get("checkout", "")
-        self.notice = CHECKOUT_NOTICES.get(outcome, "")
-        for name, value in (await asyncio.to_thread(_overview, user.id)).items():
-            setattr(self, name, value)
+        self._show(await asyncio.to_thread(_overview, user.id))
         self.loaded = True
+        outcome = self.router.url.query_parameters.get("checkout", "")
+        self.notice = CHECKOUT_CANCELED if outcome == "canceled" else ""
+        if outcome == "success":
+            if self.on_paid_plan:
+                self.notice = _checkout_done(self.plan_name)
+                return None
+            self.notice = CHECKOUT_WAITING
+            return BillingState.watch_checkout
+        return None
+
+    def _show(self, overview: dict) -> None:
+        for name, value in overview.items():
+            setattr(self, name, value)
+
+    @rx.event(background=True)
+    async def watch_checkout(self):
+        """After Checkout, follow the plan until Stripe's webhook has changed it.
+
+        The plan changes only through Stripe's signed webhook, which may arrive
+        after the browser is back: ask again every few seconds for two minutes.
+        """
+        async with self:
+            user = await self.current_user()
+        if user is None:
+            return
+        overview = await _await_paid_plan(user.id)
+        async with self:
+            if overview is not None:
+                self._show(overview)
+                self.notice = _checkout_done(self.plan_name)
+            elif self.notice == CHECKOUT_WAITING:
+                self.notice = CHECKOUT_SLOW
 
     async def _go_to_stripe(self, busy: str, fetch, *args):
         user = await self.current_user()

@@ -20,17 +20,20 @@ UPLOAD_ID = "chat-attach"
 MAX_FILES = 5
 
 
-def _store(user_id: str, data: bytes, filename: str) -> FileView:
+def _store(user_id: str, data: bytes, filename: str, size: int) -> FileView:
     settings = get_settings()
-    prepared = prepare_upload(
-        data,
-        filename,
-        max_bytes=settings.max_upload_bytes,
-        max_pixels=settings.max_image_pixels,
-        max_text_bytes=settings.max_text_attachment_bytes,
-    )
     with session_scope() as session:
-        check_quota(session=session, user_id=user_id, kind="upload", upload_bytes=len(data))
+        # The plan's limit first: its message names the file, its size and the plan.
+        check_quota(
+            session=session, user_id=user_id, kind="upload", upload_bytes=size, filename=filename
+        )
+        prepared = prepare_upload(
+            data,
+            filename,
+            max_bytes=settings.max_upload_bytes,
+            max_pixels=settings.max_image_pixels,
+            max_text_bytes=settings.max_text_attachment_bytes,
+        )
         row = files.store_bytes(
             session=session,
             user_id=user_id,
@@ -74,7 +77,9 @@ class AttachmentState(SessionState):
             data = await upload.read(limit + 1)
             name = upload.name or "file"
             try:
-                view = await asyncio.to_thread(_store, user.id, data, name)
+                view = await asyncio.to_thread(
+                    _store, user.id, data, name, max(upload.size or 0, len(data))
+                )
             except FieldErrors as problem:
                 problems.append(problem.errors["file"])
                 continue

@@ -13,6 +13,7 @@ import reflex as rx
 
 from nomask_app.config import get_settings
 from nomask_app.db import session_scope
+from nomask_app.integrations.llm_images import get_image_gateway
 from nomask_app.services.common.errors import FieldErrors, NotFound
 from nomask_app.services.images import gallery, image_editing
 from nomask_app.services.images.image_editing import ADJUSTMENTS, FILTERS, MIN_SIDE, Recipe
@@ -26,7 +27,11 @@ MODES = ("view", "crop", "mask")
 
 def _details(user_id: str, file_id: str) -> ImageView:
     with session_scope() as session:
-        return image_view(gallery.get_image(session=session, user_id=user_id, file_id=file_id))
+        view = image_view(gallery.get_image(session=session, user_id=user_id, file_id=file_id))
+    # The model's name as the picker shows it (a model no longer configured keeps its id).
+    model = get_image_gateway().model(view.model) if view.model else None
+    view.model = model.label if model else view.model
+    return view
 
 
 def _preview(user_id: str, file_id: str, recipe: Recipe) -> image_editing.Preview:
@@ -68,6 +73,10 @@ class EditorState(SessionState):
     name: str = ""
     kind_label: str = ""
     url: str = ""
+    # What an AI model was asked for this image (empty for uploads); `model` is its label.
+    prompt: str = ""
+    model: str = ""
+    image_size: str = ""
     preview: str = ""
     width: int = 0
     height: int = 0
@@ -132,6 +141,7 @@ class EditorState(SessionState):
 
     def _close(self) -> None:
         self.file_id = self.name = self.preview = self.url = ""
+        self.prompt = self.model = self.image_size = ""
         self.width = self.height = 0
         self._undo, self._redo, self._drag_base = [], [], {}
         self._forget_mask()
@@ -170,6 +180,7 @@ class EditorState(SessionState):
             view.kind_label,
             view.url,
         )
+        self.prompt, self.model, self.image_size = view.prompt, view.model, view.image_size
         self.mode, self.notice = "view", ""
         await self._render(user_id)
         return True
@@ -353,11 +364,11 @@ class EditorState(SessionState):
         self._forget_mask()
 
     @rx.event
-    def set_brush(self, value: str):
+    def set_brush(self, value: float):
         """The width of the mask brush, in screen pixels."""
         try:
             self.brush = min(max(int(float(value)), 4), 200)
-        except ValueError:
+        except (TypeError, ValueError):  # any client can send anything
             return
 
     @rx.event

@@ -9,7 +9,7 @@ from nomask_app.config import get_settings
 from nomask_app.db import session_scope
 from nomask_app.integrations.llm import ProviderError
 from nomask_app.integrations.llm_images import get_image_gateway
-from nomask_app.services.billing.quotas import QuotaExceeded
+from nomask_app.services.billing.quotas import QuotaExceeded, UploadLimit, allowance, upload_limit
 from nomask_app.services.chat import conversations
 from nomask_app.services.common.errors import FieldErrors, NotFound
 from nomask_app.services.images import files, gallery, image_editing, image_requests
@@ -22,19 +22,28 @@ from nomask_app.states.images.views import (
     ImageModelOption,
     conversation_option,
     model_option,
+    refusals,
 )
 
 UPLOAD_ID = "studio-upload"
+PROMPT_ID = "prompt"
 MAX_FILES = 5  # the request size cap (middleware.py) leaves room for five of the largest
 SHARE_CHOICES = 20
 NEW_CONVERSATION = "new"
 
 
-def _upload(user_id: str, data: bytes, filename: str) -> str:
+def _upload(user_id: str, data: bytes, filename: str, size: int) -> str:
     with session_scope() as session:
-        row = gallery.upload_image(session=session, user_id=user_id, data=data, filename=filename)
+        row = gallery.upload_image(
+            session=session, user_id=user_id, data=data, filename=filename, size=size
+        )
         session.flush()
         return row.id
+
+
+def _upload_limit(user_id: str) -> UploadLimit:
+    with session_scope() as session:
+        return upload_limit(session=session, user_id=user_id)
 
 
 def _recent_conversations(user_id: str) -> list[ConversationOption]:
@@ -55,6 +64,23 @@ def _share(user_id: str, file_id: str, conversation_id: str | None, note: str) -
             note=note,
         )
         return conversation.id
+
+
+def _images_left(user_id: str) -> str:
+    with session_scope() as session:
+        images = allowance(session=session, user_id=user_id, kind="image")
+    if images.left is None:
+        return "No monthly image limit."
+    period = "this billing period" if images.paid_period else "this month"
+    resets = f"{images.resets_at:%B} {images.resets_at.day}"
+    return f"{images.left} of {images.limit} images left {period} (resets {resets})."
+
+
+def _asked_for(user_id: str, file_id: str) -> tuple[str, str, str]:
+    """The prompt, model and size an image of this person was made from."""
+    with session_scope() as session:
+        row = gallery.get_image(session=session, user_id=user_id, file_id=file_id)
+        return row.prompt, row.model, row.image_size
 
 
 def _delete(user_id: str, file_id: str) -> None:
@@ -81,6 +107,11 @@ class StudioState(SessionState):
     share_choices: list[ConversationOption] = []
     share_error: str = ""
     delete_open: bool = False
+    images_left: str = ""
+    # The largest upload, checked in the browser before anything is sent.
+    upload_limit_bytes: int = 0
+    upload_limit_label: str = ""
+    upload_progress: int = 0
 
     @rx.var
     def sizes(self) -> list[str]:
@@ -97,7 +128,8 @@ class StudioState(SessionState):
     @rx.event
     async def load(self):
         """`/images`: the models, the gallery, and the image left open in the editor."""
-        if await self.current_user() is None:
+        user = await self.current_user()
+        if user is None:
             return SessionState.require_user
         gateway = await asyncio.to_thread(get_image_gateway)
         self.models = [model_option(m) for m in gateway.models()]
@@ -105,6 +137,9 @@ class StudioState(SessionState):
         if not any(m.id == self.model_id for m in self.models):
             self._choose(self.models[0].id)
         self.generate_error = self.generate_link = self.prompt_error = self.upload_notice = ""
+        self.images_left = await asyncio.to_thread(_images_left, user.id)
+        limit = await asyncio.to_thread(_upload_limit, user.id)
+        self.upload_limit_bytes, self.upload_limit_label = limit.max_bytes, limit.label
         return [GalleryState.refresh, EditorState.reload]
 
     def _choose(self, model_id: str) -> None:
@@ -170,9 +205,37 @@ class StudioState(SessionState):
             async with self:
                 self.generate_error, self.generating = failure.message, False
             return None
+        left = await asyncio.to_thread(_images_left, user.id)
         async with self:
-            self.generating = False
+            self.generating, self.images_left = False, left
         return [GalleryState.refresh, EditorState.open(rows[0].id)]
+
+    @rx.event
+    async def generate_again(self, file_id: str):
+        """Ask for new images from the prompt, model and size an image was made from."""
+        user = await self.current_user()
+        if user is None:
+            return SessionState.require_user
+        try:
+            prompt, model_id, size = await asyncio.to_thread(_asked_for, user.id, str(file_id))
+        except NotFound:
+            self.generate_error = "This image no longer exists."
+            return None
+        if not prompt:
+            return None
+        self.generate_error = self.generate_link = self.prompt_error = ""
+        fill = rx.set_value(PROMPT_ID, prompt)
+        if not any(m.id == model_id for m in self.models):
+            self.generate_error = (
+                "The model that made this image is no longer available: "
+                "choose another model, then generate again."
+            )
+            return fill
+        self._choose(model_id)
+        chosen = next(m for m in self.models if m.id == model_id)
+        if size in chosen.sizes:
+            self.size = size
+        return [fill, StudioState.generate({"prompt": prompt})]
 
     @rx.event
     async def upload(self, uploads: list[rx.UploadFile]):
@@ -180,14 +243,18 @@ class StudioState(SessionState):
         user = await self.current_user()
         if user is None:
             return SessionState.require_user
+        if not uploads:  # every file was kept back by the browser: `refused` explains
+            return rx.clear_selected_files(UPLOAD_ID)
         problems: list[str] = []
         stored: list[str] = []
+        self.upload_progress = 0
         limit = get_settings().max_upload_bytes
         for upload in uploads[:MAX_FILES]:
             data = await upload.read(limit + 1)
             name = upload.name or "image"
+            size = max(upload.size or 0, len(data))
             try:
-                stored.append(await asyncio.to_thread(_upload, user.id, data, name))
+                stored.append(await asyncio.to_thread(_upload, user.id, data, name, size))
             except FieldErrors as problem:
                 problems.append(problem.errors["file"])
             except QuotaExceeded as too_big:
@@ -199,6 +266,24 @@ class StudioState(SessionState):
         if stored:
             events.append(EditorState.open(stored[-1]))
         return events
+
+    @rx.event
+    async def refused(self, names: list[str]):
+        """Files the browser kept back (too large): say so, naming each; nothing was sent."""
+        user = await self.current_user()
+        if user is None:
+            return SessionState.require_user
+        limit = await asyncio.to_thread(_upload_limit, user.id)
+        self.upload_notice = refusals(names, limit)
+        return None
+
+    @rx.event
+    def progress(self, status: dict):
+        """How much of a large upload has reached the server (0-100)."""
+        try:
+            self.upload_progress = max(0, min(100, round(float(status["progress"]) * 100)))
+        except (KeyError, TypeError, ValueError):  # any client can send anything
+            return
 
     @rx.event
     async def set_share_open(self, value: bool):

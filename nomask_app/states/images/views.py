@@ -4,7 +4,10 @@ import dataclasses
 
 from nomask_app.integrations.llm_images import ImageModelInfo
 from nomask_app.models import Conversation, StoredFile
+from nomask_app.services.billing.quotas import UploadLimit
 from nomask_app.services.images.gallery import KIND_LABELS
+
+MAX_REFUSALS = 20
 
 
 @dataclasses.dataclass
@@ -19,6 +22,9 @@ class ImageView:
     thumb_url: str = ""
     size_label: str = ""
     conversation_id: str = ""
+    prompt: str = ""
+    model: str = ""
+    image_size: str = ""
 
 
 @dataclasses.dataclass
@@ -52,6 +58,9 @@ def image_view(row: StoredFile) -> ImageView:
         thumb_url=f"/api/files/{row.id}/thumbnail",
         size_label=size,
         conversation_id=row.conversation_id or "",
+        prompt=row.prompt,
+        model=row.model,
+        image_size=row.image_size,
     )
 
 
@@ -69,3 +78,16 @@ def model_option(model: ImageModelInfo) -> ImageModelOption:
 def conversation_option(conversation: Conversation) -> ConversationOption:
     """A "Send to chat" destination."""
     return ConversationOption(id=conversation.id, title=conversation.title)
+
+
+def refusals(names: list, limit: UploadLimit) -> str:
+    """Why the browser kept files back: over the upload limit, one sentence naming each.
+
+    The names come from the client: anything but text is skipped, and there are few.
+    """
+    said = [
+        limit.refusal(name.removeprefix("./")[:255] or "file")
+        for name in (names[:MAX_REFUSALS] if isinstance(names, list) else [])
+        if isinstance(name, str)
+    ]
+    return " ".join(said)

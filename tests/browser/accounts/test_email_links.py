@@ -59,7 +59,7 @@ def test_password_reset_signs_out_everywhere_and_works_once(
 
     # The browser that was signed in is signed out; the old password is gone.
     page.goto("/settings")
-    expect(page).to_have_url(at("/login", "?next=/settings"))
+    expect(page).to_have_url(at("/login", "?ended=1&next=/settings"))
     sign_in(page, email, PASSWORD)
     expect(page.get_by_role("alert")).to_have_text("Email or password is incorrect.")
     sign_in(page, email, NEW_PASSWORD)

@@ -60,6 +60,11 @@ def test_name_change_and_its_error(page, assert_accessible):
     expect(profile.get_by_text("Enter your name.")).to_be_visible()
     expect(profile.get_by_label("Name")).to_have_attribute("aria-invalid", "true")
     assert_accessible(page)
+    # Too long: said, not cut off silently, and the text stays for fixing.
+    profile.get_by_label("Name").fill("y" * 120)
+    profile.get_by_role("button", name="Save").click()
+    expect(profile.get_by_text("Use at most 100 characters (this has 120).")).to_be_visible()
+    expect(profile.get_by_label("Name")).to_have_value("y" * 120)
     profile.get_by_label("Name").fill("After Rename")
     profile.get_by_role("button", name="Save").click()
     expect(profile.get_by_role("status")).to_have_text("Your name is saved.")
@@ -195,8 +200,11 @@ def test_sessions_list_revoke_one_and_sign_out_everywhere(
     other.get_by_role("button", name=re.compile(r"^Sign out Firefox 128\.0 on Windows")).click()
     expect(page.get_by_text("That session is signed out.")).to_be_visible()
     expect(table.get_by_role("row")).to_have_count(2)
-    firefox.reload()
-    expect(firefox).to_have_url(at("/login"))
+    # The signed-out browser's next action lands on the sign-in page, which says why
+    # (not a blank page with a spinner).
+    firefox.get_by_role("button", name="New chat").click()
+    expect(firefox).to_have_url(at("/login", "?ended=1"))
+    expect(firefox.get_by_text("Your session was ended")).to_be_visible()
 
     sign_in(firefox, email)
     expect(firefox).to_have_url(at("/"))

@@ -69,14 +69,16 @@ def test_upgrade_goes_to_checkout_and_the_signed_webhook_grants_the_plan(
     # The person pays; Stripe sends them back. The redirect alone grants nothing.
     completed, subscription = stripe_server.complete_checkout(checkout_id)
     page.goto(checkout["success_url"])
-    expect(page.get_by_text("Your plan changes here as soon as Stripe confirms")).to_be_visible()
+    expect(page.get_by_text("Waiting for Stripe to confirm the payment")).to_be_visible()
     expect(_fact(page, "Plan")).to_have_text("Free")
 
-    # Stripe's signed event arrives: now the plan is Plus.
+    # Stripe's signed event arrives: the open page follows, with no reload.
     assert _deliver(app_server, FakeStripe.event("checkout.session.completed", completed)) == {
         "status": "applied"
     }
-    page.goto("/billing")
+    expect(page.get_by_text("Thank you. You are now on the Plus plan.")).to_be_visible()
+    expect(page.get_by_text("Waiting for Stripe")).to_have_count(0)
+    expect(page.get_by_text("Reload")).to_have_count(0)
     expect(_fact(page, "Plan")).to_have_text("Plus")
     expect(_fact(page, "Payment status")).to_have_text("Paid and active")
     expect(_fact(page, "Billing period")).to_contain_text("Renews on ")

@@ -180,6 +180,51 @@ def test_admin_console_is_not_found_for_others_and_records_every_look(
     expect(looked).to_contain_text("Reason given: “Support request #17 from this person”")
 
 
+def test_an_admin_pages_through_accounts_and_suspends_one_with_a_reason(
+    page, browser, app_server, assert_accessible
+):
+    person_email = sign_up(page, name="Person Suspended")
+    sign_out(page)
+    admin_email = sign_up(page, name="The Suspending Admin")
+    _make_admin(app_server, admin_email)
+    page.goto("/admin")
+    expect(page.get_by_role("heading", name="Accounts")).to_be_visible()
+    pages = page.get_by_role("navigation", name="Account pages")
+    expect(pages.get_by_role("button", name="Previous page")).to_be_disabled()
+    expect(pages.get_by_role("status")).to_contain_text("Accounts 1–")
+
+    page.get_by_label("Find an account").fill(person_email)
+    page.get_by_role("button", name="Search").click()
+    expect(pages.get_by_role("button", name="Next page")).to_be_disabled()
+    page.get_by_role("button", name=f"Open {person_email}").click()
+    page.get_by_role("button", name="Suspend", exact=True).click()
+    dialog = page.get_by_role("dialog", name="Suspend this account?")
+    dialog.get_by_role("button", name="Suspend account").click()
+    expect(dialog.get_by_text("Say why, in at least 10 characters.")).to_be_visible()
+    assert_accessible(page, within="[role=dialog]")
+    dialog.get_by_label("Reason").fill("Spam reports from three people")
+    dialog.get_by_role("button", name="Suspend account").click()
+    expect(dialog).to_have_count(0)
+    expect(page.get_by_text("The account is suspended and its owner was emailed")).to_be_visible()
+    expect(page.get_by_text("Spam reports from three people")).to_be_visible()
+
+    # The owner cannot sign in, and is told why.
+    other = browser.new_context(base_url=app_server.url)
+    person_page = other.new_page()
+    sign_in(person_page, person_email)
+    expect(person_page.get_by_role("alert")).to_contain_text("This account is suspended")
+    expect(person_page).to_have_url(at("/login"))
+
+    page.get_by_role("button", name="Unsuspend", exact=True).click()
+    lift = page.get_by_role("dialog", name="Lift the suspension?")
+    lift.get_by_label("Reason").fill("The reports were mistaken")
+    lift.get_by_role("button", name="Lift suspension").click()
+    expect(page.get_by_text("The suspension is lifted and the owner was emailed.")).to_be_visible()
+    sign_in(person_page, person_email)
+    expect(person_page).to_have_url(at("/"))
+    other.close()
+
+
 def test_the_server_log_holds_no_secret_from_any_flow(page, browser, app_server):
     password = "Browser-Secret-Pass-5521"
     new_password = "Browser-Secret-Pass-7734"

@@ -25,5 +25,5 @@ def test_bad_emails_get_a_message(raw):
 def test_names_are_trimmed_and_limited():
     assert clean_name("  Ada   Lovelace ") == ("Ada Lovelace", None)
     assert clean_name("")[1] == "Enter your name."
-    assert clean_name("x" * 101)[1] == "Use at most 100 characters."
+    assert clean_name("x" * 101)[1] == "Use at most 100 characters (this has 101)."
     assert clean_name("x" * 100)[1] is None

@@ -1,4 +1,5 @@
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -206,3 +207,98 @@ def test_a_failed_payment_keeps_the_plan_during_the_grace_period_only(session, b
     with pytest.raises(QuotaExceeded) as refused:
         check_quota(session=session, user_id=user.id, kind="message", now=later)
     assert refused.value.plan.id == "free"
+
+
+@pytest.fixture
+def self_hosted(engine, monkeypatch):
+    """Billing off with the bundled plans file, as `make run` starts."""
+    monkeypatch.delenv("NOMASK_PLANS_FILE", raising=False)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def test_with_billing_off_and_no_operator_caps_nobody_is_capped(session, self_hosted):
+    user = make_user(session)
+    _use(session, user, "message", times=60)  # more than any plan's daily allowance
+    _use(session, user, "image", times=25)
+    plan = check_quota(session=session, user_id=user.id, kind="message", now=NOW)
+    check_quota(session=session, user_id=user.id, kind="image", count=4, now=NOW)
+    check_quota(session=session, user_id=user.id, kind="message", model="any/model", now=NOW)
+    assert (plan.id, plan.messages_per_day, plan.images_per_month) == ("no-limits", None, None)
+    # Uploads stay bounded by the server's own cap.
+    assert plan.max_upload_bytes == get_settings().max_upload_bytes
+    with pytest.raises(QuotaExceeded) as refused:
+        check_quota(
+            session=session,
+            user_id=user.id,
+            kind="upload",
+            upload_bytes=get_settings().max_upload_bytes + 1,
+            now=NOW,
+        )
+    assert refused.value.reason == "upload_size"
+
+
+def test_billing_off_must_name_a_plan_of_the_file(tmp_path, monkeypatch):
+    from nomask_app.services.billing.plans import plan_catalog
+
+    bad = tmp_path / "plans.toml"
+    bad.write_text(
+        'billing_off = "gold"\n'
+        + Path(SMALL_PLANS).read_text().replace('billing_off = "free"\n', "")
+    )
+    monkeypatch.setenv("NOMASK_PLANS_FILE", str(bad))
+    get_settings.cache_clear()
+    with pytest.raises(ValueError, match="billing_off"):
+        plan_catalog()
+    get_settings.cache_clear()
+
+
+def test_the_allowance_left_follows_usage_and_the_plan(session, billing_off):
+    from nomask_app.services.billing.quotas import allowance
+
+    user = make_user(session)
+    _use(session, user, "image")
+    left = allowance(session=session, user_id=user.id, kind="image", now=NOW)
+    assert (left.used, left.limit, left.left) == (1, 2, 1)
+    assert left.resets_at == datetime(2026, 4, 1, tzinfo=UTC) and not left.paid_period
+    _use(session, user, "image", times=3)  # over the limit (recorded elsewhere): never negative
+    assert allowance(session=session, user_id=user.id, kind="image", now=NOW).left == 0
+    with pytest.raises(FieldErrors):
+        allowance(session=session, user_id=user.id, kind="upload", now=NOW)
+
+
+def test_without_a_cap_nothing_is_left_to_count(session, self_hosted):
+    from nomask_app.services.billing.quotas import allowance
+
+    user = make_user(session)
+    _use(session, user, "image", times=3)
+    left = allowance(session=session, user_id=user.id, kind="image", now=NOW)
+    assert (left.used, left.limit, left.left) == (3, None, None)
+
+
+def test_one_upload_limit_names_the_file_and_where_the_limit_comes_from(session, self_hosted):
+    from nomask_app.services.billing.quotas import upload_limit
+
+    user = make_user(session)
+    server = get_settings().max_upload_bytes
+    limit = upload_limit(session=session, user_id=user.id)
+    assert (limit.max_bytes, limit.source) == (server, "on this server")  # no plan sets less
+    assert limit.label == "Up to 21 MB per file."
+    assert limit.refusal("a.png", 23_400_000) == (
+        "“a.png” is 23.4 MB: files can be at most 21 MB on this server."
+    )
+    assert (
+        limit.refusal("a.png") == "“a.png” is too large: files can be at most 21 MB on this server."
+    )
+
+
+def test_a_plans_smaller_upload_limit_is_the_one_stated(session, billing_off):
+    from nomask_app.services.billing.quotas import upload_limit
+
+    limit = upload_limit(session=session, user_id=make_user(session).id)
+    assert (limit.max_bytes, limit.source, limit.label) == (
+        1000,
+        "on the Free plan",
+        "Up to 1 KB per file.",
+    )

@@ -127,7 +127,7 @@ def test_with_billing_off_nothing_reaches_stripe(session, billing_off):
     with pytest.raises(FieldErrors, match="not enabled"):
         open_portal(session=session, user_id=user.id)
     status = billing_status(session=session, user_id=user.id)
-    assert not status.enabled and not status.has_customer and status.plan.id == "free"
+    assert not status.enabled and not status.has_customer and status.plan.id == "no-limits"
     assert cancel_and_delete_customer(session=session, user_id=user.id) is False
 
 

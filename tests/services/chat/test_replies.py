@@ -16,7 +16,9 @@ def _use_up_messages(session, user, count):
     session.commit()
 
 
-def test_at_the_daily_limit_nothing_is_stored_and_the_reason_is_clear(session, fake_models):
+def test_at_the_daily_limit_nothing_is_stored_and_the_reason_is_clear(
+    session, fake_models, operator_caps
+):
     user = make_user(session)
     _use_up_messages(session, user, 50)  # the free plan's daily allowance
     with pytest.raises(QuotaExceeded) as caught:
@@ -33,7 +35,7 @@ def test_at_the_daily_limit_nothing_is_stored_and_the_reason_is_clear(session, f
     assert session.exec(select(func.count()).select_from(Message)).one() == 0
 
 
-def test_one_below_the_limit_is_still_allowed(session, fake_models):
+def test_one_below_the_limit_is_still_allowed(session, fake_models, operator_caps):
     user = make_user(session)
     _use_up_messages(session, user, 49)
     prepared = replies.start_turn(

@@ -59,7 +59,10 @@ def test_text_from_elsewhere_is_stripped_silently(raw):
 
 
 def test_length_and_emptiness_are_checked_after_cleaning():
-    assert clean_text("x" * 11, what="A title", max_len=10)[1] == "Use at most 10 characters."
+    assert (
+        clean_text("x" * 11, what="A title", max_len=10)[1]
+        == "Use at most 10 characters (this has 11)."
+    )
     assert clean_text("   ", what="A title", max_len=10, empty_message="Enter a title.")[1] == (
         "Enter a title."
     )

@@ -77,21 +77,32 @@ def test_an_upload_gets_one_thumbnail_made_at_store_time(session):
         assert thumb.size == (320, 160)
 
 
-def test_uploads_larger_than_the_plan_allows_are_refused(session, monkeypatch):
+def test_uploads_larger_than_the_plan_allows_are_refused(session, monkeypatch, operator_caps):
     from nomask_app.config import get_settings
 
     user = make_user(session)
     big = image_bytes(size=(2000, 2000), fmt="BMP")  # a real image of ~12 MB
     monkeypatch.setenv("NOMASK_MAX_UPLOAD_BYTES", str(30 * 1024 * 1024))
     get_settings.cache_clear()
-    with pytest.raises(FieldErrors):  # BMP is not accepted at all
+    # Over the plan's size: one message naming the file, its size and the plan's limit.
+    with pytest.raises(QuotaExceeded) as caught:
         gallery.upload_image(session=session, user_id=user.id, data=big, filename="x.bmp")
+    assert caught.value.reason == "upload_size"
+    assert caught.value.message.startswith(
+        "“x.bmp” is 12 MB: files can be at most 10 MB on the Free plan."
+    )
     noisy = io.BytesIO()
     Image.effect_noise((2600, 2600), 90).convert("RGB").save(noisy, "PNG")
     assert len(noisy.getvalue()) > 10_000_000  # over the free plan's 10 MB
     with pytest.raises(QuotaExceeded) as caught:
         gallery.upload_image(session=session, user_id=user.id, data=noisy.getvalue(), filename="n")
     assert caught.value.reason == "upload_size"
+    # Only part of a huge file is read; its whole size is what the message states.
+    with pytest.raises(QuotaExceeded) as caught:
+        gallery.upload_image(
+            session=session, user_id=user.id, data=b"x" * 100, filename="huge.png", size=23_400_000
+        )
+    assert "“huge.png” is 23.4 MB" in caught.value.message
     session.rollback()
     assert session.exec(select(StoredFile)).all() == []
     get_settings.cache_clear()

@@ -49,7 +49,15 @@ async def test_generation_with_the_offline_demo_stores_images_and_counts_them(se
         user_id=user.id, prompt="A lighthouse at dawn", model_id="", size="768x768", count=2
     )
     assert [(r.kind, r.width, r.height) for r in rows] == [("generated", 768, 768)] * 2
-    assert rows[0].filename == "a-lighthouse-at-dawn.png" and rows[0].thumbnail_key
+    # One prompt, two pictures: two names, each picture keeps what it was asked for.
+    assert [r.filename for r in rows] == [
+        "a-lighthouse-at-dawn-1.png",
+        "a-lighthouse-at-dawn-2.png",
+    ]
+    assert all(r.thumbnail_key for r in rows)
+    assert {(r.prompt, r.model, r.image_size) for r in rows} == {
+        ("A lighthouse at dawn", IMAGE_DEMO_MODEL_ID, "768x768")
+    }
     assert _count(session, UsageEvent, UsageEvent.kind == "image") == 2
     event = session.exec(select(UsageEvent)).first()
     assert (event.model, event.provider) == (IMAGE_DEMO_MODEL_ID, "offline-demo")
@@ -61,6 +69,12 @@ async def test_generation_with_the_fake_provider(session, fake_images):
         user_id=user.id, prompt="a red fox", model_id="custom/fake-img", size="1536x1024", count=1
     )
     assert (rows[0].width, rows[0].height) == (1536, 1024)
+    assert rows[0].filename == "a-red-fox.png"  # a single picture needs no number
+    assert (rows[0].prompt, rows[0].model, rows[0].image_size) == (
+        "a red fox",
+        "custom/fake-img",
+        "1536x1024",
+    )
     sent = fake_images.image_requests("generations")[-1].body
     assert sent == {"model": "fake-img", "prompt": "a red fox", "n": 1, "size": "1536x1024"}
 
@@ -85,7 +99,7 @@ async def test_bad_requests_are_refused_before_any_call(session, demo_images, ch
     assert _count(session, StoredFile) == 0
 
 
-async def test_at_the_quota_nothing_is_generated_or_stored(session, fake_images):
+async def test_at_the_quota_nothing_is_generated_or_stored(session, fake_images, operator_caps):
     user = make_user(session)
     _use_up_images(session, user, 19)  # the free plan allows 20 a month
     with pytest.raises(QuotaExceeded) as caught:
@@ -146,6 +160,7 @@ async def test_ai_edit_sends_image_mask_and_prompt_and_stores_a_new_version(sess
         assert mask.getpixel((10, 10))[3] == 0  # painted: may change
         assert mask.getpixel((150, 300))[3] == 255  # not painted: keep
     assert (result.kind, result.source_file_id) == ("edited", source.id)
+    assert result.prompt and result.model  # an AI edit keeps its description and model too
     assert files.read_bytes(source) == original
     assert _count(session, UsageEvent, UsageEvent.kind == "image") == 1
 

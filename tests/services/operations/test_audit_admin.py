@@ -99,8 +99,9 @@ def test_only_admins_reach_the_console_data(session, people):
 
 def test_opening_an_account_is_recorded_on_it_and_shows_no_content(session, people):
     boss, person, _ = people
-    rows = admin.list_accounts(session=session, admin_id=boss.id)
+    rows, more = admin.list_accounts(session=session, admin_id=boss.id)
     assert {row.email for row in rows} >= {"boss@example.com", "person@example.com"}
+    assert more is False
     detail = admin.account_detail(session=session, admin_id=boss.id, user_id=person.id)
     session.commit()
     assert detail.conversations == 1

@@ -1,10 +1,12 @@
+import json
 from urllib.parse import parse_qs, urlsplit
 
 from sqlmodel import select
 
-from nomask_app.models import ConsentRecord, User
+from nomask_app.models import AccountDeletion, ConsentRecord, SecurityEvent, User
+from nomask_app.models.common import utcnow
 from nomask_app.services.accounts import devices, profile
-from nomask_app.services.operations import emails, notifications
+from nomask_app.services.operations import audit, emails, notifications
 from nomask_app.services.privacy.policy import current_policy
 from tests.factories import make_user
 from tests.mail import body, sent
@@ -26,13 +28,37 @@ def test_policy_updates_reach_every_account(session):
     assert "/policy" in body(messages[0])
 
 
-def test_product_updates_go_only_to_subscribers_with_one_click_unsubscribe(session):
-    subscriber = make_user(session, email="yes@example.com")
-    make_user(session, email="no@example.com")
-    profile.set_product_updates(session=session, user_id=subscriber.id, enabled=True)
+def _confirmed(session, user):
+    user.email_verified_at = utcnow()
+    session.add(user)
     session.commit()
-    assert notifications.send_product_update(session=session, subject="New", text="Hello") == 1
+    return user
+
+
+def test_product_updates_go_only_to_confirmed_subscribers_with_one_click_unsubscribe(session):
+    subscriber = _confirmed(session, make_user(session, email="yes@example.com"))
+    _confirmed(session, make_user(session, email="no@example.com"))
+    unconfirmed = make_user(session, email="unconfirmed@example.com")
+    leaving = _confirmed(session, make_user(session, email="leaving@example.com"))
+    for user in (subscriber, unconfirmed, leaving):
+        profile.set_product_updates(session=session, user_id=user.id, enabled=True)
+    session.add(AccountDeletion(user_id=leaving.id))  # its deletion has started
     session.commit()
+    assert notifications.product_update_audience_size(session=session) == 1
+    assert (
+        notifications.send_product_update(
+            session=session, subject="New", text="Hello", sent_by="test"
+        )
+        == 1
+    )
+    session.commit()
+    [record] = session.exec(
+        select(SecurityEvent).where(SecurityEvent.kind == audit.PRODUCT_UPDATE_SENT)
+    ).all()
+    assert (record.user_id, json.loads(record.detail)) == (
+        None,
+        {"by": "test", "recipients": 1, "subject": "New"},
+    )
     [message] = sent(emails.PRODUCT_UPDATE)
     assert message["To"] == "yes@example.com"
     url = message["List-Unsubscribe"].strip("<>")

@@ -10,6 +10,7 @@ from sqlmodel import select
 
 from nomask_app.models import DataExport, Message, SecurityEvent, StoredFile
 from nomask_app.models.common import utcnow
+from nomask_app.services.billing.subscriptions import current_plan
 from nomask_app.services.common.errors import FieldErrors, NotFound
 from nomask_app.services.images import files
 from nomask_app.services.operations import emails
@@ -78,6 +79,9 @@ def test_the_archive_holds_every_conversation_message_and_file_with_checksums(se
             assert archive.read(described[row.id]["path"]) == files.read_bytes(row)
         kinds = {f["kind"] for f in described.values()}
         assert kinds == {"upload", "generated", "edited"}
+        [generated] = [f for f in described.values() if f["kind"] == "generated"]
+        assert (generated["model"], generated["image_size"]) == ("demo", "24x16")
+        assert generated["prompt"].startswith("a ") and len(generated["prompt"]) > 2
 
         # One readable page per conversation; text is escaped, images are local.
         for conversation_id in alice.conversation_ids:
@@ -99,7 +103,8 @@ def test_the_archive_holds_every_conversation_message_and_file_with_checksums(se
         events = {e["kind"] for e in _json(archive, "security_events.json")}
         assert {"account.created", "signin.succeeded", "export.requested"} <= events
         billing = _json(archive, "billing.json")
-        assert billing["plan"]["id"] == "free" and billing["usage_events"][0]["model"]
+        plan = current_plan(session=session, user_id=alice.id)
+        assert billing["plan"]["id"] == plan.id and billing["usage_events"][0]["model"]
 
         # Nothing of anyone else.
         everything = b"".join(archive.read(name) for name in names)

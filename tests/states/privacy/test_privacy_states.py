@@ -19,7 +19,10 @@ def test_the_overview_counts_what_we_hold_and_pages_the_events(session):
     summary = _summary(alice.id)
     assert summary["conversations"] == "2" and summary["messages"] == "4"
     assert summary["files"] == "4 (3 images)"
-    assert (summary["plan_name"], summary["payment_status"]) == ("Free", "No subscription")
+    assert (summary["plan_name"], summary["payment_status"]) == (
+        "No limits",
+        "No subscription",
+    )  # billing off
     _, before = _events(alice.id, 0)
     for _ in range(25):
         record_event(session=session, kind="custom.kind", user_id=alice.id, ip_address="192.0.2.1")
