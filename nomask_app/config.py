@@ -52,6 +52,8 @@ class Settings(BaseSettings):
         smtp_security: ``starttls`` (default), ``tls`` (implicit) or ``none``.
         smtp_timeout_seconds: Give up on one SMTP attempt after this long.
         mail_from: The From header of every email we send.
+        outbox_retention_days: Without SMTP, the outbox keeps each message this
+            many days (a deleted account's mail goes with it at once).
         rate_limit_storage_url: Where rate-limit counters live: ``memory://`` (one
             process) or ``redis://host:6379/0`` (shared by every worker). Unset:
             the Redis of `redis_url` when there is one, else memory.
@@ -178,6 +180,7 @@ class Settings(BaseSettings):
     smtp_security: Literal["starttls", "tls", "none"] = "starttls"
     smtp_timeout_seconds: float = Field(default=10.0, gt=0)
     mail_from: str = "NoMask AI <no-reply@nomask.ai>"
+    outbox_retention_days: int = Field(default=7, ge=1, le=365)
     # Security and operations (services/operations/ratelimit.py, signin_guard.py, middleware.py).
     rate_limit_storage_url: str | None = None
     rate_limits: dict[str, str] = Field(default_factory=dict)

@@ -36,7 +36,9 @@ def start_email_verification(*, session: Session, user: User) -> bool:
     token = account_tokens.issue_token(
         session=session, user_id=user.id, purpose=VERIFY_EMAIL, email=user.email
     )
-    send_after_commit(session, emails.verify_email(to=user.email, name=user.name, token=token))
+    send_after_commit(
+        session, emails.verify_email(to=user.email, name=user.name, token=token), account_id=user.id
+    )
     return True
 
 
@@ -48,10 +50,15 @@ def start_email_change(*, session: Session, user: User, new_email: str) -> None:
     token = account_tokens.issue_token(
         session=session, user_id=user.id, purpose=CHANGE_EMAIL, email=new_email
     )
-    send_after_commit(session, emails.confirm_new_email(to=new_email, name=user.name, token=token))
+    send_after_commit(
+        session,
+        emails.confirm_new_email(to=new_email, name=user.name, token=token),
+        account_id=user.id,
+    )
     send_after_commit(
         session,
         emails.email_change_requested(to=user.email, name=user.name, new_email=new_email),
+        account_id=user.id,
     )
 
 
@@ -112,6 +119,8 @@ def confirm_email_link(
     account_tokens.delete_tokens(session=session, user_id=user.id, purpose=VERIFY_EMAIL)
     record_event(session=session, kind="email.changed", user_id=user.id, **context)
     send_after_commit(
-        session, emails.email_changed(to=old_email, name=user.name, new_email=user.email)
+        session,
+        emails.email_changed(to=old_email, name=user.name, new_email=user.email),
+        account_id=user.id,
     )
     return CHANGED

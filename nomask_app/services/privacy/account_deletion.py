@@ -90,7 +90,11 @@ def erase_account(*, session: Session, user_id: str) -> list[erasure.Leftover]:
     if user is None:
         return []
     subscriptions.cancel_and_delete_customer(session=session, user_id=user.id)
-    send_after_commit(session, emails.account_deleted(to=user.email, name=user.name, when=utcnow()))
+    send_after_commit(
+        session,
+        emails.account_deleted(to=user.email, name=user.name, when=utcnow()),
+        account_id=user.id,
+    )
     paths = erasure.erase_rows(session=session, user_id=user.id)
     # Counted for the operators, but anonymous: no id, address or device survives.
     audit.record_event(session=session, kind=audit.ACCOUNT_DELETED)
