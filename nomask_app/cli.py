@@ -65,13 +65,15 @@ def publish_policy(_args: argparse.Namespace) -> int:
 
 
 def privacy_sweep_once(_args: argparse.Namespace) -> int:
-    """Expire exports, finish interrupted account deletions, remove orphaned files."""
-    result = privacy_sweep.sweep()
+    """Expire exports, finish interrupted deletions, remove orphaned files and old mail."""
+    result = privacy_sweep.sweep(scrub=True)
     mailer.wait_idle(MAIL_WAIT_SECONDS)
     print(
         f"Exports expired: {result.exports_expired}, marked failed: {result.exports_failed}; "
         f"account deletions finished: {result.deletions_finished}, still pending: "
-        f"{result.deletions_pending}; orphaned files removed: {result.orphans_removed}."
+        f"{result.deletions_pending}; orphaned files removed: {result.orphans_removed}; "
+        f"outbox messages removed: {result.mail_removed}; database files "
+        f"{'scrubbed' if result.scrubbed else 'not scrubbed (busy; retried at the next sweep)'}."
     )
     return 0 if result.deletions_pending == 0 else 2
 

@@ -3,8 +3,12 @@
 Each backend runs `sweep` at start and every few minutes (and the command
 ``python -m nomask_app.cli privacy-sweep`` runs it once): expired exports
 are deleted with their archives, exports whose job died are marked failed,
-account deletions that were interrupted are finished, and bytes on disk
-that no row refers to are removed.
+account deletions that were interrupted are finished, bytes on disk that no
+row refers to are removed, the outbox forgets old mail, and the database
+files are scrubbed when a deletion asked for it.
+
+Each step is a plain service function, so that it can later be claimed by one
+host at a time.
 """
 
 import asyncio
@@ -18,7 +22,8 @@ from nomask_app.db import session_scope
 from nomask_app.integrations.stripe import StripeUnavailable
 from nomask_app.models.common import utcnow
 from nomask_app.services.images import files
-from nomask_app.services.privacy import account_deletion, exports
+from nomask_app.services.operations import delivery
+from nomask_app.services.privacy import account_deletion, exports, storage_scrub
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +58,8 @@ def finish_deletion(user_id: str) -> bool:
         log.warning("account deletion is waiting for Stripe")
         return False
     remove_files(paths)
+    delivery.forget_account(user_id)
+    storage_scrub.request()
     return True
 
 
@@ -65,10 +72,17 @@ class SweepResult:
     deletions_finished: int
     deletions_pending: int
     orphans_removed: int
+    mail_removed: int
+    scrubbed: bool
 
 
-def sweep() -> SweepResult:
-    """Run every periodic privacy task once (blocking: use a worker thread)."""
+def sweep(*, scrub: bool = False) -> SweepResult:
+    """Run every periodic privacy task once (blocking: use a worker thread).
+
+    Args:
+        scrub: Scrub the database files even if no deletion asked for it (the
+            first sweep of a process: one that stopped may not have scrubbed).
+    """
     now = utcnow()
     with session_scope() as session:
         expired, paths = exports.expire(session=session, now=now)
@@ -86,14 +100,20 @@ def sweep() -> SweepResult:
         orphans = files.sweep_orphans(session=session, older_than=ORPHAN_MIN_AGE)
         stray = exports.orphan_archives(session=session, older_than=ORPHAN_MIN_AGE, now=now)
     remove_files(stray)
-    return SweepResult(expired, failed, finished, len(waiting) - finished, orphans + len(stray))
+    mail = delivery.purge_outbox(now=now)
+    scrubbed = storage_scrub.scrub_if_requested(anyway=scrub) > 0
+    return SweepResult(
+        expired, failed, finished, len(waiting) - finished, orphans + len(stray), mail, scrubbed
+    )
 
 
 async def run_periodically() -> None:
     """Lifespan task: sweep now, then every `privacy_sweep_minutes`."""
+    first = True
     while True:
         try:
-            result = await asyncio.to_thread(sweep)
+            result = await asyncio.to_thread(sweep, scrub=first)
+            first = False
             if result.deletions_pending:
                 log.warning("%d account deletions still pending", result.deletions_pending)
         except Exception:  # keep sweeping later even if the database was away

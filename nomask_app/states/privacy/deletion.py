@@ -11,7 +11,7 @@ from nomask_app.services.chat import conversations
 from nomask_app.services.common.errors import FieldErrors
 from nomask_app.services.images.files import remove_stored
 from nomask_app.services.operations import audit
-from nomask_app.services.privacy import account_deletion, privacy_sweep
+from nomask_app.services.privacy import account_deletion, privacy_sweep, storage_scrub
 from nomask_app.states.accounts.session import SessionState
 from nomask_app.states.privacy.center import PrivacyState
 
@@ -30,6 +30,7 @@ def _delete_conversations(user_id: str, context: dict[str, str]) -> None:
             session=session, kind=audit.CONVERSATIONS_DELETED, user_id=user_id, **context
         )
     remove_stored(keys)
+    storage_scrub.request()
 
 
 def _delete_account(user_id: str, password: str, confirmation: str) -> bool:
@@ -70,6 +71,12 @@ class DeletionState(SessionState):
         """Open or close the "Delete account" dialog, with a clean form."""
         self.account_open = bool(value)
         self.account_errors, self.account_alert = {}, ""
+
+    @rx.event
+    async def forget_deleted_account(self):
+        """Once the account is gone: drop everything this tab's state still holds of it."""
+        if self.account_deleted:
+            await self.forget_tab()
 
     @rx.event
     async def delete_conversations(self):

@@ -3,14 +3,17 @@
 from sqlmodel import select
 
 from nomask_app.models import AccountDeletion, User
+from nomask_app.services.accounts import sessions
 from nomask_app.services.operations.audit import record_event
 from nomask_app.services.privacy import erasure
-from nomask_app.states.privacy.center import _events, _summary
-from nomask_app.states.privacy.deletion import _delete_account
+from nomask_app.states.accounts.settings import SettingsState
+from nomask_app.states.privacy.center import PrivacyState, _events, _summary
+from nomask_app.states.privacy.deletion import DeletionState, _delete_account
 from nomask_app.states.privacy.export import _latest
 from nomask_app.states.privacy.policy_notice import _pending
 from tests.factories import PASSWORD, make_user
 from tests.privacy_data import populate
+from tests.states.harness import root_state, run, substate
 
 
 def test_the_overview_counts_what_we_hold_and_pages_the_events(session):
@@ -54,3 +57,27 @@ def test_a_deletion_that_cannot_finish_now_stays_marked_for_the_sweep(session, m
 
 def test_no_policy_banner_before_anything_is_published(session):
     assert _pending(make_user(session).id) == ""
+
+
+async def test_after_deleting_the_account_the_tab_forgets_everything_it_held(session):
+    """Reflex keeps a tab's states for an hour (disk or Redis): they must not keep the person."""
+    alice = make_user(session, name="Alice Forgotten", email="forgotten@example.com")
+    _, token = sessions.create_session(session=session, user_id=alice.id)
+    session.commit()
+    root = root_state(token=token, path="/privacy")
+    privacy = substate(root, PrivacyState)
+    await run(privacy, PrivacyState.load)
+    settings_view = substate(root, SettingsState)
+    settings_view.name = "Alice Forgotten"
+    deletion = substate(root, DeletionState)
+    assert (privacy.user_email, privacy.loaded) == ("forgotten@example.com", True)
+
+    await run(deletion, DeletionState.forget_deleted_account)  # nothing deleted yet: no effect
+    assert privacy.loaded and settings_view.name == "Alice Forgotten"
+
+    form = {"current_password": PASSWORD, "confirmation": "DELETE"}
+    await run(deletion, DeletionState.delete_account, form)
+    assert deletion.account_deleted.startswith("Your account is deleted")
+    await run(deletion, DeletionState.forget_deleted_account)
+    assert (privacy.user_email, privacy.user_name, privacy.loaded) == ("", "", False)
+    assert (privacy.events, settings_view.name, deletion.account_deleted) == ([], "", "")
