@@ -76,6 +76,10 @@ class Settings(BaseSettings):
         export_interval_minutes: One data export per person per this many minutes.
         privacy_sweep_minutes: How often each backend expires exports, finishes
             interrupted account deletions and removes orphaned files.
+        tombstone_ledger: The append-only file of deleted account ids
+            (services/privacy/tombstones.py); keep it off the database's volume
+            and never restore it with the database. Default:
+            ``<data dir>/tombstones.jsonl``.
     """
 
     model_config = SettingsConfigDict(
@@ -198,6 +202,7 @@ class Settings(BaseSettings):
     export_ttl_hours: int = Field(default=24, ge=1, le=24 * 7)
     export_interval_minutes: int = Field(default=60, ge=0)
     privacy_sweep_minutes: int = Field(default=10, ge=1)
+    tombstone_ledger: Path | None = None
 
     @model_validator(mode="after")
     def _s3_needs_a_bucket(self) -> "Settings":
@@ -272,6 +277,11 @@ class Settings(BaseSettings):
     def exports_dir(self) -> Path:
         """Finished data export archives (deleted when they expire)."""
         return self.resolve_path(self.data_dir) / "exports"
+
+    @property
+    def tombstone_ledger_path(self) -> Path:
+        """The tombstone ledger file (deleted account ids, kept apart from the database)."""
+        return self.resolve_path(self.tombstone_ledger or self.data_dir / "tombstones.jsonl")
 
     @property
     def sqlalchemy_url(self) -> str:

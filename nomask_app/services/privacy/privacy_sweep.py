@@ -23,7 +23,7 @@ from nomask_app.integrations.stripe import StripeUnavailable
 from nomask_app.models.common import utcnow
 from nomask_app.services.images import files
 from nomask_app.services.operations import delivery
-from nomask_app.services.privacy import account_deletion, exports, storage_scrub
+from nomask_app.services.privacy import account_deletion, exports, storage_scrub, tombstones
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +72,7 @@ class SweepResult:
     deletions_finished: int
     deletions_pending: int
     orphans_removed: int
+    erased_again: int
     mail_removed: int
     scrubbed: bool
 
@@ -100,10 +101,26 @@ def sweep(*, scrub: bool = False) -> SweepResult:
         orphans = files.sweep_orphans(session=session, older_than=ORPHAN_MIN_AGE)
         stray = exports.orphan_archives(session=session, older_than=ORPHAN_MIN_AGE, now=now)
     remove_files(stray)
-    mail = delivery.purge_outbox(now=now)
-    scrubbed = storage_scrub.scrub_if_requested(anyway=scrub) > 0
+    # A database restored without our command (point-in-time recovery) may
+    # hold accounts deleted since: erase them again.
+    try:
+        deleted = tombstones.ids()
+    except OSError:  # the other steps still run; the next sweep tries again
+        log.exception("the tombstone ledger cannot be read")
+        deleted = set()
+    again = tombstones.enforce(deleted=deleted)
+    remove_files(again.leftovers)
+    mail = delivery.purge_outbox(now=now, forgotten=deleted)
+    scrubbed = storage_scrub.scrub_if_requested(anyway=scrub or bool(again.erased)) > 0
     return SweepResult(
-        expired, failed, finished, len(waiting) - finished, orphans + len(stray), mail, scrubbed
+        expired,
+        failed,
+        finished,
+        len(waiting) - finished,
+        orphans + len(stray),
+        len(again.erased),
+        mail,
+        scrubbed,
     )
 
 

@@ -39,9 +39,12 @@ log = logging.getLogger(__name__)
 DELAY_SECONDS = 1.0
 # A checkpoint waits (busy timeout, 5 s each) for readers of older snapshots.
 CHECKPOINT_ATTEMPTS = 10
+# PostgreSQL: how long VACUUM or the index rebuild waits for a lock before giving up.
+LOCK_TIMEOUT_SECONDS = 30
 
-# FTS5's merge of every segment into one: fragments of deleted text go.
-_FTS_OPTIMIZE = f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}) VALUES ('optimize')"  # noqa: S608
+# FTS5's merge of every segment into one: fragments of deleted text go. (A
+# constant table name, no input: the SQL-injection checks do not apply.)
+_FTS_OPTIMIZE = f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}) VALUES ('optimize')"  # noqa: S608  # nosec B608
 
 _lock = threading.Lock()
 _requested: set[Engine] = set()  # asked for, not yet taken by a run
@@ -62,7 +65,7 @@ def scrub(engine: Engine | None = None) -> bool:
     engine = engine or get_engine()
     if engine.dialect.name == "sqlite":
         return _sqlite(engine)
-    _postgres(engine, "VACUUM (ANALYZE)")
+    _postgres(engine, "VACUUM (ANALYZE)", lock_timeout=LOCK_TIMEOUT_SECONDS)
     return True
 
 
@@ -79,7 +82,7 @@ def compact(engine: Engine | None = None) -> None:
         _outside_transaction(engine, "VACUUM")
         _sqlite(engine)
     else:
-        _postgres(engine, "VACUUM (FULL, ANALYZE)")
+        _postgres(engine, "VACUUM (FULL, ANALYZE)", lock_timeout=0)  # waits as long as needed
 
 
 def _sqlite(engine: Engine) -> bool:
@@ -102,15 +105,21 @@ def _outside_transaction(engine: Engine, statement: str) -> tuple | None:
         raw.close()
 
 
-def _postgres(engine: Engine, vacuum: str) -> None:
+def _postgres(engine: Engine, vacuum: str, *, lock_timeout: int) -> None:
     quote = engine.dialect.identifier_preparer.quote
     tables = ", ".join(quote(name) for name in sorted(erasure.ERASERS))
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.exec_driver_sql(f"{vacuum} {tables}")
-        # GIN keeps the keys of deleted rows until it is rebuilt. A rebuild
-        # interrupted earlier leaves an invalid copy behind: drop it first.
-        connection.exec_driver_sql(f"DROP INDEX IF EXISTS {POSTGRES_INDEX}_ccnew")
-        connection.exec_driver_sql(f"REINDEX INDEX CONCURRENTLY {POSTGRES_INDEX}")
+        # The rebuild waits for every older transaction; a long one (an export
+        # being read) must not hold the sweep for ever: give up, retry later.
+        connection.exec_driver_sql(f"SET lock_timeout = '{int(lock_timeout)}s'")
+        try:
+            connection.exec_driver_sql(f"{vacuum} {tables}")
+            # GIN keeps the keys of deleted rows until it is rebuilt. A rebuild
+            # interrupted earlier leaves an invalid copy behind: drop it first.
+            connection.exec_driver_sql(f"DROP INDEX IF EXISTS {POSTGRES_INDEX}_ccnew")
+            connection.exec_driver_sql(f"REINDEX INDEX CONCURRENTLY {POSTGRES_INDEX}")
+        finally:  # the connection goes back to the app's pool
+            connection.exec_driver_sql("RESET lock_timeout")
 
 
 def request(engine: Engine | None = None) -> None:

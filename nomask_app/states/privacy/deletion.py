@@ -11,12 +11,17 @@ from nomask_app.services.chat import conversations
 from nomask_app.services.common.errors import FieldErrors
 from nomask_app.services.images.files import remove_stored
 from nomask_app.services.operations import audit
-from nomask_app.services.privacy import account_deletion, privacy_sweep, storage_scrub
+from nomask_app.services.operations.emails import CONTACT
+from nomask_app.services.privacy import account_deletion, privacy_sweep, storage_scrub, tombstones
 from nomask_app.states.accounts.session import SessionState
 from nomask_app.states.privacy.center import PrivacyState
 
 log = logging.getLogger(__name__)
 
+LEDGER_DOWN = (
+    "We could not record the deletion safely, so nothing was deleted. Please try again "
+    f"later; if this goes on, write to {CONTACT}."
+)
 STRIPE_DOWN = (
     "We could not reach our payment provider to cancel your subscription, so nothing was "
     "deleted. Please try again in a few minutes."
@@ -111,6 +116,9 @@ class DeletionState(SessionState):
             return
         except StripeUnavailable:
             self.account_alert = STRIPE_DOWN
+            return
+        except tombstones.TombstoneUnwritable:
+            self.account_alert = LEDGER_DOWN
             return
         finally:
             self.deleting = False

@@ -10,7 +10,8 @@ tuples, a GIN index's keys. This test scans the raw bytes instead:
   directory, every file of every relation of the test database after
   ``compact`` (``pg_wal`` is left out: see docs/PRODUCTION.md);
 - every file under the data directory, names and contents: the file store,
-  the export archives, the outbox.
+  the export archives, the outbox; the tombstone ledger there must hold the
+  account's id and nothing else of it.
 
 FTS5 prefix-compresses its terms, so a whole id may be missing from the file
 while most of it is there: every id is also looked for by its last 16
@@ -36,7 +37,12 @@ from nomask_app.integrations import mailer
 from nomask_app.models.common import utcnow
 from nomask_app.services.images import files
 from nomask_app.services.operations import delivery, emails
-from nomask_app.services.privacy import account_deletion, privacy_sweep, storage_scrub
+from nomask_app.services.privacy import (
+    account_deletion,
+    privacy_sweep,
+    storage_scrub,
+    tombstones,
+)
 from tests.factories import PASSWORD, post_message
 from tests.privacy_data import owned_rows, png, populate
 
@@ -100,13 +106,16 @@ def _pg_relation_files(engine) -> dict[str, bytes]:
 
 
 def _files_under(folder: Path) -> dict[str, bytes]:
-    """Every file below `folder`: its path and its contents both count."""
+    """Every file below `folder`: its path and its contents both count.
+
+    The tombstone ledger is checked on its own: it must hold the id, and only that.
+    """
     return {
         str(path.relative_to(folder)): str(path.relative_to(folder)).encode()
         + b"\0"
         + path.read_bytes()
         for path in folder.rglob("*")
-        if path.is_file()
+        if path.is_file() and path != tombstones.ledger_path()
     }
 
 
@@ -191,6 +200,8 @@ def test_a_deleted_account_leaves_no_byte_in_database_files_file_store_exports_o
 
     after = _everything(engine)
     assert _hits(after, needles) == {}
+    ledger = {"tombstone ledger": tombstones.ledger_path().read_bytes()}
+    assert _hits(ledger, needles) == {"tombstone ledger": {alice.id, alice.id[-16:]}}
     assert CONTROL.encode() in after[database].lower(), "Bob's data must still be found"
     if engine.dialect.name == "sqlite":
         assert Path(f"{make_url(engine.url).database}-wal").stat().st_size == 0
