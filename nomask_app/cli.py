@@ -81,6 +81,7 @@ def privacy_sweep_once(_args: argparse.Namespace) -> int:
         f"account deletions finished: {result.deletions_finished}, still pending: "
         f"{result.deletions_pending}; orphaned files removed: {result.orphans_removed}; "
         f"deleted accounts erased again: {result.erased_again}; "
+        f"conversations deleted automatically: {result.auto_deleted}; "
         f"outbox messages removed: {result.mail_removed}; database files "
         f"{'scrubbed' if result.scrubbed else 'not scrubbed (busy; retried at the next sweep)'}."
     )

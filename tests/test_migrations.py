@@ -12,6 +12,7 @@ from sqlmodel import SQLModel
 
 from nomask_app.config import PROJECT_ROOT
 from nomask_app.models.chat import include_in_autogenerate
+from nomask_app.services.privacy.backups import schema_head
 
 
 def _alembic_config(url: str) -> Config:
@@ -73,4 +74,4 @@ def test_migrators_started_together_apply_the_schema_once(engine):
     assert [run.returncode for run in runs] == [0, 0, 0], outputs
     with engine.connect() as connection:
         versions = connection.execute(text("SELECT version_num FROM alembic_version")).all()
-    assert versions == [("0002",)]
+    assert versions == [(schema_head(),)]

@@ -6,6 +6,7 @@ from nomask_app.components.common.layout import loading, signed_in_page
 from nomask_app.components.privacy.deletion import delete_section
 from nomask_app.components.privacy.events import events_section
 from nomask_app.components.privacy.export import export_section
+from nomask_app.components.privacy.retention import auto_delete_section
 from nomask_app.services.operations.emails import CONTACT
 from nomask_app.services.privacy.policy import current_policy
 from nomask_app.states.privacy.center import PrivacyState
@@ -75,6 +76,7 @@ def _retention() -> rx.Component:
             "Data exports are deleted 24 hours after they are ready. Security events are "
             "kept while your account exists and deleted with it.",
         ),
+        rx.box(auto_delete_section(), margin_top="1rem"),
     )
 
 

@@ -14,7 +14,7 @@ host at a time.
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from nomask_app.config import get_settings
@@ -23,7 +23,13 @@ from nomask_app.integrations.stripe import StripeUnavailable
 from nomask_app.models.common import utcnow
 from nomask_app.services.images import files
 from nomask_app.services.operations import delivery
-from nomask_app.services.privacy import account_deletion, exports, storage_scrub, tombstones
+from nomask_app.services.privacy import (
+    account_deletion,
+    exports,
+    retention,
+    storage_scrub,
+    tombstones,
+)
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +69,22 @@ def finish_deletion(user_id: str) -> bool:
     return True
 
 
+def auto_delete(*, now: datetime, batch: int = 200) -> int:
+    """Delete the conversations people asked to have deleted once untouched (batches).
+
+    Returns:
+        How many conversations went, with their messages and files.
+    """
+    total = 0
+    while True:
+        with session_scope() as session:
+            count, keys = retention.delete_due(session=session, now=now, limit=batch)
+        files.remove_stored(keys)
+        total += count
+        if count < batch:
+            return total
+
+
 @dataclass(frozen=True)
 class SweepResult:
     """What one sweep did (counts)."""
@@ -73,6 +95,7 @@ class SweepResult:
     deletions_pending: int
     orphans_removed: int
     erased_again: int
+    auto_deleted: int
     mail_removed: int
     scrubbed: bool
 
@@ -110,8 +133,10 @@ def sweep(*, scrub: bool = False) -> SweepResult:
         deleted = set()
     again = tombstones.enforce(deleted=deleted)
     remove_files(again.leftovers)
+    auto_deleted = auto_delete(now=now)
     mail = delivery.purge_outbox(now=now, forgotten=deleted)
-    scrubbed = storage_scrub.scrub_if_requested(anyway=scrub or bool(again.erased)) > 0
+    anyway = scrub or bool(again.erased) or bool(auto_deleted)
+    scrubbed = storage_scrub.scrub_if_requested(anyway=anyway) > 0
     return SweepResult(
         expired,
         failed,
@@ -119,6 +144,7 @@ def sweep(*, scrub: bool = False) -> SweepResult:
         len(waiting) - finished,
         orphans + len(stray),
         len(again.erased),
+        auto_deleted,
         mail,
         scrubbed,
     )

@@ -11,6 +11,7 @@ from nomask_app.states.privacy.center import PrivacyState, _events, _summary
 from nomask_app.states.privacy.deletion import DeletionState, _delete_account
 from nomask_app.states.privacy.export import _latest
 from nomask_app.states.privacy.policy_notice import _pending
+from nomask_app.states.privacy.retention import RetentionState
 from tests.factories import PASSWORD, make_user
 from tests.privacy_data import populate
 from tests.states.harness import root_state, run, substate
@@ -81,3 +82,20 @@ async def test_after_deleting_the_account_the_tab_forgets_everything_it_held(ses
     await run(deletion, DeletionState.forget_deleted_account)
     assert (privacy.user_email, privacy.user_name, privacy.loaded) == ("", "", False)
     assert (privacy.events, settings_view.name, deletion.account_deleted) == ([], "", "")
+
+
+async def test_the_privacy_center_handler_saves_a_choice_and_refuses_others(session):
+    alice = make_user(session)
+    _, token = sessions.create_session(session=session, user_id=alice.id)
+    session.commit()
+    state = substate(root_state(token=token, path="/privacy"), RetentionState)
+    await run(state, RetentionState.load)
+    assert state.auto_delete == "0" and state.auto_delete_status.startswith("Off:")
+    await run(state, RetentionState.choose_auto_delete, "30")
+    assert state.auto_delete == "30" and "30 days" in state.auto_delete_status
+    for forged in ("45", "thirty", "1e9"):
+        await run(state, RetentionState.choose_auto_delete, forged)
+        assert state.auto_delete_error == "Choose Never, or after 30, 90 or 365 days."
+        assert state.auto_delete == "30"
+    session.expire_all()
+    assert session.get(User, alice.id).auto_delete_days == 30
