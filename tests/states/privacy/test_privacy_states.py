@@ -1,9 +1,11 @@
 """What the privacy center's states compute (their data, without a browser)."""
 
-from sqlmodel import select
+from sqlmodel import delete, select
 
-from nomask_app.models import AccountDeletion, User
+from nomask_app.db import session_scope
+from nomask_app.models import AccountDeletion, Conversation, ProviderRequest, User
 from nomask_app.services.accounts import sessions
+from nomask_app.services.chat import conversations
 from nomask_app.services.operations.audit import record_event
 from nomask_app.services.privacy import erasure
 from nomask_app.states.accounts.settings import SettingsState
@@ -11,6 +13,7 @@ from nomask_app.states.privacy.center import PrivacyState, _events, _summary
 from nomask_app.states.privacy.deletion import DeletionState, _delete_account
 from nomask_app.states.privacy.export import _latest
 from nomask_app.states.privacy.policy_notice import _pending
+from nomask_app.states.privacy.providers import DELETED, ProvidersState
 from nomask_app.states.privacy.retention import RetentionState
 from tests.factories import PASSWORD, make_user
 from tests.privacy_data import populate
@@ -99,3 +102,38 @@ async def test_the_privacy_center_handler_saves_a_choice_and_refuses_others(sess
         assert state.auto_delete == "30"
     session.expire_all()
     assert session.get(User, alice.id).auto_delete_days == 30
+
+
+async def test_the_providers_section_lists_each_provider_with_its_conversations(session):
+    alice = populate(session, name="Alice Shared", email="shared@example.com")
+    with session_scope() as scope:  # one of the two conversations is deleted since
+        conversations.delete_conversation(
+            session=scope, user_id=alice.id, conversation_id=alice.conversation_ids[1]
+        )
+    _, token = sessions.create_session(session=session, user_id=alice.id)
+    session.commit()
+    state = substate(root_state(token=token, path="/privacy"), ProvidersState)
+    await run(state, ProvidersState.load)
+    [openai] = state.providers
+    assert openai.name == "OpenAI"
+    assert openai.summary.startswith("2 messages from 2 conversations in 2 requests; the last on")
+    assert openai.summary.endswith("Tokens: 24 sent, 14 received.")
+    links = {(link.title, link.href) for link in openai.conversations}
+    assert links == {
+        (
+            conversation_title(session, alice.conversation_ids[0]),
+            f"/chat/{alice.conversation_ids[0]}",
+        ),
+        (DELETED, ""),
+    }
+    assert openai.more == ""
+    empty = substate(root_state(token=token, path="/privacy"), ProvidersState)
+    empty.providers = []
+    with session_scope() as scope:
+        scope.exec(delete(ProviderRequest).where(ProviderRequest.user_id == alice.id))
+    await run(empty, ProvidersState.load)
+    assert empty.providers == []
+
+
+def conversation_title(session, conversation_id: str) -> str:
+    return session.get(Conversation, conversation_id).title
