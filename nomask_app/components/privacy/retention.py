@@ -25,6 +25,7 @@ def auto_delete_section() -> rx.Component:
             value=RetentionState.auto_delete,
             on_change=RetentionState.choose_auto_delete,
             disabled=~rx.State.is_hydrated,
+            width="fit-content",
             custom_attrs={"aria-describedby": f"{FIELD_ID}-status {FIELD_ID}-error"},
         ),
         rx.text(RetentionState.auto_delete_status, id=f"{FIELD_ID}-status", role="status"),

@@ -55,5 +55,8 @@ class SignupState(SessionState):
             self.submitting = False
             return
         self.submitting = False
+        # Signed up: this tab is replaced by a signed-in one, and its state
+        # (kept by Reflex for an hour) need not hold the name and address.
+        self.name, self.email = "", ""
         handoff = await self.get_state(HandoffState)
         handoff.ticket = ticket
