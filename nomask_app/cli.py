@@ -11,11 +11,18 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from nomask_app.config import get_settings
 from nomask_app.db import session_scope
-from nomask_app.integrations import mailer
+from nomask_app.integrations import mailer, pg_tools
 from nomask_app.services.common.errors import FieldErrors, NotFound
 from nomask_app.services.operations import admin, notifications
-from nomask_app.services.privacy import policy_releases, privacy_sweep
+from nomask_app.services.privacy import (
+    backups,
+    policy_releases,
+    privacy_sweep,
+    restore,
+    storage_scrub,
+)
 from nomask_app.services.privacy.policy import newest_bundled
 
 # Long enough for a policy notice to every account to leave before the process exits.
@@ -99,14 +106,18 @@ def publish_policy(_args: argparse.Namespace) -> int:
 
 
 def privacy_sweep_once(_args: argparse.Namespace) -> int:
-    """Expire exports, finish interrupted deletions, remove old unfinished sign-ups and orphans."""
-    result = privacy_sweep.sweep()
+    """Expire exports, finish interrupted deletions, remove orphaned files and old mail."""
+    result = privacy_sweep.sweep(scrub=True)
     mailer.wait_idle(MAIL_WAIT_SECONDS)
     print(
         f"Exports expired: {result.exports_expired}, marked failed: {result.exports_failed}; "
         f"account deletions finished: {result.deletions_finished}, still pending: "
         f"{result.deletions_pending}; unfinished sign-ups removed: "
-        f"{result.unfinished_sign_ups_removed}; orphaned files removed: {result.orphans_removed}."
+        f"{result.unfinished_sign_ups_removed}; orphaned files removed: {result.orphans_removed}; "
+        f"deleted accounts erased again: {result.erased_again}; "
+        f"conversations deleted automatically: {result.auto_deleted}; "
+        f"outbox messages removed: {result.mail_removed}; database files "
+        f"{'scrubbed' if result.scrubbed else 'not scrubbed (busy; retried at the next sweep)'}."
     )
     return 0 if result.deletions_pending == 0 else 2
 
@@ -135,6 +146,64 @@ def _accounts(count: int) -> str:
     return f"{count} account{'s' if count != 1 else ''}"
 
 
+def _backup_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--to",
+        type=Path,
+        default=None,
+        help="the folder to create the backup in (default: <data dir>/backups)",
+    )
+
+
+def backup(args: argparse.Namespace) -> int:
+    """Make a consistent backup of the database and the local file store."""
+    folder = args.to or get_settings().resolve_path(get_settings().data_dir) / "backups"
+    try:
+        target, manifest = backups.make_backup(folder)
+    except (backups.BackupRefused, pg_tools.ToolFailed) as problem:
+        print(problem, file=sys.stderr)
+        return 2
+    files = "with the file store" if manifest.files == "included" else "(files: in the bucket)"
+    print(
+        f"Backed up the {manifest.database} database (schema {manifest.alembic_revision}) "
+        f"{files} to {target}. It holds personal data: keep it encrypted, and never "
+        "restore the tombstone ledger with it."
+    )
+    return 0
+
+
+def _restore_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("backup", type=Path, help="a folder made by the backup command")
+
+
+def restore_backup(args: argparse.Namespace) -> int:
+    """Replace the database (and files) with a backup, then erase everyone deleted since.
+
+    Stop the app first. The replaced database and files are kept beside the
+    new ones until you delete them.
+    """
+    try:
+        done = restore.restore_backup(args.backup)
+    except (backups.BackupRefused, pg_tools.ToolFailed) as problem:
+        print(problem, file=sys.stderr)
+        return 2
+    kept = ", ".join(p for p in (done.previous_database, done.previous_files) if p) or "nothing"
+    print(
+        f"Restored the backup of {done.backup_created_at:%d %b %Y %H:%M} UTC "
+        f"(schema {done.revision}). {done.newer_tombstones} account(s) were deleted after "
+        f"it was made; {done.erased_again} deleted account(s) were in it and were erased "
+        f"again, rows and files. Kept what was replaced: {kept}. Start the app now."
+    )
+    return 0
+
+
+def compact(_args: argparse.Namespace) -> int:
+    """Rewrite the database files so no deleted byte stays in free space (locks tables)."""
+    storage_scrub.compact()
+    print("Rewrote the tables that hold personal data; freed space holds nothing deleted.")
+    return 0
+
+
 # name -> (help, add arguments, run)
 COMMANDS: dict[str, tuple[str, Callable, Callable[[argparse.Namespace], int]]] = {
     "create-admin": (
@@ -156,6 +225,21 @@ COMMANDS: dict[str, tuple[str, Callable, Callable[[argparse.Namespace], int]]] =
         "run the periodic privacy clean-up once (backends also run it by themselves)",
         _no_arguments,
         privacy_sweep_once,
+    ),
+    "backup": (
+        "make a consistent backup of the database and the local file store",
+        _backup_arguments,
+        backup,
+    ),
+    "restore": (
+        "restore a backup (app stopped); accounts deleted since are erased again",
+        _restore_arguments,
+        restore_backup,
+    ),
+    "compact": (
+        "rewrite the database files so no deleted byte stays (maintenance window)",
+        _no_arguments,
+        compact,
     ),
 }
 

@@ -52,6 +52,8 @@ class Settings(BaseSettings):
         smtp_security: ``starttls`` (default), ``tls`` (implicit) or ``none``.
         smtp_timeout_seconds: Give up on one SMTP attempt after this long.
         mail_from: The From header of every email we send.
+        outbox_retention_days: Without SMTP, the outbox keeps each message this
+            many days (a deleted account's mail goes with it at once).
         rate_limit_storage_url: Where rate-limit counters live: ``memory://`` (one
             process) or ``redis://host:6379/0`` (shared by every worker). Unset:
             the Redis of `redis_url` when there is one, else memory.
@@ -78,6 +80,10 @@ class Settings(BaseSettings):
         export_interval_minutes: One data export per person per this many minutes.
         privacy_sweep_minutes: How often each backend expires exports, finishes
             interrupted account deletions and removes orphaned files.
+        tombstone_ledger: The append-only file of deleted account ids
+            (services/privacy/tombstones.py); keep it off the database's volume
+            and never restore it with the database. Default:
+            ``<data dir>/tombstones.jsonl``.
     """
 
     model_config = SettingsConfigDict(
@@ -182,6 +188,7 @@ class Settings(BaseSettings):
     smtp_security: Literal["starttls", "tls", "none"] = "starttls"
     smtp_timeout_seconds: float = Field(default=10.0, gt=0)
     mail_from: str = "NoMask AI <no-reply@nomask.ai>"
+    outbox_retention_days: int = Field(default=7, ge=1, le=365)
     # Security and operations (services/operations/ratelimit.py, signin_guard.py, middleware.py).
     rate_limit_storage_url: str | None = None
     rate_limits: dict[str, str] = Field(default_factory=dict)
@@ -200,6 +207,7 @@ class Settings(BaseSettings):
     export_ttl_hours: int = Field(default=24, ge=1, le=24 * 7)
     export_interval_minutes: int = Field(default=60, ge=0)
     privacy_sweep_minutes: int = Field(default=10, ge=1)
+    tombstone_ledger: Path | None = None
 
     @model_validator(mode="after")
     def _s3_needs_a_bucket(self) -> "Settings":
@@ -274,6 +282,11 @@ class Settings(BaseSettings):
     def exports_dir(self) -> Path:
         """Finished data export archives (deleted when they expire)."""
         return self.resolve_path(self.data_dir) / "exports"
+
+    @property
+    def tombstone_ledger_path(self) -> Path:
+        """The tombstone ledger file (deleted account ids, kept apart from the database)."""
+        return self.resolve_path(self.tombstone_ledger or self.data_dir / "tombstones.jsonl")
 
     @property
     def sqlalchemy_url(self) -> str:

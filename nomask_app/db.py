@@ -23,7 +23,10 @@ def build_engine(url: str) -> Engine:
     SQLite gets foreign keys enforced (deletions cascade), WAL (readers do not
     block the writer), transactions that take the write lock when they begin,
     and a busy timeout: concurrent writers wait for each other instead of
-    failing with "locked" errors.
+    failing with "locked" errors. Deleted content is overwritten with zeros
+    (`secure_delete`) and temporary sort data stays in memory, so neither the
+    database file nor a temporary file keeps what was deleted
+    (services/privacy/storage_scrub.py does the rest after an erasure).
     """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
@@ -41,6 +44,9 @@ def build_engine(url: str) -> Engine:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=5000")
+        # On every connection: the default depends on how SQLite was compiled.
+        cursor.execute("PRAGMA secure_delete=ON")
+        cursor.execute("PRAGMA temp_store=MEMORY")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -41,6 +41,8 @@ from nomask_app.states.operations.admin import AdminState
 from nomask_app.states.privacy.center import PrivacyState
 from nomask_app.states.privacy.consent import ConsentState
 from nomask_app.states.privacy.policy import PolicyState
+from nomask_app.states.privacy.providers import ProvidersState
+from nomask_app.states.privacy.retention import RetentionState
 from nomask_app.workers import respawn_failed_workers, share_preloaded_memory
 
 configure_logging(get_settings().log_level)
@@ -85,7 +87,7 @@ app.add_page(
     privacy_page,
     route="/privacy",
     title="Privacy center · NoMask AI",
-    on_load=[_SIGNED_IN, PrivacyState.load],
+    on_load=[_SIGNED_IN, PrivacyState.load, RetentionState.load, ProvidersState.load],
 )
 app.add_page(
     billing_page,

@@ -76,6 +76,9 @@ def engine(request, tmp_path, monkeypatch):
     SQLModel.metadata.drop_all(engine)
     SQLModel.metadata.create_all(engine)
     yield engine
+    from nomask_app.services.privacy import storage_scrub
+
+    storage_scrub.wait_idle()  # a scrub a deletion asked for, before the tables go
     SQLModel.metadata.drop_all(engine)
     engine.dispose()
     reset_app_caches()

@@ -18,10 +18,10 @@ from nomask_app.models import AccountDeletion, BillingAccount, User
 from nomask_app.services.accounts import account_tokens, profile, sessions, twofactor
 from nomask_app.services.billing.subscriptions import get_account, start_checkout
 from nomask_app.services.billing.usage import record_usage
-from nomask_app.services.chat import conversations, reply_progress
+from nomask_app.services.chat import conversations, replies
 from nomask_app.services.images import files
 from nomask_app.services.operations.audit import record_event
-from nomask_app.services.privacy import consent, export_jobs, exports
+from nomask_app.services.privacy import consent, export_jobs, exports, provider_ledger
 from tests.factories import PASSWORD, make_user, post_message
 
 USERS = "users"
@@ -51,7 +51,17 @@ class Account:
 
 def _turn(session: Session, user: User, text: str, attachment_ids=()) -> conversations.Turn:
     turn = post_message(session, user, text, attachment_ids=tuple(attachment_ids))
-    reply_progress.finish_reply(
+    provider_ledger.record(  # what replies.start_turn records before the provider is called
+        session=session,
+        user_id=user.id,
+        provider="openai",
+        model="custom/fake-a",
+        conversation_id=turn.conversation.id,
+        reply_message_id=turn.reply.id,
+        message_ids=[turn.user_message.id],
+        file_ids=list(attachment_ids),
+    )
+    replies.finish_reply(  # ends the reply, its provider record and counts usage
         session=session,
         message_id=turn.reply.id,
         content=f"Answer to: {text}",

@@ -99,6 +99,11 @@ def test_the_privacy_sweep_command_reports_what_it_did(session, capsys):
     assert "account deletions finished: 0" in capsys.readouterr().out
 
 
+def test_compact_rewrites_the_database_files(session, capsys):
+    assert cli.main(["compact"]) == 0
+    assert "freed space holds nothing deleted" in capsys.readouterr().out
+
+
 def test_the_module_runs_and_lists_its_commands():
     result = subprocess.run(
         [sys.executable, "-m", "nomask_app.cli", "--help"],
@@ -107,7 +112,8 @@ def test_the_module_runs_and_lists_its_commands():
         text=True,
         check=True,
     )
-    assert "publish-policy" in result.stdout and "privacy-sweep" in result.stdout
+    for name in ("publish-policy", "send-update", "privacy-sweep", "backup", "restore", "compact"):
+        assert name in result.stdout
 
 
 def _opted_in(session, email, *, confirmed=True):

@@ -31,6 +31,7 @@ from nomask_app.integrations.llm_models import (
     DEFAULT_CONTEXT,
     DEMO_LITELLM_MODEL,
     DEMO_MODEL_ID,
+    DEMO_PROVIDER,
     ERROR_MESSAGES,
     Delta,
     Finished,
@@ -91,6 +92,9 @@ def _not_for_streams(price: Callable[..., float | None]) -> Callable[..., float 
 # Called (in the streaming task's context) just before litellm hands a request
 # to a provider; see `LLMGateway.stream(on_request=...)`.
 _on_request: ContextVar[Callable[[], None] | None] = ContextVar("on_request", default=None)
+# Where `stream(tried=...)` collects each deployment its request went to:
+# (litellm model, provider), in order; a failover adds one per deployment.
+_tried: ContextVar[list[tuple[str, str]] | None] = ContextVar("tried", default=None)
 
 
 def _request_signal(litellm):
@@ -100,9 +104,22 @@ def _request_signal(litellm):
         """Tells the caller of `stream` that its request is about to leave (logs nothing)."""
 
         def log_pre_api_call(self, model, messages, kwargs):
+            _note_attempt(kwargs)
             signal_request()
 
     return RequestSignal()
+
+
+def _note_attempt(kwargs: dict) -> None:
+    # Only the Router names its deployment: a direct call has one, credited by `Finished`.
+    tried = _tried.get()
+    metadata = (kwargs.get("litellm_params") or {}).get("metadata") or {}
+    deployment = metadata.get("deployment")
+    if tried is None or not deployment:
+        return
+    # Named as `ModelInfo.provider` is: the configured provider, else the model's prefix.
+    provider = (metadata.get("model_info") or {}).get("provider") or deployment.split("/", 1)[0]
+    tried.append((str(deployment), str(provider)))
 
 
 def signal_request() -> None:
@@ -137,7 +154,7 @@ class LLMGateway:
                     "litellm_params": {"model": DEMO_LITELLM_MODEL},
                     "model_info": {
                         "label": "Offline demo",
-                        "provider": "offline-demo",
+                        "provider": DEMO_PROVIDER,
                         "supports_vision": False,
                         "max_input_tokens": DEFAULT_CONTEXT,
                     },
@@ -208,12 +225,15 @@ class LLMGateway:
         params: dict[str, Any] | None = None,
         *,
         on_request: Callable[[], None] | None = None,
+        tried: list[tuple[str, str]] | None = None,
     ) -> AsyncIterator[Delta | Finished]:
         """Stream a reply: `Delta` pieces, then one `Finished`.
 
         Closing the iterator (e.g. when the reply is stopped) closes the
         upstream HTTP stream at once. `on_request` is called when the request
-        is about to go to the provider (again for each fallback deployment).
+        is about to go to the provider (again for each fallback deployment);
+        `tried`, if given, gains (litellm model, provider) for each deployment
+        the Router sent the request to, in order.
 
         Raises:
             ProviderError: the provider failed; the message is fit to show.
@@ -222,6 +242,7 @@ class LLMGateway:
         if model_id not in self._models:
             raise ProviderError("bad_request", "This model is not available.")
         _on_request.set(on_request)
+        _tried.set(tried)
         request = {
             "messages": messages,
             "stream": True,

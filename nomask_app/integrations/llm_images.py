@@ -16,6 +16,7 @@ from nomask_app.integrations.llm_models import (
     DEFAULT_IMAGE_SIZES,
     DEMO_IMAGE_LITELLM_MODEL,
     DEMO_IMAGE_SIZES,
+    DEMO_PROVIDER,
     ERROR_MESSAGES,
     IMAGE_DEMO_MODEL_ID,
     KNOWN_IMAGE_MODELS,
@@ -59,7 +60,7 @@ class ImageGateway:
                 "litellm_params": {"model": DEMO_IMAGE_LITELLM_MODEL},
                 "model_info": {
                     "label": "Offline demo",
-                    "provider": "offline-demo",
+                    "provider": DEMO_PROVIDER,
                     "sizes": list(DEMO_IMAGE_SIZES),
                     "supports_image_edit": True,
                 },

@@ -16,6 +16,8 @@ from typing import Any
 from nomask_app.config import Settings
 
 DEMO_MODEL_ID = "offline-demo"
+# The provider name of the offline demo models: they answer on this server.
+DEMO_PROVIDER = "offline-demo"
 DEMO_LITELLM_MODEL = "nomaskdemo/offline-demo"
 DEFAULT_CONTEXT = 8192
 # provider -> (settings field with its key, models offered by default, litellm prefix, label)
@@ -145,6 +147,13 @@ def demo_reply(messages: Sequence[dict]) -> str:
         "OpenAI-compatible server, then restart. Everything else — streaming, stop, "
         "search, export and deletion — works the same with this demo."
     )
+
+
+def provider_label(provider: str) -> str:
+    """How people read a provider's name ("openai" -> "OpenAI"); unknown ones as given."""
+    known = {name: entry[3] for name, entry in (_PROVIDERS | _IMAGE_PROVIDERS).items()}
+    known |= {"ollama": "Ollama", "custom": "Your OpenAI-compatible server"}
+    return known.get(provider, provider)
 
 
 def configured_deployments(settings: Settings) -> tuple[list[dict], list[dict]]:

@@ -3,6 +3,10 @@
 This is the only module that talks SMTP. Without ``NOMASK_SMTP_HOST`` every
 message is written to ``<data dir>/outbox/`` as one ``.eml`` file, so a fresh
 machine works and a developer can read exactly what would have been sent.
+The outbox is a stand-in for sent mail, not an archive: its files name the
+account and the kind of each message, so that `remove_from_outbox` can drop
+an account's mail with the account and old mail after a while
+(services/operations/delivery.py decides which).
 
 Delivery never runs on the caller's thread or event loop: `send` hands the
 message to one background thread with its own asyncio loop and returns at
@@ -12,10 +16,14 @@ once. Nothing here logs an address or a message body.
 import asyncio
 import atexit
 import concurrent.futures
+import copy
 import logging
 import os
 import secrets
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -27,6 +35,8 @@ from nomask_app.models.common import utcnow
 logger = logging.getLogger(__name__)
 
 KIND_HEADER = "X-NoMask-Kind"
+# The account a message concerns: in the outbox file's name, never sent over SMTP.
+ACCOUNT_HEADER = "X-NoMask-Account"
 SMTP_ATTEMPTS = 3
 # Connection trouble is worth another try; a refused message is not.
 _TRANSIENT = (
@@ -65,13 +75,60 @@ def wait_idle(timeout: float = 10.0) -> None:
 
 
 def write_to_outbox(message: EmailMessage, folder: Path) -> Path:
-    """Write one message as an .eml file; readers never see a half-written file."""
+    """Write one message as an .eml file; readers never see a half-written file.
+
+    The name is ``<time>-<account id>-<kind>-<random>.eml``: sorted by time,
+    and found by account without opening any file.
+    """
     folder.mkdir(parents=True, exist_ok=True)
-    name = f"{utcnow():%Y%m%dT%H%M%S%f}-{secrets.token_hex(4)}.eml"
+    account = _name_part(message.get(ACCOUNT_HEADER, "")) or "none"
+    kind = _name_part(message.get(KIND_HEADER, "")) or "email"
+    name = f"{utcnow():%Y%m%dT%H%M%S%f}-{account}-{kind}-{secrets.token_hex(4)}.eml"
     partial = folder / f".{name}.part"
     partial.write_bytes(bytes(message))
     os.replace(partial, folder / name)
     return folder / name
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """One message in the outbox, as its file name describes it."""
+
+    path: Path
+    account: str  # "" when the message concerns no account
+    kind: str
+    written_at: datetime
+
+
+def remove_from_outbox(should_remove: Callable[[OutboxEntry], bool]) -> int:
+    """Delete the outbox messages `should_remove` picks; how many went."""
+    folder = get_settings().outbox_dir
+    if not folder.is_dir():
+        return 0
+    removed = 0
+    for path in folder.glob("*.eml"):
+        try:
+            entry = _entry(path)
+            if should_remove(entry):
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:  # another worker removed it first
+            continue
+    return removed
+
+
+def _entry(path: Path) -> OutboxEntry:
+    written_at = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    parts = path.stem.split("-", 2)
+    if len(parts) < 3:  # written before names carried the account
+        return OutboxEntry(path, "", "", written_at)
+    account, kind = parts[1], parts[2].rpartition("-")[0]
+    return OutboxEntry(path, "" if account == "none" else account, kind, written_at)
+
+
+def _name_part(value: str) -> str:
+    # Header values the app sets itself (an id, a kind); anything else is dropped.
+    return "".join(c for c in str(value) if c.isascii() and (c.isalnum() or c == "-"))[:64]
 
 
 async def _deliver(message: EmailMessage, settings: Settings) -> None:
@@ -88,6 +145,8 @@ async def _deliver(message: EmailMessage, settings: Settings) -> None:
 
 
 async def _send_smtp(message: EmailMessage, settings: Settings) -> None:
+    message = copy.copy(message)
+    del message[ACCOUNT_HEADER]  # ours alone: the recipient has no use for it
     for attempt in range(1, SMTP_ATTEMPTS + 1):
         try:
             await aiosmtplib.send(

@@ -15,7 +15,13 @@ from nomask_app.models.billing import BillingAccount, StripeEvent, UsageEvent
 from nomask_app.models.chat import Conversation, Message
 from nomask_app.models.images import StoredFile
 from nomask_app.models.operations import SecurityEvent
-from nomask_app.models.privacy import AccountDeletion, ConsentRecord, DataExport, PolicyRelease
+from nomask_app.models.privacy import (
+    AccountDeletion,
+    ConsentRecord,
+    DataExport,
+    PolicyRelease,
+    ProviderRequest,
+)
 
 __all__ = [
     "AccountDeletion",
@@ -27,6 +33,7 @@ __all__ = [
     "LoginTicket",
     "Message",
     "PolicyRelease",
+    "ProviderRequest",
     "RecoveryCode",
     "SecurityEvent",
     "StoredFile",

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from sqlalchemy import CheckConstraint
 from sqlmodel import Field, SQLModel
 
 from nomask_app.models.common import id_field, user_fk, utcnow
@@ -13,6 +14,10 @@ class User(SQLModel, table=True):
     """A person with an account (policy §1.1)."""
 
     __tablename__ = "users"
+    __table_args__ = (
+        # services/privacy/retention.py CHOICES: the database refuses anything else too.
+        CheckConstraint("auto_delete_days IN (0, 30, 90, 365)", name="ck_users_auto_delete_days"),
+    )
 
     id: str = id_field()
     email: str = Field(max_length=254, unique=True, index=True)
@@ -35,6 +40,10 @@ class User(SQLModel, table=True):
     suspension_reason: str = Field(
         default="", max_length=500, sa_column_kwargs={"server_default": ""}
     )
+    # Conversations untouched this many days are deleted (0: never, the default),
+    # counted from when the choice was made at the earliest (services/privacy/retention.py).
+    auto_delete_days: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    auto_delete_since: datetime | None = None
 
 
 class UserSession(SQLModel, table=True):

@@ -1,8 +1,8 @@
-"""Privacy: consents, data exports, pending account deletions, published policy versions."""
+"""Privacy: consents, exports, deletions, policy versions, what AI providers received."""
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from nomask_app.models.common import id_field, user_fk, utcnow
@@ -80,3 +80,34 @@ class PolicyRelease(SQLModel, table=True):
     published_at: datetime = Field(default_factory=utcnow, index=True)
     emails_sent: int = Field(default=0, ge=0)
     markdown: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+
+
+class ProviderRequest(SQLModel, table=True):
+    """One request sent to an AI provider on a person's behalf (policy §3: recipients).
+
+    Ids only, never content: which conversation and messages (as a JSON list of
+    message ids) or files went to which provider and model, when, and the
+    tokens counted. Kept when a conversation is deleted, because the provider
+    received it all the same; erased with the account
+    (services/privacy/provider_ledger.py).
+    """
+
+    __tablename__ = "provider_requests"
+    __table_args__ = (Index("ix_provider_requests_user_created", "user_id", "created_at"),)
+
+    id: str = id_field()
+    user_id: str = user_fk()
+    kind: str = Field(default="chat", max_length=16)  # chat | image_generate | image_edit
+    # No foreign keys: the record outlives a deleted conversation or message.
+    conversation_id: str | None = Field(default=None, max_length=32)
+    reply_message_id: str | None = Field(default=None, max_length=32, index=True)
+    message_ids: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    file_ids: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    provider: str = Field(max_length=64)
+    model: str = Field(max_length=200)
+    deployment: str = Field(default="", max_length=200)
+    status: str = Field(default="sent", max_length=16)  # sent | complete | stopped | failed
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None

@@ -79,3 +79,12 @@ def test_without_smtp_each_message_is_one_readable_eml_file(tmp_path, monkeypatc
         assert b"Subject: Reset your NoMask AI password" in files[0].read_bytes()
     finally:
         get_settings.cache_clear()
+
+
+def test_the_account_header_stays_home_over_smtp(smtp_server):
+    message = _message()
+    message[mailer.ACCOUNT_HEADER] = "account-id"
+    mailer.send(message).result(timeout=15)
+    [received] = smtp_server.recorder.wait_for(1)
+    assert received.message[mailer.ACCOUNT_HEADER] is None
+    assert message[mailer.ACCOUNT_HEADER] == "account-id"  # the caller's copy is untouched

@@ -14,6 +14,26 @@ def field_error(field_id: str, message: rx.Var[str]) -> rx.Component:
     )
 
 
+def native_select(
+    label: str, field_id: str, *, name: str, options, value=None, on_change=None, **props
+):
+    """A labelled native <select> (its options are `rx.el.option`s).
+
+    With `value` and `on_change` it follows the state; without, the form owns it.
+    Further `props` (``disabled``, ``custom_attrs``, ...) go to the <select>.
+    """
+    controlled = {"value": value, "on_change": on_change} if on_change is not None else {}
+    children = options if isinstance(options, list) else [options]
+    return rx.flex(
+        rx.el.label(label, html_for=field_id, class_name="nm-label"),
+        rx.el.select(
+            *children, id=field_id, name=name, class_name="nm-select", **controlled, **props
+        ),
+        direction="column",
+        spacing="1",
+    )
+
+
 def text_field(
     label: str,
     field_id: str,

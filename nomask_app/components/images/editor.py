@@ -2,8 +2,8 @@
 
 import reflex as rx
 
-from nomask_app.components.common.forms import field_error
-from nomask_app.components.images.studio import native_select, problem
+from nomask_app.components.common.forms import field_error, native_select
+from nomask_app.components.images.studio import problem
 from nomask_app.components.images.workbench import adjust_slider, image_workbench
 from nomask_app.states.images.ai_edit import AIEditState
 from nomask_app.states.images.editor import EditorState

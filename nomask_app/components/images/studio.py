@@ -5,7 +5,7 @@ import json
 import reflex as rx
 from reflex.vars import Var
 
-from nomask_app.components.common.forms import field_error
+from nomask_app.components.common.forms import field_error, native_select
 from nomask_app.states.images.editor import EditorState
 from nomask_app.states.images.gallery import GalleryState
 from nomask_app.states.images.studio import PROMPT_ID, UPLOAD_ID, StudioState
@@ -22,21 +22,6 @@ _SHOW_EDITOR = Var(
 def rejected_names(rejected: Var) -> Var:
     """The names of the files react-dropzone kept back (the File objects stay in the page)."""
     return rejected.to(list).map(lambda item: item.to(dict)["file"].to(dict)["path"])
-
-
-def native_select(label: str, field_id: str, *, name: str, options, value=None, on_change=None):
-    """A labelled native <select> (its options are `rx.el.option`s).
-
-    With `value` and `on_change` it follows the state; without, the form owns it.
-    """
-    controlled = {"value": value, "on_change": on_change} if on_change is not None else {}
-    children = options if isinstance(options, list) else [options]
-    return rx.flex(
-        rx.el.label(label, html_for=field_id, class_name="nm-label"),
-        rx.el.select(*children, id=field_id, name=name, class_name="nm-select", **controlled),
-        direction="column",
-        spacing="1",
-    )
 
 
 def problem(message, link=None) -> rx.Component:

@@ -122,7 +122,9 @@ def delete_section() -> rx.Component:
                 DeletionState.account_deleted,
                 role="status",
                 color_scheme="green",
-                on_mount=sign_out_event(),
+                # The tab's server-side state forgets the person first, then the
+                # browser posts the sign-out (the session cookie is HttpOnly).
+                on_mount=[DeletionState.forget_deleted_account, sign_out_event()],
             ),
         ),
         direction="column",

@@ -6,6 +6,8 @@ from nomask_app.components.common.layout import loading, signed_in_page
 from nomask_app.components.privacy.deletion import delete_section
 from nomask_app.components.privacy.events import events_section
 from nomask_app.components.privacy.export import export_section
+from nomask_app.components.privacy.providers import providers_section
+from nomask_app.components.privacy.retention import auto_delete_section
 from nomask_app.services.operations.emails import CONTACT
 from nomask_app.states.privacy.center import PrivacyState
 
@@ -66,6 +68,7 @@ def _retention() -> rx.Component:
             "Data exports are deleted 24 hours after they are ready. Security events are "
             "kept while your account exists and deleted with it.",
         ),
+        rx.box(auto_delete_section(), margin_top="1rem"),
     )
 
 
@@ -106,6 +109,7 @@ def privacy_page() -> rx.Component:
                 _what_we_hold(),
                 _section("Get a copy of your data", "privacy-export", export_section()),
                 _section("Delete your data", "privacy-delete", delete_section()),
+                _section("What AI providers received", "privacy-providers", providers_section()),
                 _section("Security activity", "privacy-events", events_section()),
                 _retention(),
                 _rights(),

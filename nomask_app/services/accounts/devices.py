@@ -153,5 +153,6 @@ def alert_if_new_device(
             device=describe_device(user_agent[:512]),
             ip_address=ip_address,
         ),
+        account_id=user.id,
     )
     return True

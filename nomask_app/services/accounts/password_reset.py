@@ -41,7 +41,11 @@ def request_password_reset(
     token = account_tokens.issue_token(
         session=session, user_id=user.id, purpose=RESET_PASSWORD, email=user.email
     )
-    send_after_commit(session, emails.password_reset(to=user.email, name=user.name, token=token))
+    send_after_commit(
+        session,
+        emails.password_reset(to=user.email, name=user.name, token=token),
+        account_id=user.id,
+    )
     record_event(
         session=session,
         kind="password.reset_requested",

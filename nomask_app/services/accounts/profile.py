@@ -183,6 +183,7 @@ def set_password(
             device=describe_device(user_agent[:512]),
             ip_address=ip_address,
         ),
+        account_id=user.id,
     )
     return ended
 

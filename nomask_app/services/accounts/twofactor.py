@@ -161,6 +161,7 @@ def _alert(session: Session, user: User, *, enabled: bool, ip_address: str, user
             device=describe_device(user_agent[:512]),
             ip_address=ip_address,
         ),
+        account_id=user.id,
     )
 
 

@@ -49,7 +49,7 @@ def start_email_verification(*, session: Session, user: User) -> bool:
     message = emails.verify_email(
         to=user.email, name=user.name, token=token, finishes_sign_up=user.activated_at is None
     )
-    send_after_commit(session, message)
+    send_after_commit(session, message, account_id=user.id)
     return True
 
 
@@ -77,7 +77,9 @@ def address_claimed(
         user_agent=user_agent,
     )
     if told_recently is None:
-        send_after_commit(session, emails.address_claimed(to=user.email, name=user.name))
+        send_after_commit(
+            session, emails.address_claimed(to=user.email, name=user.name), account_id=user.id
+        )
 
 
 def link_needs_password(*, session: Session, token: str | None) -> bool:
@@ -107,12 +109,13 @@ def start_email_change(*, session: Session, user: User, new_email: str) -> None:
     owner = session.exec(select(User).where(User.email == new_email)).first()
     if owner is None:
         message = emails.confirm_new_email(to=new_email, name=user.name, token=token)
-        send_after_commit(session, message)
+        send_after_commit(session, message, account_id=user.id)
     else:
         address_claimed(session=session, user=owner)
     send_after_commit(
         session,
         emails.email_change_requested(to=user.email, name=user.name, new_email=new_email),
+        account_id=user.id,
     )
 
 
@@ -191,6 +194,8 @@ def confirm_email_link(
     account_tokens.delete_tokens(session=session, user_id=user.id, purpose=VERIFY_EMAIL)
     record_event(session=session, kind="email.changed", user_id=user.id, **context)
     send_after_commit(
-        session, emails.email_changed(to=old_email, name=user.name, new_email=user.email)
+        session,
+        emails.email_changed(to=old_email, name=user.name, new_email=user.email),
+        account_id=user.id,
     )
     return CHANGED, user.id

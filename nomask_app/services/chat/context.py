@@ -16,7 +16,7 @@ def build_context(
     budget_tokens: int,
     count_tokens: Callable[[list[dict]], int],
     render: Callable[[Row], dict],
-) -> tuple[list[dict], int]:
+) -> tuple[list[dict], int, list[str]]:
     """The messages to send, newest kept first, trimmed to the model's window.
 
     Args:
@@ -29,10 +29,12 @@ def build_context(
             into a provider message (text, attachments).
 
     Returns:
-        Provider messages oldest first, and how many older messages were left out.
+        Provider messages oldest first, how many older messages were left out,
+        and the ids of the messages sent (for the record of what providers received).
     """
     usable = _usable_newest_first(session, conversation_id, upto_seq)
     kept: list[dict] = []
+    kept_ids: list[str] = []
     used = 0  # an upper bound of the exact count until `exact`
     exact = False
     for message in usable:
@@ -45,10 +47,12 @@ def build_context(
                 used, exact = sum(count_tokens([m]) for m in kept), True
             cost = count_tokens([rendered])
         if kept and used + cost > budget_tokens:
-            return list(reversed(kept)), _count_usable(session, conversation_id, message.seq)
+            dropped = _count_usable(session, conversation_id, message.seq)
+            return list(reversed(kept)), dropped, list(reversed(kept_ids))
         kept.append(rendered)
+        kept_ids.append(message.id)
         used += cost
-    return list(reversed(kept)), 0
+    return list(reversed(kept)), 0, list(reversed(kept_ids))
 
 
 # A model sees a user message, and a reply that produced text (not a failed or

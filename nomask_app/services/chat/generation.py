@@ -44,6 +44,8 @@ class ReplyJob:
     changed: asyncio.Condition = field(default_factory=asyncio.Condition)
     # Set once the request is on its way to the provider (or the job ended first).
     requested: asyncio.Event = field(default_factory=asyncio.Event)
+    # Each deployment the request went to, for the record of what providers received.
+    tried: list[tuple[str, str]] = field(default_factory=list)
 
     async def head_start(self, limit: float = REQUEST_HEAD_START) -> None:
         """Wait (at most `limit` seconds) until the request is on its way.
@@ -192,6 +194,7 @@ class ReplyJobs:
             params,
             # litellm may call it from a worker thread.
             on_request=lambda: loop.call_soon_threadsafe(job.requested.set),
+            tried=job.tried,
         )
         started = last_save = time.monotonic()
         first, provider_failed = True, False
@@ -264,6 +267,7 @@ class ReplyJobs:
                 status=status,
                 error=error,
                 context_dropped=job.context_dropped,
+                tried=tuple(job.tried),
                 **usage,
             )
         finally:

@@ -19,6 +19,7 @@ from nomask_app.services.billing.usage import record_usage
 from nomask_app.services.chat import context, conversations, reply_progress
 from nomask_app.services.common.errors import FieldErrors
 from nomask_app.services.images import files
+from nomask_app.services.privacy import provider_ledger
 
 # Room left for the reply itself inside the model's context window.
 _REPLY_RESERVE_SHARE = 4
@@ -67,22 +68,37 @@ def _render(message: Row, attached: list[StoredFile], model: ModelInfo) -> dict:
     return {"role": "user", "content": text}
 
 
-def _context(
-    session: Session, turn: conversations.Turn, model: ModelInfo
-) -> tuple[list[dict], int]:
+def _prepare(session: Session, turn: conversations.Turn, model: ModelInfo) -> PreparedReply:
+    """Build what the model sees, and record what is about to go to its provider."""
     gateway = get_gateway()
     reserve = min(_REPLY_RESERVE_MAX, model.max_input_tokens // _REPLY_RESERVE_SHARE)
     attachments = files.files_of_conversation(
         session=session, user_id=turn.conversation.user_id, conversation_id=turn.conversation.id
     )
-    return context.build_context(
+    messages, dropped, sent = context.build_context(
         session=session,
         conversation_id=turn.conversation.id,
         upto_seq=turn.user_message.seq,
         budget_tokens=model.max_input_tokens - reserve,
-        count_tokens=lambda messages: gateway.count_tokens(model.id, messages),
+        count_tokens=lambda rendered: gateway.count_tokens(model.id, rendered),
         render=lambda message: _render(message, attachments.get(message.id, []), model),
     )
+    provider_ledger.record(
+        session=session,
+        user_id=turn.conversation.user_id,
+        provider=model.provider,
+        model=model.id,
+        conversation_id=turn.conversation.id,
+        reply_message_id=turn.reply.id,
+        message_ids=sent,
+        file_ids=[
+            item.id
+            for message_id in sent
+            for item in attachments.get(message_id, [])
+            if model.supports_vision or not item.content_type.startswith("image/")
+        ],
+    )
+    return PreparedReply(turn, model.id, messages, dropped)
 
 
 def _refuse_images_for_blind_models(
@@ -129,8 +145,7 @@ def start_turn(
         max_chars=get_settings().max_message_chars,
         attachment_ids=attachment_ids,
     )
-    messages, dropped = _context(session, turn, model)
-    return PreparedReply(turn, model.id, messages, dropped)
+    return _prepare(session, turn, model)
 
 
 def regenerate(
@@ -142,8 +157,7 @@ def regenerate(
     turn = conversations.regenerate_last_reply(
         session=session, user_id=user_id, conversation_id=conversation_id, model_id=model.id
     )
-    messages, dropped = _context(session, turn, model)
-    return PreparedReply(turn, model.id, messages, dropped)
+    return _prepare(session, turn, model)
 
 
 def edit_and_resend(
@@ -160,8 +174,7 @@ def edit_and_resend(
         model_id=model.id,
         max_chars=get_settings().max_message_chars,
     )
-    messages, dropped = _context(session, turn, model)
-    return PreparedReply(turn, model.id, messages, dropped)
+    return _prepare(session, turn, model)
 
 
 def finish_reply(
@@ -178,11 +191,14 @@ def finish_reply(
     prompt_tokens: int = 0,
     completion_tokens: int = 0,
     cost_usd: float = 0.0,
+    tried: tuple[tuple[str, str], ...] = (),
 ) -> None:
-    """Store a reply's end and count it against the plan when it produced an answer.
+    """Store a reply's end, note it in the provider record, count it against the plan.
 
     Usage is recorded for the model that answered (`served_model`, see
-    `reply_progress.finish_reply`).
+    `reply_progress.finish_reply`). `tried` lists (deployment, provider) for
+    each deployment the request went to, in order (a failover tries several):
+    each one received the messages.
     """
     message = reply_progress.finish_reply(
         session=session,
@@ -197,6 +213,16 @@ def finish_reply(
         prompt_tokens=prompt_tokens,
         completion_tokens=completion_tokens,
         cost_usd=cost_usd,
+    )
+    provider_ledger.complete(
+        session=session,
+        reply_message_id=message_id,
+        status=status,
+        provider=provider,
+        deployment=deployment,
+        prompt_tokens=prompt_tokens,
+        completion_tokens=completion_tokens,
+        tried=tried,
     )
     if message is not None and status in ("complete", "stopped"):
         record_usage(

@@ -12,19 +12,25 @@ import base64
 import binascii
 import io
 import warnings
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from PIL import Image
 from sqlmodel import Session
 
 from nomask_app.db import session_scope
-from nomask_app.integrations.llm_images import ImageModelInfo, ImageResult, get_image_gateway
+from nomask_app.integrations.llm_images import (
+    ImageModelInfo,
+    ImageResult,
+    ProviderError,
+    get_image_gateway,
+)
 from nomask_app.models import Conversation, StoredFile
 from nomask_app.services.billing.quotas import check_quota
 from nomask_app.services.chat import conversations
 from nomask_app.services.common.errors import FieldErrors
 from nomask_app.services.images import gallery, image_editing
 from nomask_app.services.operations import ratelimit
+from nomask_app.services.privacy import provider_ledger
 
 PROMPT_MAX = 4000
 EDIT_SIDE = 1536  # what is sent for an AI edit, at most, a side
@@ -49,6 +55,25 @@ async def _run(function: Callable, /, **kwargs):
             return result
 
     return await asyncio.to_thread(work)
+
+
+async def _ask(
+    call: Callable[[], Awaitable[ImageResult]], *, user_id: str, model: ImageModelInfo, **sent
+) -> ImageResult:
+    """Record what goes to the provider (before it goes), then send it.
+
+    `sent` names the kind and the ids that go with the prompt (a file, a
+    conversation). A refusal is noted on the record: the provider had it all the same.
+    """
+    record = await _run(
+        provider_ledger.record, user_id=user_id, provider=model.provider, model=model.id, **sent
+    )
+    try:
+        return await call()
+    except ProviderError:
+        if record is not None:
+            await _run(provider_ledger.complete, request_id=record.id, status="failed")
+        raise
 
 
 def check_prompt(prompt: str, field: str = "prompt") -> str:
@@ -103,7 +128,12 @@ async def generate(
         raise FieldErrors({"count": f"{model.label} makes 1 to {model.max_images} at a time."})
     await _limit(user_id, ip)
     await _run(check_quota, user_id=user_id, kind="image", count=count, model=model.id)
-    result = await get_image_gateway().generate(model.id, prompt, size=size, count=count)
+    result = await _ask(
+        lambda: get_image_gateway().generate(model.id, prompt, size=size, count=count),
+        user_id=user_id,
+        model=model,
+        kind=provider_ledger.IMAGE_GENERATE,
+    )
     return await _run(
         gallery.store_model_images,
         user_id=user_id,
@@ -210,7 +240,13 @@ async def edit_with_ai(
         mask=mask,
         model_id=model.id,
     )
-    result = await get_image_gateway().edit(model.id, prompt, image=picture, mask=mask_png)
+    result = await _ask(
+        lambda: get_image_gateway().edit(model.id, prompt, image=picture, mask=mask_png),
+        user_id=user_id,
+        model=model,
+        kind=provider_ledger.IMAGE_EDIT,
+        file_ids=[file_id],
+    )
     return await _run(
         _store_edit, user_id=user_id, file_id=file_id, result=_stored(result, model, prompt)
     )
@@ -293,7 +329,13 @@ async def generate_in_chat(
     await _run(_check_conversation, user_id=user_id, conversation_id=conversation_id)
     await _limit(user_id, ip)
     await _run(check_quota, user_id=user_id, kind="image", model=model.id)
-    result = await get_image_gateway().generate(model.id, prompt, size=model.sizes[0], count=1)
+    result = await _ask(
+        lambda: get_image_gateway().generate(model.id, prompt, size=model.sizes[0], count=1),
+        user_id=user_id,
+        model=model,
+        kind=provider_ledger.IMAGE_GENERATE,
+        conversation_id=conversation_id,
+    )
     return await _run(
         _store_chat_image,
         user_id=user_id,

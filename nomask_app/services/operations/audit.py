@@ -49,6 +49,10 @@ EXPORT_DOWNLOADED = "export.downloaded"
 CONVERSATION_DELETED = "conversation.deleted"
 CONVERSATIONS_DELETED = "conversations.deleted"
 ACCOUNT_DELETED = "account.deleted"
+# Retention the person chose (services/privacy/retention.py): the choice, and each
+# conversation it deleted (its id only).
+AUTO_DELETE_CHANGED = "retention.auto_delete_changed"
+CONVERSATION_AUTO_DELETED = "conversation.auto_deleted"
 # Billing (services/billing/stripe_events.py).
 BILLING_CHANGED = "billing.changed"
 # Administration.
@@ -90,6 +94,8 @@ LABELS = {
     CONVERSATION_DELETED: "A conversation deleted",
     CONVERSATIONS_DELETED: "All conversations deleted",
     ACCOUNT_DELETED: "Account deleted",
+    AUTO_DELETE_CHANGED: "Automatic deletion of conversations changed",
+    CONVERSATION_AUTO_DELETED: "A conversation deleted automatically",
     BILLING_CHANGED: "Plan or payment status changed",
     ROLE_CHANGED: "Account role changed",
     ADMIN_LISTED_USERS: "An administrator listed the accounts",

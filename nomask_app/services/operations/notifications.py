@@ -34,7 +34,9 @@ def announce_policy_update(*, session: Session, policy: PolicyVersion) -> int:
     count = 0
     for user in session.exec(select(User).execution_options(yield_per=500)):
         send_after_commit(
-            session, emails.policy_updated(to=user.email, name=user.name, policy=policy)
+            session,
+            emails.policy_updated(to=user.email, name=user.name, policy=policy),
+            account_id=user.id,
         )
         count += 1
     return count
@@ -50,7 +52,9 @@ def export_ready(*, session: Session, user_id: str, expires_at: datetime) -> boo
     if user is None:
         return False
     send_after_commit(
-        session, emails.export_ready(to=user.email, name=user.name, expires_at=expires_at)
+        session,
+        emails.export_ready(to=user.email, name=user.name, expires_at=expires_at),
+        account_id=user.id,
     )
     return True
 
@@ -103,6 +107,7 @@ def send_product_update(*, session: Session, subject: str, text: str, sent_by: s
                 text=text,
                 unsubscribe_url=unsubscribe_url(user.id),
             ),
+            account_id=user.id,
         )
         count += 1
     audit.record_event(

@@ -70,7 +70,9 @@ def suspend(*, session: Session, admin_id: str, user_id: str, reason: str) -> Us
         reason=cleaned,
     )
     send_after_commit(
-        session, emails.account_suspended(to=user.email, name=user.name, reason=cleaned)
+        session,
+        emails.account_suspended(to=user.email, name=user.name, reason=cleaned),
+        account_id=user.id,
     )
     return user
 
@@ -96,6 +98,8 @@ def unsuspend(*, session: Session, admin_id: str, user_id: str, reason: str) -> 
         reason=cleaned,
     )
     send_after_commit(
-        session, emails.account_unsuspended(to=user.email, name=user.name, reason=cleaned)
+        session,
+        emails.account_unsuspended(to=user.email, name=user.name, reason=cleaned),
+        account_id=user.id,
     )
     return user

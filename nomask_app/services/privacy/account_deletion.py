@@ -4,8 +4,10 @@
    billing at Stripe (if Stripe cannot be reached nothing at all happens),
    marks the account as being deleted and signs out every browser.
 2. `erase_account` then deletes every row of the person in every table
-   (services/privacy/erasure.py) in one transaction, the account row last, and
-   queues the confirmation email, composed while the address still exists.
+   (services/privacy/erasure.py) in one transaction, the account row last,
+   appends a tombstone to the ledger kept outside the database (so that no
+   restored backup can bring the account back; services/privacy/tombstones.py),
+   and queues the confirmation email, composed while the address still exists.
    The files go once that transaction commits.
 
 A crash between the two leaves the mark, and the privacy sweep
@@ -25,7 +27,7 @@ from nomask_app.services.billing import subscriptions
 from nomask_app.services.common.errors import FieldErrors, NotFound
 from nomask_app.services.operations import audit, emails
 from nomask_app.services.operations.delivery import send_after_commit
-from nomask_app.services.privacy import erasure
+from nomask_app.services.privacy import erasure, tombstones
 
 CONFIRMATION = "DELETE"
 
@@ -56,6 +58,8 @@ def request_deletion(
         NotFound: no such account.
         StripeUnavailable: Stripe could not be reached; roll back, nothing is
             deleted, and the person is told to try again.
+        TombstoneUnwritable: the deletion could not be recorded in the ledger;
+            nothing happens (checked before billing ends).
     """
     user = session.get(User, user_id) if user_id else None
     if user is None:
@@ -63,6 +67,7 @@ def request_deletion(
     errors = _problems(user, current_password, confirmation)
     if errors:
         raise FieldErrors(errors)
+    tombstones.probe()
     # First, so that a subscription never outlives the account that pays for it.
     subscriptions.cancel_and_delete_customer(session=session, user_id=user.id)
     mark = session.exec(select(AccountDeletion).where(AccountDeletion.user_id == user.id)).first()
@@ -84,14 +89,23 @@ def erase_account(*, session: Session, user_id: str) -> list[erasure.Leftover]:
 
     Raises:
         StripeUnavailable: billing could not be ended; the deletion stays pending.
+        TombstoneUnwritable: the ledger cannot be written; the caller must roll
+            back, and the deletion stays pending (never done without its tombstone).
     """
     # Locked, so two workers finishing the same deletion do not both send the email.
     user = session.exec(select(User).where(User.id == user_id).with_for_update()).first()
     if user is None:
         return []
     subscriptions.cancel_and_delete_customer(session=session, user_id=user.id)
-    send_after_commit(session, emails.account_deleted(to=user.email, name=user.name, when=utcnow()))
+    send_after_commit(
+        session,
+        emails.account_deleted(to=user.email, name=user.name, when=utcnow()),
+        account_id=user.id,
+    )
     paths = erasure.erase_rows(session=session, user_id=user.id)
+    # Written ahead of the commit: a tombstone whose erasure then rolls back
+    # only makes the next attempt (or `tombstones.enforce`) erase it for sure.
+    tombstones.record(user.id, utcnow())
     # Counted for the operators, but anonymous: no id, address or device survives.
     audit.record_event(session=session, kind=audit.ACCOUNT_DELETED)
     return paths

@@ -85,6 +85,7 @@ ERASERS: dict[str, Eraser] = {
     "data_exports": _data_exports,
     "login_tickets": by_user_id,
     "messages": by_user_id,
+    "provider_requests": by_user_id,
     "security_events": by_user_id,
     "recovery_codes": by_user_id,
     "stored_files": _stored_files,

@@ -26,7 +26,7 @@ from nomask_app.models import (
 from nomask_app.models.common import utcnow
 from nomask_app.services.chat import conversations
 from nomask_app.services.images import files
-from nomask_app.services.privacy import export_html, export_records
+from nomask_app.services.privacy import export_html, export_records, provider_ledger
 from nomask_app.services.privacy.export_records import BATCH, in_batches
 from nomask_app.services.privacy.export_zip import (
     ArchiveWriter,
@@ -59,6 +59,7 @@ EXPORTED_IN = {
     "security_events": "security_events.json",
     "billing_accounts": "billing.json",
     "usage_events": "billing.json",
+    "provider_requests": "ai_providers.json",
 }
 NOT_EXPORTED = {
     "login_tickets": "One-minute single-use sign-in tickets, stored as hashes.",
@@ -306,6 +307,7 @@ def _write_records(job: _Export) -> None:
         ("sessions.json", export_records.sessions),
         ("consents.json", export_records.consents),
         ("security_events.json", export_records.security_events),
+        ("ai_providers.json", provider_ledger.records),
     ):
         job.writer.text(
             name, lambda out, rows=rows: json_array(out, rows(session=session, user_id=uid))

@@ -58,6 +58,9 @@ def account(*, session: Session, user: User) -> dict[str, Any]:
             "default_model": user.default_model,
             "theme": user.theme,
             "product_updates": user.product_updates,
+            # 0: conversations are kept until deleted; else deleted once untouched this long.
+            "auto_delete_days": user.auto_delete_days,
+            "auto_delete_since": user.auto_delete_since,
         },
         "data_exports": [
             {"id": row.id, "status": row.status, "created_at": row.created_at} for row in exports

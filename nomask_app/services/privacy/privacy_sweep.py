@@ -4,14 +4,18 @@ Each backend runs `sweep` at start and every few minutes (and the command
 ``python -m nomask_app.cli privacy-sweep`` runs it once): expired exports
 are deleted with their archives, exports whose job died are marked failed,
 account deletions that were interrupted are finished, sign-ups whose link
-was never used are removed, and bytes on disk that no row refers to are
-removed.
+was never used are removed, bytes on disk that no row refers to are removed,
+the outbox forgets old mail, and the database files are scrubbed when a
+deletion asked for it.
+
+Each step is a plain service function, so that it can later be claimed by one
+host at a time.
 """
 
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from nomask_app.config import get_settings
@@ -20,7 +24,15 @@ from nomask_app.integrations.stripe import StripeUnavailable
 from nomask_app.models.common import utcnow
 from nomask_app.services.accounts.accounts import unfinished_sign_ups
 from nomask_app.services.images import files
-from nomask_app.services.privacy import account_deletion, erasure, exports
+from nomask_app.services.operations import delivery
+from nomask_app.services.privacy import (
+    account_deletion,
+    erasure,
+    exports,
+    retention,
+    storage_scrub,
+    tombstones,
+)
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +70,8 @@ def finish_deletion(user_id: str) -> bool:
         log.warning("account deletion is waiting for Stripe")
         return False
     remove_files(paths)
+    delivery.forget_account(user_id)
+    storage_scrub.request()
     return True
 
 
@@ -72,6 +86,22 @@ def _remove_unfinished_sign_ups(created_before) -> int:
     return len(ids)
 
 
+def auto_delete(*, now: datetime, batch: int = 200) -> int:
+    """Delete the conversations people asked to have deleted once untouched (batches).
+
+    Returns:
+        How many conversations went, with their messages and files.
+    """
+    total = 0
+    while True:
+        with session_scope() as session:
+            count, keys = retention.delete_due(session=session, now=now, limit=batch)
+        files.remove_stored(keys)
+        total += count
+        if count < batch:
+            return total
+
+
 @dataclass(frozen=True)
 class SweepResult:
     """What one sweep did (counts)."""
@@ -82,10 +112,19 @@ class SweepResult:
     deletions_pending: int
     unfinished_sign_ups_removed: int
     orphans_removed: int
+    erased_again: int
+    auto_deleted: int
+    mail_removed: int
+    scrubbed: bool
 
 
-def sweep() -> SweepResult:
-    """Run every periodic privacy task once (blocking: use a worker thread)."""
+def sweep(*, scrub: bool = False) -> SweepResult:
+    """Run every periodic privacy task once (blocking: use a worker thread).
+
+    Args:
+        scrub: Scrub the database files even if no deletion asked for it (the
+            first sweep of a process: one that stopped may not have scrubbed).
+    """
     now = utcnow()
     with session_scope() as session:
         expired, paths = exports.expire(session=session, now=now)
@@ -104,16 +143,40 @@ def sweep() -> SweepResult:
         orphans = files.sweep_orphans(session=session, older_than=ORPHAN_MIN_AGE)
         stray = exports.orphan_archives(session=session, older_than=ORPHAN_MIN_AGE, now=now)
     remove_files(stray)
+    # A database restored without our command (point-in-time recovery) may
+    # hold accounts deleted since: erase them again.
+    try:
+        deleted = tombstones.ids()
+    except OSError:  # the other steps still run; the next sweep tries again
+        log.exception("the tombstone ledger cannot be read")
+        deleted = set()
+    again = tombstones.enforce(deleted=deleted)
+    remove_files(again.leftovers)
+    auto_deleted = auto_delete(now=now)
+    mail = delivery.purge_outbox(now=now, forgotten=deleted)
+    anyway = scrub or bool(again.erased) or bool(auto_deleted) or bool(removed)
+    scrubbed = storage_scrub.scrub_if_requested(anyway=anyway) > 0
     return SweepResult(
-        expired, failed, finished, len(waiting) - finished, removed, orphans + len(stray)
+        expired,
+        failed,
+        finished,
+        len(waiting) - finished,
+        removed,
+        orphans + len(stray),
+        len(again.erased),
+        auto_deleted,
+        mail,
+        scrubbed,
     )
 
 
 async def run_periodically() -> None:
     """Lifespan task: sweep now, then every `privacy_sweep_minutes`."""
+    first = True
     while True:
         try:
-            result = await asyncio.to_thread(sweep)
+            result = await asyncio.to_thread(sweep, scrub=first)
+            first = False
             if result.deletions_pending:
                 log.warning("%d account deletions still pending", result.deletions_pending)
         except Exception:  # keep sweeping later even if the database was away

@@ -119,6 +119,23 @@ class SessionState(rx.State):
             root.user_email = user.email
         return user
 
+    async def forget_tab(self) -> None:
+        """Reset every state of this tab below `SessionState`, loaded or not.
+
+        Reflex keeps a tab's states for an hour after its last event, on disk
+        (``REFLEX_STATES_WORKDIR``) or in Redis: messages, names, addresses.
+        Once an account is deleted, this tab's copy goes too. Each substate is
+        loaded first, since a reset reaches only the loaded ones.
+        """
+        root = await self.get_state(SessionState)
+        waiting = list(SessionState.get_substates())
+        while waiting:
+            substate = waiting.pop()
+            await self.get_state(substate)
+            waiting.extend(substate.get_substates())
+        root.reset()
+        root._user_id = ""
+
     @rx.event
     async def require_user(self):
         """On-load guard for pages behind sign-in."""

@@ -71,3 +71,5 @@ class SignupState(SessionState):
         finally:
             self.submitting = False
         self.sent_to = " ".join(fields["email"].split())
+        # The tab's state (kept by Reflex for an hour) need not hold the name and address.
+        self.name, self.email = "", ""

@@ -11,12 +11,17 @@ from nomask_app.services.chat import conversations
 from nomask_app.services.common.errors import FieldErrors
 from nomask_app.services.images.files import remove_stored
 from nomask_app.services.operations import audit
-from nomask_app.services.privacy import account_deletion, privacy_sweep
+from nomask_app.services.operations.emails import CONTACT
+from nomask_app.services.privacy import account_deletion, privacy_sweep, storage_scrub, tombstones
 from nomask_app.states.accounts.session import SessionState
 from nomask_app.states.privacy.center import PrivacyState
 
 log = logging.getLogger(__name__)
 
+LEDGER_DOWN = (
+    "We could not record the deletion safely, so nothing was deleted. Please try again "
+    f"later; if this goes on, write to {CONTACT}."
+)
 STRIPE_DOWN = (
     "We could not reach our payment provider to cancel your subscription, so nothing was "
     "deleted. Please try again in a few minutes."
@@ -30,6 +35,7 @@ def _delete_conversations(user_id: str, context: dict[str, str]) -> None:
             session=session, kind=audit.CONVERSATIONS_DELETED, user_id=user_id, **context
         )
     remove_stored(keys)
+    storage_scrub.request()
 
 
 def _delete_account(user_id: str, password: str, confirmation: str) -> bool:
@@ -72,6 +78,12 @@ class DeletionState(SessionState):
         self.account_errors, self.account_alert = {}, ""
 
     @rx.event
+    async def forget_deleted_account(self):
+        """Once the account is gone: drop everything this tab's state still holds of it."""
+        if self.account_deleted:
+            await self.forget_tab()
+
+    @rx.event
     async def delete_conversations(self):
         """Delete every conversation with its messages and files."""
         user = await self.current_user()
@@ -104,6 +116,9 @@ class DeletionState(SessionState):
             return
         except StripeUnavailable:
             self.account_alert = STRIPE_DOWN
+            return
+        except tombstones.TombstoneUnwritable:
+            self.account_alert = LEDGER_DOWN
             return
         finally:
             self.deleting = False

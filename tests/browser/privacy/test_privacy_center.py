@@ -5,6 +5,7 @@ import re
 import zipfile
 from datetime import date
 
+import redis
 from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
 
@@ -22,7 +23,7 @@ from nomask_app.services.operations import emails
 from nomask_app.services.operations.audit import record_event
 from nomask_app.services.privacy.policy import newest_bundled
 from tests.browser.chat_steps import conversation_id, send, wait_for_reply_end
-from tests.browser.helpers import at, open_account_menu, sign_in, sign_up
+from tests.browser.helpers import at, open_account_menu, sign_in, sign_up, wait_until
 from tests.browser.outbox import wait_for_email
 from tests.factories import PASSWORD
 from tests.mail import body
@@ -46,6 +47,24 @@ class AppDatabase:
 def _user(app_server, email: str) -> User | None:
     with AppDatabase(app_server) as session:
         return session.exec(select(User).where(User.email == email)).first()
+
+
+def _tab_states_holding(app_server, text: str) -> list[str]:
+    """Reflex's stored tab states (disk or Redis) that contain `text`."""
+    needle = text.encode()
+    redis_url = app_server.env.get("REFLEX_REDIS_URL")
+    if redis_url:
+        client = redis.Redis.from_url(redis_url)
+        try:
+            return [
+                key.decode()
+                for key in client.scan_iter()
+                if client.type(key) == b"string" and needle in (client.get(key) or b"")
+            ]
+        finally:
+            client.close()
+    folder = app_server.workdir / "states"
+    return [p.name for p in folder.glob("*.pkl") if needle in p.read_bytes()]
 
 
 def _fact(page: Page, label: str):
@@ -186,7 +205,8 @@ def test_delete_all_conversations_asks_first_then_deletes_them(page, app_server,
 
     page.get_by_role("button", name="Delete all conversations").click()
     page.get_by_role("button", name="Yes, delete them all").click()
-    expect(page.get_by_role("status").filter(has_text="conversations")).to_have_text(
+    deleting = page.get_by_role("region", name="Delete your data")
+    expect(deleting.get_by_role("status").filter(has_text="conversations")).to_have_text(
         "All your conversations, their messages and files are deleted."
     )
     expect(_fact(page, "Conversations")).to_have_text("0")
@@ -204,6 +224,9 @@ def test_delete_account_refuses_bad_input_then_deletes_everything_and_signs_out(
     email = sign_up(page, name="Leaving Person")
     _chat(page, "Something to delete with the account")
     _open_privacy_center(page)
+    user = _user(app_server, email)
+    # The scan sees the state first (written a moment after each event).
+    wait_until(lambda: _tab_states_holding(app_server, email) != [], timeout=15)
 
     page.get_by_role("button", name="Delete account").click()
     dialog = page.get_by_role("dialog", name="Delete your account?")
@@ -233,6 +256,11 @@ def test_delete_account_refuses_bad_input_then_deletes_everything_and_signs_out(
     assert "nomask_session" not in {c["name"] for c in page.context.cookies()}
     confirmation_mail = wait_for_email(app_server, emails.ACCOUNT_DELETED, email)
     assert "Something to delete" not in body(confirmation_mail)
+    # The tab's server-side state (Reflex keeps it for an hour) forgot the person too.
+    wait_until(lambda: _tab_states_holding(app_server, email) == [], timeout=15)
+    # The deletion is in the tombstone ledger: the id and time, nothing else of the person.
+    ledger = (app_server.workdir / "data" / "tombstones.jsonl").read_text()
+    assert user.id in ledger and email not in ledger
 
     # The account is gone: signing in again fails, and the old page needs a sign-in.
     sign_in(page, email)

@@ -21,14 +21,15 @@ def test_context_is_trimmed_to_the_window_newest_first(session):
         return sum(len(m["content"].split()) for m in messages)
 
     def build(budget):
-        kept, dropped = context.build_context(
+        kept, dropped, ids = context.build_context(
             session=session,
             conversation_id=cid,
             upto_seq=turn.user_message.seq,
             budget_tokens=budget,
             count_tokens=count,
-            render=lambda m: {"role": m.role, "content": m.content},
+            render=lambda m: {"role": m.role, "content": m.content, "id": m.id},
         )
+        assert ids == [m.pop("id") for m in kept]  # the ids of exactly what is sent
         return [m["content"] for m in kept], dropped
 
     assert build(100) == (["one", "reply two", "two", "reply three", "three"], 0)
@@ -55,10 +56,11 @@ def test_context_that_surely_fits_is_not_counted(session):
             render=lambda m: {"role": m.role, "content": m.content},
         )
 
-    assert build(10_000) == ([{"role": "user", "content": "one"}], 0)
+    sent = ([{"role": "user", "content": "one"}], 0, [turn.user_message.id])
+    assert build(10_000) == sent
     assert calls == []
     # Near the limit it counts exactly, with the same outcome as ever.
-    assert build(1) == ([{"role": "user", "content": "one"}], 0)
+    assert build(1) == sent
     assert calls
 
 
@@ -87,7 +89,7 @@ def test_a_long_conversation_is_read_only_as_far_as_the_window_reaches(session, 
     engine = session.get_bind()
     event.listen(engine, "before_cursor_execute", on_execute)
     try:
-        kept, dropped = context.build_context(
+        kept, dropped, _ids = context.build_context(
             session=session,
             conversation_id=cid,
             upto_seq=turn.user_message.seq,

@@ -51,6 +51,7 @@ def test_the_archive_holds_every_conversation_message_and_file_with_checksums(se
             "consents.json",
             "security_events.json",
             "billing.json",
+            "ai_providers.json",
             "index.html",
         ):
             assert required in names
@@ -105,6 +106,16 @@ def test_the_archive_holds_every_conversation_message_and_file_with_checksums(se
         billing = _json(archive, "billing.json")
         plan = current_plan(session=session, user_id=alice.id)
         assert billing["plan"]["id"] == plan.id and billing["usage_events"][0]["model"]
+        # What each AI provider received: ids, provider, model, tokens; never content.
+        sent_to = _json(archive, "ai_providers.json")
+        assert [r["conversation_id"] for r in sent_to] == alice.conversation_ids
+        user_messages = {m["id"] for m in exported.values() if m["role"] == "user"}
+        assert {i for r in sent_to for i in r["message_ids"]} == user_messages
+        assert {(r["provider"], r["status"], r["prompt_tokens"]) for r in sent_to} == {
+            ("openai", "complete", 12)
+        }
+        assert alice.secret not in json.dumps(sent_to)
+        assert account["preferences"]["auto_delete_days"] == 0
 
         # Nothing of anyone else.
         everything = b"".join(archive.read(name) for name in names)
