@@ -14,6 +14,7 @@ from nomask_app.services.accounts.sessions import issue_login_ticket
 from nomask_app.services.common.errors import FieldErrors
 from nomask_app.services.operations import ratelimit
 from nomask_app.states.accounts.handoff import HandoffState
+from nomask_app.states.accounts.signup import SignupState
 from nomask_app.states.accounts.session import request_context
 
 
@@ -88,6 +89,9 @@ class VerifyEmailState(rx.State):
             self.busy = False
         if ticket:
             self.result = "Your account is ready. Signing you in…"
+            # The sign-up form of this tab need not keep the address it sent the link to.
+            signup = await self.get_state(SignupState)
+            signup.sent_to = ""
             handoff = await self.get_state(HandoffState)
             handoff.ticket = ticket
             return
