@@ -27,12 +27,12 @@ from typing import Any
 
 from nomask_app.config import Settings, get_settings
 from nomask_app.integrations.llm_demo import offline_demo_handler
+from nomask_app.integrations.llm_errors import provider_error
 from nomask_app.integrations.llm_models import (
     DEFAULT_CONTEXT,
     DEMO_LITELLM_MODEL,
     DEMO_MODEL_ID,
     DEMO_PROVIDER,
-    ERROR_MESSAGES,
     Delta,
     Finished,
     ModelInfo,
@@ -355,32 +355,6 @@ def _cost(litellm, model: str, prompt: int, completion: int) -> float:
     except Exception:  # models without a price (local, custom, demo) cost nothing here
         return 0.0
     return float(prompt_cost + completion_cost)
-
-
-def provider_error(litellm, error: Exception) -> ProviderError:
-    """A litellm or Router failure as the error people are shown."""
-    from litellm.types.router import RouterRateLimitError
-
-    exceptions = litellm.exceptions
-    # A stream that broke after it began: litellm wraps the real cause (a
-    # dropped connection, say) for a Router to fall back on. Judge the cause.
-    if isinstance(error, exceptions.MidStreamFallbackError) and error.original_exception:
-        error = error.original_exception
-    # Most specific first: ContextWindowExceededError is a BadRequestError.
-    kinds = [
-        (RouterRateLimitError, "unavailable"),  # every deployment is cooling down
-        (exceptions.ContextWindowExceededError, "context"),
-        (exceptions.ContentPolicyViolationError, "content_policy"),
-        (exceptions.RateLimitError, "rate_limit"),
-        (exceptions.Timeout, "timeout"),
-        (exceptions.AuthenticationError, "auth"),
-        (exceptions.APIConnectionError, "connection"),
-        (exceptions.ServiceUnavailableError, "unavailable"),
-        (exceptions.InternalServerError, "unavailable"),
-        (exceptions.BadRequestError, "bad_request"),
-    ]
-    kind = next((k for t, k in kinds if isinstance(error, t)), "connection")
-    return ProviderError(kind, ERROR_MESSAGES[kind])
 
 
 _gateway: LLMGateway | None = None

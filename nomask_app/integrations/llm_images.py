@@ -11,7 +11,8 @@ import base64
 import threading
 
 from nomask_app.config import Settings, get_settings
-from nomask_app.integrations.llm import load_litellm, provider_error
+from nomask_app.integrations.llm import load_litellm
+from nomask_app.integrations.llm_errors import provider_error
 from nomask_app.integrations.llm_models import (
     DEFAULT_IMAGE_SIZES,
     DEMO_IMAGE_LITELLM_MODEL,
