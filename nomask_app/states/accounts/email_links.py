@@ -14,8 +14,8 @@ from nomask_app.services.accounts.sessions import issue_login_ticket
 from nomask_app.services.common.errors import FieldErrors
 from nomask_app.services.operations import ratelimit
 from nomask_app.states.accounts.handoff import HandoffState
-from nomask_app.states.accounts.signup import SignupState
 from nomask_app.states.accounts.session import request_context
+from nomask_app.states.accounts.signup import SignupState
 
 
 def _call(function, **kwargs):
