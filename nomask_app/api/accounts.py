@@ -20,6 +20,8 @@ from nomask_app.api.common import (
 from nomask_app.config import get_settings
 from nomask_app.db import session_scope
 from nomask_app.services.accounts import devices, sessions, signin
+from nomask_app.services.chat import temporary
+from nomask_app.services.images import files
 from nomask_app.services.operations import audit
 from nomask_app.services.operations.ratelimit import RateLimited
 from nomask_app.services.operations.suspension import AccountSuspended
@@ -104,19 +106,25 @@ async def login(request: Request) -> Response:
 
 
 def _sign_out(token: str | None, context: dict[str, str], everywhere: bool) -> None:
+    # Temporary chats end with their session: gone at sign-out, not at the next sweep.
     with session_scope() as session:
         if everywhere:
             resolved = sessions.resolve_session(session=session, token=token)
+            keys: list[str] = []
             if resolved:
                 user_id = resolved[0].id
+                keys = temporary.discard_for_user(session=session, user_id=user_id)
                 devices.revoke_all_sessions(session=session, user_id=user_id)
                 audit.record_event(
                     session=session, kind="signout.everywhere", user_id=user_id, **context
                 )
-            return
-        user_id = sessions.revoke_session(session=session, token=token)
-        if user_id:
-            audit.record_event(session=session, kind="signout", user_id=user_id, **context)
+        else:
+            session_id = temporary.session_id_for(session=session, token=token)
+            keys = temporary.discard_for_session(session=session, session_id=session_id or "")
+            user_id = sessions.revoke_session(session=session, token=token)
+            if user_id:
+                audit.record_event(session=session, kind="signout", user_id=user_id, **context)
+    files.remove_stored(keys)
 
 
 async def logout(request: Request) -> Response:

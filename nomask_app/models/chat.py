@@ -23,6 +23,8 @@ class Conversation(SQLModel, table=True):
     title: str = Field(default="New chat", max_length=200)
     title_is_auto: bool = True
     model: str = Field(default="", max_length=200)
+    # Set for a temporary chat: the signed-in session it lives in (and dies with).
+    temporary_session_id: str | None = Field(default=None, max_length=32, index=True)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 

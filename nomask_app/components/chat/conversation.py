@@ -315,6 +315,17 @@ def conversation_header() -> rx.Component:
             size="4",
             class_name="nm-ellipsis",
         ),
+        rx.cond(
+            ChatState.temporary,
+            rx.badge(
+                rx.icon("eye-off", size=14, aria_hidden="true"),
+                "Temporary chat: not saved",
+                role="status",
+                color_scheme="amber",
+                variant="surface",
+                high_contrast=True,
+            ),
+        ),
         rx.spacer(),
         rx.cond(ChatState.conversation_id != "", rx.hstack(_rename_dialog(), _delete_dialog())),
         align="center",

@@ -26,6 +26,20 @@ def _entry(item: ConversationView) -> rx.Component:
     )
 
 
+def temporary_switch() -> rx.Component:
+    """The "Temporary chat" switch: new chats are not saved past the session."""
+    return rx.el.label(
+        rx.switch(
+            checked=ChatState.temporary,
+            on_change=ChatState.set_temporary,
+            # Inert until hydrated: a flip before then would be lost.
+            disabled=~rx.State.is_hydrated,
+        ),
+        rx.text("Temporary chat", size="2"),
+        class_name="nm-temporary-switch",
+    )
+
+
 def sidebar() -> rx.Component:
     """The sidebar of the chat page."""
     searching = SidebarState.query != ""
@@ -37,6 +51,7 @@ def sidebar() -> rx.Component:
                 width="100%",
                 on_click=rx.redirect("/"),
             ),
+            temporary_switch(),
             rx.input(
                 type="search",
                 placeholder="Search conversations",

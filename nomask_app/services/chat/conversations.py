@@ -7,7 +7,7 @@ Every function takes the owner's id and filters by it: another user's ids are
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func
+from sqlalchemy import ColumnElement, Select, delete, func
 from sqlmodel import Session, col, select
 
 from nomask_app.models import Conversation, Message, StoredFile, User
@@ -40,6 +40,18 @@ def auto_title(text: str) -> str:
     return title or "New chat"
 
 
+def saved(user_id: str) -> ColumnElement[bool]:
+    """The condition for the conversations of `user_id` that are kept (not temporary)."""
+    return (col(Conversation.user_id) == user_id) & col(Conversation.temporary_session_id).is_(None)
+
+
+def temporary_ids(user_id: str) -> Select:
+    """A subquery of the ids of `user_id`'s temporary conversations."""
+    return select(Conversation.id).where(
+        Conversation.user_id == user_id, col(Conversation.temporary_session_id).is_not(None)
+    )
+
+
 def get_conversation(*, session: Session, user_id: str, conversation_id: str) -> Conversation:
     """The conversation if it belongs to `user_id`.
 
@@ -67,8 +79,11 @@ def list_conversations(
     before: tuple[datetime, str] | None = None,
     limit: int = PAGE_SIZE,
 ) -> list[Conversation]:
-    """Most recent first; pass the last (updated_at, id) seen to get the next page."""
-    query = select(Conversation).where(Conversation.user_id == user_id)
+    """Saved conversations, most recent first (temporary chats are not listed).
+
+    Pass the last (updated_at, id) seen to get the next page.
+    """
+    query = select(Conversation).where(saved(user_id))
     if before is not None:
         updated_at, conversation_id = before
         query = query.where(
@@ -131,10 +146,24 @@ def delete_conversation(*, session: Session, user_id: str, conversation_id: str)
         Storage keys whose bytes the caller removes once the transaction commits.
     """
     get_conversation(session=session, user_id=user_id, conversation_id=conversation_id)
-    keys = _storage_keys(session, StoredFile.conversation_id == conversation_id)
-    session.exec(delete(StoredFile).where(StoredFile.conversation_id == conversation_id))
-    session.exec(delete(Message).where(Message.conversation_id == conversation_id))
-    session.exec(delete(Conversation).where(Conversation.id == conversation_id))
+    return remove_conversations(session=session, conversation_ids=[conversation_id])
+
+
+def remove_conversations(*, session: Session, conversation_ids: list[str]) -> list[str]:
+    """Delete conversations by id, with their messages and files (no owner check).
+
+    For callers that selected the ids by owner themselves.
+
+    Returns:
+        Storage keys whose bytes the caller removes once the transaction commits.
+    """
+    if not conversation_ids:
+        return []
+    in_them = col(StoredFile.conversation_id).in_(conversation_ids)
+    keys = _storage_keys(session, in_them)
+    session.exec(delete(StoredFile).where(in_them))
+    session.exec(delete(Message).where(col(Message.conversation_id).in_(conversation_ids)))
+    session.exec(delete(Conversation).where(col(Conversation.id).in_(conversation_ids)))
     return keys
 
 
@@ -220,11 +249,13 @@ def post_user_message(
     model_id: str,
     max_chars: int,
     attachment_ids: tuple[str, ...] = (),
+    temporary_session_id: str | None = None,
 ) -> Turn:
     """Store a user message (creating the conversation if needed) and an empty reply.
 
     The caller commits before any provider is called, so the message is safe
-    whatever happens next.
+    whatever happens next. A new conversation opened with
+    `temporary_session_id` is a temporary chat of that signed-in session.
 
     Raises:
         FieldErrors: empty or too long (key "message").
@@ -238,7 +269,12 @@ def post_user_message(
         )
         seq = _next_seq(session, conversation.id)
     else:  # a new conversation: nothing to look up, one round of inserts
-        conversation = Conversation(user_id=user_id, title=auto_title(text), created_at=now)
+        conversation = Conversation(
+            user_id=user_id,
+            title=auto_title(text),
+            created_at=now,
+            temporary_session_id=temporary_session_id,
+        )
         seq = 1
     conversation.updated_at = now
     conversation.model = model_id

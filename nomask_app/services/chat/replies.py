@@ -125,8 +125,11 @@ def start_turn(
     text: str,
     model_id: str,
     attachment_ids: tuple[str, ...] = (),
+    temporary_session_id: str | None = None,
 ) -> PreparedReply:
     """Store the user's message and an empty reply, and build the model's context.
+
+    A new conversation with `temporary_session_id` is a temporary chat of that session.
 
     Raises:
         FieldErrors: bad text, or images for a model that cannot see them.
@@ -144,6 +147,7 @@ def start_turn(
         model_id=model.id,
         max_chars=get_settings().max_message_chars,
         attachment_ids=attachment_ids,
+        temporary_session_id=temporary_session_id,
     )
     return _prepare(session, turn, model)
 

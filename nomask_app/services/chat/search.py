@@ -12,6 +12,7 @@ from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from nomask_app.models import Conversation
+from nomask_app.services.chat.conversations import saved
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 MAX_TERMS = 8
@@ -51,7 +52,7 @@ def search_conversations(
     titled = session.exec(
         select(Conversation)
         .where(
-            Conversation.user_id == user_id,
+            saved(user_id),
             col(Conversation.title).ilike(_like_pattern(phrase), escape="\\"),
         )
         .order_by(col(Conversation.updated_at).desc())
@@ -70,7 +71,12 @@ def search_conversations(
             continue
         seen.add(conversation_id)
         conversation = session.get(Conversation, conversation_id)
-        if conversation is not None and conversation.user_id == user_id:
+        # Temporary chats are not searchable; their messages are in the index meanwhile.
+        if (
+            conversation is not None
+            and conversation.user_id == user_id
+            and conversation.temporary_session_id is None
+        ):
             hits.append(
                 SearchHit(conversation_id, conversation.title, snippet, conversation.updated_at)
             )

@@ -111,10 +111,17 @@ class _Export:
     def __init__(self, session: Session, user: User, writer: ArchiveWriter, progress: Progress):
         self.session, self.user, self.writer, self._progress = session, user, writer, progress
         uid = user.id
+        # Temporary chats are not exported: they are gone when their session ends.
+        temporary = conversations.temporary_ids(uid)
         self.counts = {
-            "conversations": _count(session, Conversation, Conversation.user_id == uid),
-            "messages": _count(session, Message, Message.user_id == uid),
-            "files": _count(session, StoredFile, StoredFile.user_id == uid),
+            "conversations": _count(session, Conversation, conversations.saved(uid)),
+            "messages": _count(
+                session,
+                Message,
+                Message.user_id == uid,
+                col(Message.conversation_id).not_in(temporary),
+            ),
+            "files": _count(session, StoredFile, *self._kept_files()),
             "sessions": _count(session, UserSession, UserSession.user_id == uid),
             "consents": _count(session, ConsentRecord, ConsentRecord.user_id == uid),
             "security_events": _count(session, SecurityEvent, SecurityEvent.user_id == uid),
@@ -128,12 +135,20 @@ class _Export:
         self.done += units
         self._progress(self.done, self.total)
 
+    def _kept_files(self) -> tuple:
+        # Studio images belong to no conversation (NULL is never "not in" anything).
+        conversation = col(StoredFile.conversation_id)
+        outside_temporary = conversation.is_(None) | conversation.not_in(
+            conversations.temporary_ids(self.user.id)
+        )
+        return (StoredFile.user_id == self.user.id, outside_temporary)
+
     def conversations(self) -> Iterator[Conversation]:
-        query = select(Conversation).where(Conversation.user_id == self.user.id)
+        query = select(Conversation).where(conversations.saved(self.user.id))
         return in_batches(self.session, query, col(Conversation.id))
 
     def stored_files(self) -> Iterator[StoredFile]:
-        query = select(StoredFile).where(StoredFile.user_id == self.user.id)
+        query = select(StoredFile).where(*self._kept_files())
         return in_batches(self.session, query, col(StoredFile.id))
 
 

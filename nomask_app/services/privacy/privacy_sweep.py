@@ -5,7 +5,8 @@ Each backend runs `sweep` at start and every few minutes (and the command
 are deleted with their archives, exports whose job died are marked failed,
 account deletions that were interrupted are finished, sign-ups whose link
 was never used are removed, bytes on disk that no row refers to are removed,
-the outbox forgets old mail, and the database files are scrubbed when a
+temporary chats whose session ended are removed, the outbox forgets old
+mail, and the database files are scrubbed when a
 deletion asked for it.
 
 Each step is a plain service function, so that it can later be claimed by one
@@ -23,6 +24,7 @@ from nomask_app.db import session_scope
 from nomask_app.integrations.stripe import StripeUnavailable
 from nomask_app.models.common import utcnow
 from nomask_app.services.accounts.accounts import unfinished_sign_ups
+from nomask_app.services.chat import temporary
 from nomask_app.services.images import files
 from nomask_app.services.operations import delivery
 from nomask_app.services.privacy import (
@@ -153,8 +155,11 @@ def sweep(*, scrub: bool = False) -> SweepResult:
     again = tombstones.enforce(deleted=deleted)
     remove_files(again.leftovers)
     auto_deleted = auto_delete(now=now)
+    with session_scope() as session:
+        ended, keys = temporary.purge_ended(session=session, now=now)
+    files.remove_stored(keys)
     mail = delivery.purge_outbox(now=now, forgotten=deleted)
-    anyway = scrub or bool(again.erased) or bool(auto_deleted) or bool(removed)
+    anyway = scrub or bool(again.erased) or bool(auto_deleted) or bool(removed) or bool(ended)
     scrubbed = storage_scrub.scrub_if_requested(anyway=anyway) > 0
     return SweepResult(
         expired,

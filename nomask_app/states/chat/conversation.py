@@ -24,6 +24,7 @@ from nomask_app.states.accounts.session import SessionState
 from nomask_app.states.chat import loaders as load
 from nomask_app.states.chat.images import ChatImageMixin
 from nomask_app.states.chat.sidebar import SidebarState
+from nomask_app.states.chat.temporary import TemporaryChatMixin
 from nomask_app.states.chat.views import (
     COMPOSER_ID,
     FileView,
@@ -40,7 +41,7 @@ def _without(views: list[MessageView], message_id: str) -> list[MessageView]:
     return [view for view in views if view.id != message_id]
 
 
-class ChatState(ChatImageMixin, SessionState):
+class ChatState(ChatImageMixin, TemporaryChatMixin, SessionState):
     """The conversation on screen and everything the composer needs."""
 
     conversation_id: str = ""
@@ -109,8 +110,10 @@ class ChatState(ChatImageMixin, SessionState):
     @rx.event
     async def open_new(self):
         """`/`: an empty conversation, ready for the first message."""
-        if await self.current_user() is None:
+        user = await self.current_user()
+        if user is None:
             return SessionState.require_user
+        await self._leave_temporary(user.id)
         self.conversation_id, self.title = "", ""
         self.messages, self.recent = [], []
         self.has_earlier = self.not_found = self.editing = False
@@ -129,10 +132,15 @@ class ChatState(ChatImageMixin, SessionState):
         if conversation_id and conversation_id == started_here == self.conversation_id:
             return None  # the page already shows it, reply stream included
         self.notice, self.notice_link, self.editing = "", "", False
+        await self._leave_temporary(user_id, conversation_id)
         try:
             title, views, has_more, model = await asyncio.to_thread(
                 load.load_conversation, user_id, conversation_id
             )
+            # The switch follows what is shown: on for a temporary chat (a reload),
+            # off for a saved one, so no saved chat is ever labelled "not saved".
+            self.temporary = await asyncio.to_thread(load.is_temporary, user_id, conversation_id)
+            self._temporary_id = conversation_id if self.temporary else ""
         except NotFound:
             self.conversation_id, self.title = "", ""
             self.messages, self.recent = [], []
@@ -230,12 +238,15 @@ class ChatState(ChatImageMixin, SessionState):
             conversation_id=conversation_id or None,
             text=text,
             attachment_ids=tuple(item.id for item in self.attachments),
+            temporary=self.temporary and not conversation_id,
         )
         if not isinstance(prepared, replies.PreparedReply):
             return prepared  # nothing sent: the text stays in the composer
         turn = prepared.turn
         new_conversation = not conversation_id
         self.conversation_id, self.title = turn.conversation.id, turn.conversation.title
+        if turn.conversation.temporary_session_id:
+            self._temporary_id = turn.conversation.id
         user_view = message_view(turn.user_message)
         user_view.files = list(self.attachments)
         self._show([user_view, self._reply_view(prepared)])

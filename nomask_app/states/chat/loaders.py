@@ -3,7 +3,7 @@
 from nomask_app.db import session_scope
 from nomask_app.integrations.llm import get_gateway
 from nomask_app.integrations.llm_images import get_image_gateway
-from nomask_app.models import Message, User
+from nomask_app.models import Conversation, Message, User
 from nomask_app.services.accounts.sessions import resolve_session
 from nomask_app.services.billing.quotas import QuotaExceeded
 from nomask_app.services.chat import conversations, replies
@@ -57,7 +57,8 @@ def begin_turn(
         token: The session cookie's token.
         ip: The sender's address (for the rate limit).
         action: A `services.chat.replies` action (start_turn, regenerate, edit_and_resend).
-        **kwargs: The action's own arguments, besides the session and the user.
+        **kwargs: The action's own arguments, besides the session and the user; with
+            ``temporary=True``, start_turn opens a temporary chat of this session.
 
     Returns:
         (None, None) for no valid session; else the user and either the prepared
@@ -69,6 +70,8 @@ def begin_turn(
         if resolved is None:
             return None, None
         user = resolved[0]
+        if kwargs.pop("temporary", False):  # a new temporary chat lives in this session
+            kwargs["temporary_session_id"] = resolved[1].id
         try:
             ratelimit.hit(ratelimit.CHAT_SEND, user=user.id, ip=ip)
             with session.begin_nested():
@@ -103,3 +106,10 @@ def remember_model(user_id: str, model_id: str) -> None:
     """Store the person's default model."""
     with session_scope() as session:
         conversations.remember_model(session=session, user_id=user_id, model_id=model_id)
+
+
+def is_temporary(user_id: str, conversation_id: str) -> bool:
+    """Whether one of the person's conversations is a temporary chat."""
+    with session_scope() as session:
+        found = session.get(Conversation, conversation_id)
+        return bool(found and found.user_id == user_id and found.temporary_session_id)
