@@ -2,8 +2,9 @@
 
 import reflex as rx
 
+from nomask_app.components.chat.attach import attach_button
 from nomask_app.components.chat.markdown import chat_markdown
-from nomask_app.states.chat.attachments import UPLOAD_ID, AttachmentState
+from nomask_app.states.chat.attachments import AttachmentState
 from nomask_app.states.chat.conversation import COMPOSER_ID, ChatState
 from nomask_app.states.chat.conversation_actions import ConversationState
 from nomask_app.states.chat.views import FileView, MessageView
@@ -206,21 +207,7 @@ def composer() -> rx.Component:
             class_name="nm-textarea",
         ),
         rx.hstack(
-            rx.upload(
-                rx.button(
-                    rx.icon("paperclip", size=16, aria_hidden="true"),
-                    "Attach file",
-                    type="button",
-                    variant="soft",
-                ),
-                id=UPLOAD_ID,
-                on_drop=AttachmentState.attach(rx.upload_files(upload_id=UPLOAD_ID)),
-                multiple=True,
-                max_files=5,
-                no_keyboard=True,
-                border="none",
-                padding="0",
-            ),
+            attach_button(),
             model_picker(),
             rx.spacer(),
             rx.cond(

@@ -1,6 +1,7 @@
 """Accessible form fields: a visible label tied to the input, errors next to it."""
 
 import reflex as rx
+from reflex.vars import Var
 
 
 def field_error(field_id: str, message: rx.Var[str]) -> rx.Component:
@@ -109,3 +110,8 @@ def submit_button(label: str, *, busy: rx.Var[bool]) -> rx.Component:
     would submit them natively, as a GET with the password in the URL.
     """
     return rx.button(label, type="submit", size="3", loading=busy, disabled=~rx.State.is_hydrated)
+
+
+def rejected_names(rejected: Var) -> Var:
+    """The names of the files react-dropzone kept back (the File objects stay in the page)."""
+    return rejected.to(list).map(lambda item: item.to(dict)["file"].to(dict)["path"])

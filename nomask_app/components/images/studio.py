@@ -5,7 +5,7 @@ import json
 import reflex as rx
 from reflex.vars import Var
 
-from nomask_app.components.common.forms import field_error, native_select
+from nomask_app.components.common.forms import field_error, native_select, rejected_names
 from nomask_app.states.images.editor import EditorState
 from nomask_app.states.images.gallery import GalleryState
 from nomask_app.states.images.studio import PROMPT_ID, UPLOAD_ID, StudioState
@@ -17,11 +17,6 @@ _SHOW_EDITOR = Var(
     f"() => document.getElementById({json.dumps(EDITOR_ID)})"
     "?.scrollIntoView({behavior: 'smooth', block: 'start'})"
 )
-
-
-def rejected_names(rejected: Var) -> Var:
-    """The names of the files react-dropzone kept back (the File objects stay in the page)."""
-    return rejected.to(list).map(lambda item: item.to(dict)["file"].to(dict)["path"])
 
 
 def problem(message, link=None) -> rx.Component:

@@ -66,6 +66,10 @@ def _when(moment: datetime) -> str:
     return f"{moment:%B} {moment.day}, {moment:%Y} at {moment:%H:%M} UTC"
 
 
+# Files named in one "too large" message; a client may claim to have dropped thousands.
+MAX_REFUSALS = 20
+
+
 @dataclass(frozen=True)
 class UploadLimit:
     """The largest file a person may upload now, and where that limit comes from.
@@ -88,6 +92,18 @@ class UploadLimit:
         name = f"“{filename}”" if filename else "This file"
         said = f"{name} is {file_size(size)}" if size else f"{name} is too large"
         return f"{said}: files can be at most {file_size(self.max_bytes)} {self.source}."
+
+    def refusals(self, names: object) -> str:
+        """Why the browser kept files back: one `refusal` naming each (a few at most).
+
+        The names come from the client: anything but a list of text is skipped.
+        """
+        said = [
+            self.refusal(name.removeprefix("./")[:255] or "file")
+            for name in (names[:MAX_REFUSALS] if isinstance(names, list) else [])
+            if isinstance(name, str)
+        ]
+        return " ".join(said)
 
 
 def _upload_limit(plan: Plan) -> UploadLimit:

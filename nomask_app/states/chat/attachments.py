@@ -15,6 +15,7 @@ from nomask_app.services.images.uploads import prepare_upload
 from nomask_app.states.accounts.session import SessionState
 from nomask_app.states.chat.conversation import ChatState
 from nomask_app.states.chat.views import FileView, file_view
+from nomask_app.states.common.uploads import current_upload_limit, upload_percent
 
 UPLOAD_ID = "chat-attach"
 MAX_FILES = 5
@@ -59,7 +60,42 @@ def _discard(user_id: str, file_id: str) -> None:
 
 
 class AttachmentState(SessionState):
-    """Checks, cleans and stores attachments; they join the next message sent."""
+    """Checks, cleans and stores attachments; they join the next message sent.
+
+    The plan's limit is shown next to "Attach file" and checked in the browser
+    first, so a file over it is never sent; the server checks again.
+    """
+
+    upload_limit_bytes: int = 0
+    upload_limit_label: str = ""
+    upload_progress: int = 0
+
+    @rx.event
+    async def load_limit(self):
+        """Read the person's upload limit (when the composer appears)."""
+        user = await self.current_user()
+        if user is None:
+            return
+        limit = await asyncio.to_thread(current_upload_limit, user.id)
+        self.upload_limit_bytes, self.upload_limit_label = limit.max_bytes, limit.label
+
+    @rx.event
+    async def refused(self, names: list[str]):
+        """Files the browser kept back (too large): say so, naming each; nothing was sent."""
+        user = await self.current_user()
+        if user is None:
+            return SessionState.require_user
+        limit = await asyncio.to_thread(current_upload_limit, user.id)
+        conversation = await self.get_state(ChatState)
+        conversation.notice = limit.refusals(names)
+        return None
+
+    @rx.event
+    def progress(self, status: dict):
+        """How much of a large attachment has reached the server (0-100)."""
+        percent = upload_percent(status)
+        if percent is not None:
+            self.upload_progress = percent
 
     @rx.event
     async def attach(self, uploads: list[rx.UploadFile]):
@@ -88,6 +124,7 @@ class AttachmentState(SessionState):
                 continue
             conversation.attachments = [*conversation.attachments, view]
         conversation.notice = " ".join(problems)
+        self.upload_progress = 0
         return rx.clear_selected_files(UPLOAD_ID)
 
     @rx.event

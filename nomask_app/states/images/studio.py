@@ -9,12 +9,13 @@ from nomask_app.config import get_settings
 from nomask_app.db import session_scope
 from nomask_app.integrations.llm import ProviderError
 from nomask_app.integrations.llm_images import get_image_gateway
-from nomask_app.services.billing.quotas import QuotaExceeded, UploadLimit, allowance, upload_limit
+from nomask_app.services.billing.quotas import QuotaExceeded, allowance
 from nomask_app.services.chat import conversations
 from nomask_app.services.common.errors import FieldErrors, NotFound
 from nomask_app.services.images import files, gallery, image_editing, image_requests
 from nomask_app.services.operations import ratelimit
 from nomask_app.states.accounts.session import SessionState
+from nomask_app.states.common.uploads import current_upload_limit, upload_percent
 from nomask_app.states.images.editor import EditorState
 from nomask_app.states.images.gallery import GalleryState
 from nomask_app.states.images.views import (
@@ -22,7 +23,6 @@ from nomask_app.states.images.views import (
     ImageModelOption,
     conversation_option,
     model_option,
-    refusals,
 )
 
 UPLOAD_ID = "studio-upload"
@@ -39,11 +39,6 @@ def _upload(user_id: str, data: bytes, filename: str, size: int) -> str:
         )
         session.flush()
         return row.id
-
-
-def _upload_limit(user_id: str) -> UploadLimit:
-    with session_scope() as session:
-        return upload_limit(session=session, user_id=user_id)
 
 
 def _recent_conversations(user_id: str) -> list[ConversationOption]:
@@ -138,7 +133,7 @@ class StudioState(SessionState):
             self._choose(self.models[0].id)
         self.generate_error = self.generate_link = self.prompt_error = self.upload_notice = ""
         self.images_left = await asyncio.to_thread(_images_left, user.id)
-        limit = await asyncio.to_thread(_upload_limit, user.id)
+        limit = await asyncio.to_thread(current_upload_limit, user.id)
         self.upload_limit_bytes, self.upload_limit_label = limit.max_bytes, limit.label
         return [GalleryState.refresh, EditorState.reload]
 
@@ -273,17 +268,16 @@ class StudioState(SessionState):
         user = await self.current_user()
         if user is None:
             return SessionState.require_user
-        limit = await asyncio.to_thread(_upload_limit, user.id)
-        self.upload_notice = refusals(names, limit)
+        limit = await asyncio.to_thread(current_upload_limit, user.id)
+        self.upload_notice = limit.refusals(names)
         return None
 
     @rx.event
     def progress(self, status: dict):
         """How much of a large upload has reached the server (0-100)."""
-        try:
-            self.upload_progress = max(0, min(100, round(float(status["progress"]) * 100)))
-        except (KeyError, TypeError, ValueError):  # any client can send anything
-            return
+        percent = upload_percent(status)
+        if percent is not None:
+            self.upload_progress = percent
 
     @rx.event
     async def set_share_open(self, value: bool):

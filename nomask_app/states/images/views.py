@@ -4,10 +4,7 @@ import dataclasses
 
 from nomask_app.integrations.llm_images import ImageModelInfo
 from nomask_app.models import Conversation, StoredFile
-from nomask_app.services.billing.quotas import UploadLimit
 from nomask_app.services.images.gallery import KIND_LABELS
-
-MAX_REFUSALS = 20
 
 
 @dataclasses.dataclass
@@ -78,16 +75,3 @@ def model_option(model: ImageModelInfo) -> ImageModelOption:
 def conversation_option(conversation: Conversation) -> ConversationOption:
     """A "Send to chat" destination."""
     return ConversationOption(id=conversation.id, title=conversation.title)
-
-
-def refusals(names: list, limit: UploadLimit) -> str:
-    """Why the browser kept files back: over the upload limit, one sentence naming each.
-
-    The names come from the client: anything but text is skipped, and there are few.
-    """
-    said = [
-        limit.refusal(name.removeprefix("./")[:255] or "file")
-        for name in (names[:MAX_REFUSALS] if isinstance(names, list) else [])
-        if isinstance(name, str)
-    ]
-    return " ".join(said)
