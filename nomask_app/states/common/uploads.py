@@ -12,7 +12,7 @@ def upload_percent(status: object) -> int | None:
     """
     try:
         return max(0, min(100, round(float(status["progress"]) * 100)))  # type: ignore[index]
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, OverflowError):
         return None
 
 
