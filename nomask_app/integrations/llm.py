@@ -56,6 +56,7 @@ def load_litellm():
     """The litellm module, imported once (~6 s) and set up for this app."""
     with _import_lock:
         import litellm
+        import litellm.types.router  # RouterRateLimitError, for llm_errors.py
 
         litellm.telemetry = False
         litellm.suppress_debug_info = True

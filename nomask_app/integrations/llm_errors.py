@@ -1,7 +1,8 @@
 """Provider failures, as litellm raises them, turned into the errors people are shown.
 
-litellm itself is passed in by the caller (llm.py or llm_images.py), which
-imported it once; this module only reads its exception classes.
+litellm itself is passed in by the caller (llm.py or llm_images.py, which
+get it from `llm.load_litellm`); this module only reads its exception classes,
+so llm.py stays the only module that imports litellm.
 """
 
 from nomask_app.integrations.llm_models import ERROR_MESSAGES, ProviderError
@@ -9,8 +10,6 @@ from nomask_app.integrations.llm_models import ERROR_MESSAGES, ProviderError
 
 def provider_error(litellm, error: Exception) -> ProviderError:
     """A litellm or Router failure as the error people are shown."""
-    from litellm.types.router import RouterRateLimitError
-
     exceptions = litellm.exceptions
     # A stream that broke after it began: litellm wraps the real cause (a
     # dropped connection, say) for a Router to fall back on. Judge the cause.
@@ -18,7 +17,8 @@ def provider_error(litellm, error: Exception) -> ProviderError:
         error = error.original_exception
     # Most specific first: ContextWindowExceededError is a BadRequestError.
     kinds = [
-        (RouterRateLimitError, "unavailable"),  # every deployment is cooling down
+        # Every deployment is cooling down.
+        (litellm.types.router.RouterRateLimitError, "unavailable"),
         (exceptions.ContextWindowExceededError, "context"),
         (exceptions.ContentPolicyViolationError, "content_policy"),
         (exceptions.RateLimitError, "rate_limit"),

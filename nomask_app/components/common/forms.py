@@ -115,3 +115,40 @@ def submit_button(label: str, *, busy: rx.Var[bool]) -> rx.Component:
 def rejected_names(rejected: Var) -> Var:
     """The names of the files react-dropzone kept back (the File objects stay in the page)."""
     return rejected.to(list).map(lambda item: item.to(dict)["file"].to(dict)["path"])
+
+
+def limited_upload(
+    label: str, icon: str, *, upload_id: str, limit_id: str, state, on_drop, **props
+):
+    """An upload button checked against the person's limit in the browser first.
+
+    A file over `state.upload_limit_bytes` is never sent: `state.refused` names
+    it; `state.progress` follows a large upload. `state` uses UploadLimitMixin.
+
+    Args:
+        label: The button's text (its accessible name).
+        icon: The button's icon.
+        upload_id: The upload's id (for `rx.upload_files`).
+        limit_id: The id of the text that states the limit (the button's description).
+        state: The state class that holds the limit.
+        on_drop: The event handler that receives the files.
+        **props: More `rx.upload` props (e.g. max_files).
+    """
+    return rx.upload(
+        rx.button(
+            rx.icon(icon, size=16, aria_hidden="true"),
+            label,
+            type="button",
+            variant="soft",
+            custom_attrs={"aria-describedby": limit_id},
+        ),
+        id=upload_id,
+        on_drop=on_drop(rx.upload_files(upload_id=upload_id, on_upload_progress=state.progress)),
+        max_size=rx.cond(state.upload_limit_bytes > 0, state.upload_limit_bytes, 2**53),
+        on_drop_rejected=lambda rejected: state.refused(rejected_names(rejected)),
+        multiple=True,
+        no_keyboard=True,
+        border="none",
+        padding="0",
+        **props,
+    )

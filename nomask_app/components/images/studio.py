@@ -5,7 +5,7 @@ import json
 import reflex as rx
 from reflex.vars import Var
 
-from nomask_app.components.common.forms import field_error, native_select, rejected_names
+from nomask_app.components.common.forms import field_error, limited_upload, native_select
 from nomask_app.states.images.editor import EditorState
 from nomask_app.states.images.gallery import GalleryState
 from nomask_app.states.images.studio import PROMPT_ID, UPLOAD_ID, StudioState
@@ -130,27 +130,13 @@ def upload_panel() -> rx.Component:
             color_scheme="gray",
         ),
         rx.flex(
-            rx.upload(
-                rx.button(
-                    rx.icon("upload", size=16, aria_hidden="true"),
-                    "Upload image",
-                    type="button",
-                    variant="soft",
-                    custom_attrs={"aria-describedby": "upload-limit"},
-                ),
-                id=UPLOAD_ID,
-                on_drop=StudioState.upload(
-                    rx.upload_files(upload_id=UPLOAD_ID, on_upload_progress=StudioState.progress)
-                ),
-                # Checked in the browser first: a file over the limit is never sent.
-                max_size=rx.cond(
-                    StudioState.upload_limit_bytes > 0, StudioState.upload_limit_bytes, 2**53
-                ),
-                on_drop_rejected=lambda rejected: StudioState.refused(rejected_names(rejected)),
-                multiple=True,
-                no_keyboard=True,
-                border="none",
-                padding="0",
+            limited_upload(
+                "Upload image",
+                "upload",
+                upload_id=UPLOAD_ID,
+                limit_id="upload-limit",
+                state=StudioState,
+                on_drop=StudioState.upload,
             ),
             rx.text(StudioState.upload_limit_label, id="upload-limit", size="2"),
             align="center",

@@ -15,7 +15,7 @@ from nomask_app.services.images.uploads import prepare_upload
 from nomask_app.states.accounts.session import SessionState
 from nomask_app.states.chat.conversation import ChatState
 from nomask_app.states.chat.views import FileView, file_view
-from nomask_app.states.common.uploads import current_upload_limit, upload_percent
+from nomask_app.states.common.uploads import UploadLimitMixin
 
 UPLOAD_ID = "chat-attach"
 MAX_FILES = 5
@@ -59,43 +59,23 @@ def _discard(user_id: str, file_id: str) -> None:
     files.remove_stored(keys)
 
 
-class AttachmentState(SessionState):
+class AttachmentState(UploadLimitMixin, SessionState):
     """Checks, cleans and stores attachments; they join the next message sent.
 
     The plan's limit is shown next to "Attach file" and checked in the browser
     first, so a file over it is never sent; the server checks again.
     """
 
-    upload_limit_bytes: int = 0
-    upload_limit_label: str = ""
-    upload_progress: int = 0
-
     @rx.event
     async def load_limit(self):
         """Read the person's upload limit (when the composer appears)."""
         user = await self.current_user()
-        if user is None:
-            return
-        limit = await asyncio.to_thread(current_upload_limit, user.id)
-        self.upload_limit_bytes, self.upload_limit_label = limit.max_bytes, limit.label
+        if user is not None:
+            await self._read_limit(user.id)
 
-    @rx.event
-    async def refused(self, names: list[str]):
-        """Files the browser kept back (too large): say so, naming each; nothing was sent."""
-        user = await self.current_user()
-        if user is None:
-            return SessionState.require_user
-        limit = await asyncio.to_thread(current_upload_limit, user.id)
+    async def _say_refused(self, message: str) -> None:
         conversation = await self.get_state(ChatState)
-        conversation.notice = limit.refusals(names)
-        return None
-
-    @rx.event
-    def progress(self, status: dict):
-        """How much of a large attachment has reached the server (0-100)."""
-        percent = upload_percent(status)
-        if percent is not None:
-            self.upload_progress = percent
+        conversation.notice = message
 
     @rx.event
     async def attach(self, uploads: list[rx.UploadFile]):

@@ -15,7 +15,7 @@ from nomask_app.services.common.errors import FieldErrors, NotFound
 from nomask_app.services.images import files, gallery, image_editing, image_requests
 from nomask_app.services.operations import ratelimit
 from nomask_app.states.accounts.session import SessionState
-from nomask_app.states.common.uploads import current_upload_limit, upload_percent
+from nomask_app.states.common.uploads import UploadLimitMixin
 from nomask_app.states.images.editor import EditorState
 from nomask_app.states.images.gallery import GalleryState
 from nomask_app.states.images.views import (
@@ -85,7 +85,7 @@ def _delete(user_id: str, file_id: str) -> None:
     image_editing.forget_proxy(file_id)
 
 
-class StudioState(SessionState):
+class StudioState(UploadLimitMixin, SessionState):
     """Generation options, progress and the messages of the studio's actions."""
 
     models: list[ImageModelOption] = []
@@ -104,9 +104,6 @@ class StudioState(SessionState):
     delete_open: bool = False
     images_left: str = ""
     # The largest upload, checked in the browser before anything is sent.
-    upload_limit_bytes: int = 0
-    upload_limit_label: str = ""
-    upload_progress: int = 0
 
     @rx.var
     def sizes(self) -> list[str]:
@@ -133,8 +130,7 @@ class StudioState(SessionState):
             self._choose(self.models[0].id)
         self.generate_error = self.generate_link = self.prompt_error = self.upload_notice = ""
         self.images_left = await asyncio.to_thread(_images_left, user.id)
-        limit = await asyncio.to_thread(current_upload_limit, user.id)
-        self.upload_limit_bytes, self.upload_limit_label = limit.max_bytes, limit.label
+        await self._read_limit(user.id)
         return [GalleryState.refresh, EditorState.reload]
 
     def _choose(self, model_id: str) -> None:
@@ -262,22 +258,8 @@ class StudioState(SessionState):
             events.append(EditorState.open(stored[-1]))
         return events
 
-    @rx.event
-    async def refused(self, names: list[str]):
-        """Files the browser kept back (too large): say so, naming each; nothing was sent."""
-        user = await self.current_user()
-        if user is None:
-            return SessionState.require_user
-        limit = await asyncio.to_thread(current_upload_limit, user.id)
-        self.upload_notice = limit.refusals(names)
-        return None
-
-    @rx.event
-    def progress(self, status: dict):
-        """How much of a large upload has reached the server (0-100)."""
-        percent = upload_percent(status)
-        if percent is not None:
-            self.upload_progress = percent
+    async def _say_refused(self, message: str) -> None:
+        self.upload_notice = message
 
     @rx.event
     async def set_share_open(self, value: bool):
