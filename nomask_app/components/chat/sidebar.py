@@ -36,7 +36,10 @@ def temporary_switch() -> rx.Component:
             disabled=~rx.State.is_hydrated,
         ),
         rx.text("Temporary chat", size="2"),
-        class_name="nm-temporary-switch",
+        display="flex",
+        align_items="center",
+        gap="0.5rem",
+        cursor="pointer",
     )
 
 
