@@ -139,7 +139,8 @@ def raw_lines(response) -> tuple[AsyncIterator[str], Callable[[str], Piece]] | N
     """The provider's lines beneath a litellm stream and their decoder, if known and unread.
 
     Returns None (read it through litellm's wrapper) for families without a
-    decoder and for a stream something already began to read.
+    decoder and for a stream the wrapper already began to read (it keeps the
+    chunks it made: a Router reads the first one to decide on a fallback).
     """
     inner = getattr(response, "completion_stream", None)
     if inner is None or getattr(response, "chunks", None):
@@ -156,13 +157,13 @@ def raw_lines(response) -> tuple[AsyncIterator[str], Callable[[str], Piece]] | N
     lines = getattr(inner, "streaming_response", None)
     if decoder is None or lines is None or not hasattr(lines, "__anext__"):
         return None
-    if getattr(inner, "async_response_iterator", None) is not None:
-        return None  # litellm's iterator has begun reading these lines
     return lines, decoder
 
 
 async def pieces(response) -> AsyncIterator[Piece]:
     """Text and token counts of a litellm stream: its provider's lines when known, else chunks."""
+    if getattr(response, "completion_stream", False) is None and hasattr(response, "fetch_stream"):
+        await response.fetch_stream()  # litellm opens some streams (Gemini) on the first read
     raw = raw_lines(response)
     if raw is None:
         async for chunk in response:
@@ -172,7 +173,12 @@ async def pieces(response) -> AsyncIterator[Piece]:
                 prompt = getattr(usage, "prompt_tokens", None)
                 yield Piece(text or "", prompt, getattr(usage, "completion_tokens", None))
         return
-    lines, decode = raw
+    async for piece in read_lines(*raw):
+        yield piece
+
+
+async def read_lines(lines: AsyncIterator[str], decode: Callable[[str], Piece]):
+    """The pieces of a provider's lines; a stream cut before its end is a connection error."""
     ended = False
     async for line in lines:
         piece = decode(line)
