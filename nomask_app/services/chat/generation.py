@@ -26,6 +26,9 @@ STOP_POLL = 1.0  # seconds between checks for a "Stop" pressed on another worker
 FINAL_SAVE_ATTEMPTS = 10  # about 30 s of retries: long enough for a database restart
 FINISHED_GRACE = 30.0  # finished jobs stay in memory this long for late followers
 REQUEST_HEAD_START = 0.05  # seconds a send waits for its provider request to leave
+# Text arriving within this many seconds goes onward (followers, other workers)
+# as one piece: the page paints at most every 50 ms, so more updates buy nothing.
+BATCH = 0.04
 STALLED = "The AI provider stopped responding. Retry to try again."
 
 
@@ -46,6 +49,11 @@ class ReplyJob:
     requested: asyncio.Event = field(default_factory=asyncio.Event)
     # Each deployment the request went to, for the record of what providers received.
     tried: list[tuple[str, str]] = field(default_factory=list)
+    # Text received but not yet shared (see `BATCH`), and the signal that some arrived.
+    pending: list[str] = field(default_factory=list)
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    closing: bool = False
+    napping: bool = False
 
     async def head_start(self, limit: float = REQUEST_HEAD_START) -> None:
         """Wait (at most `limit` seconds) until the request is on its way.
@@ -196,27 +204,24 @@ class ReplyJobs:
             on_request=lambda: loop.call_soon_threadsafe(job.requested.set),
             tried=job.tried,
         )
-        started = last_save = time.monotonic()
+        started = time.monotonic()
         first, provider_failed = True, False
         metrics.reply_started()
         watcher = asyncio.create_task(self._watch_for_remote_stop(job))
+        publisher = asyncio.create_task(self._publish(job))
         try:
             await _relay(redis_relay.publish_start, job.message_id)
-            while True:
-                try:
-                    item = await asyncio.wait_for(anext(stream), timeout=stall)
-                except StopAsyncIteration:
-                    break
-                if isinstance(item, Finished):
-                    finished = item
-                    continue
-                if first:
-                    first = False
-                    metrics.first_token(job.model_id, time.monotonic() - started)
-                await self._grow(job, item.text)
-                if time.monotonic() - last_save >= SAVE_INTERVAL:
-                    last_save = time.monotonic()
-                    await self._save_progress(job)
+            async with asyncio.timeout(stall) as deadline:
+                async for item in stream:
+                    deadline.reschedule(loop.time() + stall)
+                    if isinstance(item, Finished):
+                        finished = item
+                        continue
+                    if first:
+                        first = False
+                        metrics.first_token(job.model_id, time.monotonic() - started)
+                    job.pending.append(item.text)
+                    job.arrived.set()
         except asyncio.CancelledError:
             status = "stopped"
         except TimeoutError:
@@ -231,6 +236,7 @@ class ReplyJobs:
             watcher.cancel()
             with contextlib.suppress(Exception):
                 await stream.aclose()  # closes the upstream HTTP stream at once
+            await self._last_batch(job, publisher)
             metrics.reply_ended(
                 model=job.model_id,
                 status=status,
@@ -240,7 +246,46 @@ class ReplyJobs:
             )
             await self._finish(job, status, error, finished)
 
+    async def _publish(self, job: ReplyJob) -> None:
+        """Share the text as it arrives, at most once per `BATCH`; save it every second.
+
+        The first piece goes on at once (the first token is what people wait
+        for); the following ones gather while this task naps.
+        """
+        last_save = time.monotonic()
+        while True:
+            await job.arrived.wait()
+            job.arrived.clear()
+            if job.pending:
+                await self._grow(job, "".join(job.pending))
+            if job.closing:
+                return
+            if time.monotonic() - last_save >= SAVE_INTERVAL:
+                last_save = time.monotonic()
+                await self._save_progress(job)
+            if job.closing:
+                return
+            job.napping = True
+            await asyncio.sleep(BATCH)
+            job.napping = False
+
+    async def _last_batch(self, job: ReplyJob, publisher: asyncio.Task) -> None:
+        """Stop the publisher (at once if it naps, else after its update) and share the rest."""
+        job.closing = True
+        job.arrived.set()
+        if job.napping:
+            publisher.cancel()
+        try:
+            await publisher
+        except asyncio.CancelledError:
+            pass
+        except Exception:  # the reply still ends and is saved with all its text
+            log.exception("sharing reply text failed", extra={"message_id": job.message_id})
+        if job.pending:
+            await self._grow(job, "".join(job.pending))
+
     async def _grow(self, job: ReplyJob, text: str) -> None:
+        job.pending.clear()
         async with job.changed:
             job.text += text
             job.changed.notify_all()
