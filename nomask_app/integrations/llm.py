@@ -6,7 +6,8 @@ which lists them without importing litellm). With nothing
 configured, an "Offline demo" model answers locally through the same litellm
 path, so streaming, usage and errors behave as with a real provider. Image
 models live in llm_images.py and the offline demo's handler (chat and
-images) in llm_demo.py; both get litellm from here (`load_litellm`).
+images) in llm_demo.py; both get litellm from here (`load_litellm`). A reply
+is read beneath litellm's stream wrapper, as llm_stream.py explains.
 
 litellm fetches a cost map and tokenizers from the internet unless
 LITELLM_OFFLINE_MODE is set before its import; the import also costs ~6 s,
