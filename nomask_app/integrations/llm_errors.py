@@ -9,8 +9,6 @@ from nomask_app.integrations.llm_models import ERROR_MESSAGES, ProviderError
 
 def provider_error(litellm, error: Exception) -> ProviderError:
     """A litellm or Router failure as the error people are shown."""
-    from litellm.types.router import RouterRateLimitError
-
     exceptions = litellm.exceptions
     # A stream that broke after it began: litellm wraps the real cause (a
     # dropped connection, say) for a Router to fall back on. Judge the cause.
@@ -18,7 +16,7 @@ def provider_error(litellm, error: Exception) -> ProviderError:
         error = error.original_exception
     # Most specific first: ContextWindowExceededError is a BadRequestError.
     kinds = [
-        (RouterRateLimitError, "unavailable"),  # every deployment is cooling down
+        (litellm.types.router.RouterRateLimitError, "unavailable"),  # all cooling down
         (exceptions.ContextWindowExceededError, "context"),
         (exceptions.ContentPolicyViolationError, "content_policy"),
         (exceptions.RateLimitError, "rate_limit"),

@@ -27,13 +27,19 @@ def _events(response) -> list[tuple[str, dict, str | None]]:
     return events
 
 
-def test_a_finished_reply_streams_from_the_requested_offset(signed_in, session):
+def _finished_reply(signed_in, session):
+    """A signed-in client and its turn whose reply is stored complete: "Hello world"."""
     client, user = signed_in()
     turn = post_message(session, user)
     reply_progress.finish_reply(
         session=session, message_id=turn.reply.id, content="Hello world", status="complete"
     )
     session.commit()
+    return client, turn
+
+
+def test_a_finished_reply_streams_from_the_requested_offset(signed_in, session):
+    client, turn = _finished_reply(signed_in, session)
     with client.stream("GET", f"/api/messages/{turn.reply.id}/stream") as response:
         assert response.headers["content-type"].startswith("text/event-stream")
         assert response.headers["cache-control"] == "no-store"
@@ -68,12 +74,7 @@ async def test_the_event_stream_is_gzipped_and_each_event_decodes_as_it_arrives(
 
 
 def test_a_stream_is_gzipped_only_for_clients_that_accept_it(signed_in, session):
-    client, user = signed_in()
-    turn = post_message(session, user)
-    reply_progress.finish_reply(
-        session=session, message_id=turn.reply.id, content="Hello world", status="complete"
-    )
-    session.commit()
+    client, turn = _finished_reply(signed_in, session)
     url = f"/api/messages/{turn.reply.id}/stream"
     for accepted, encoding in (("gzip, deflate", "gzip"), ("identity", None)):
         with client.stream("GET", url, headers={"accept-encoding": accepted}) as response:

@@ -65,13 +65,9 @@ def no_wrapper(monkeypatch):
 
 
 async def _collect(stream):
-    pieces, finished = [], None
-    async for item in stream:
-        if isinstance(item, Delta):
-            pieces.append(item.text)
-        else:
-            finished = item
-    return pieces, finished
+    """The text pieces, and the last item (the `Finished`)."""
+    items = [item async for item in stream]
+    return [item.text for item in items if isinstance(item, Delta)], items[-1]
 
 
 def _ask(text):
