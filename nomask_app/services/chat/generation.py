@@ -56,7 +56,7 @@ class ReplyJob:
     shared_at: float = float("-inf")
     late: asyncio.TimerHandle | None = None
     sharing: asyncio.Lock = field(default_factory=asyncio.Lock)
-    late_task: asyncio.Task | None = None
+    late_task: asyncio.Task | None = None  # held so that the loop does not drop it mid-way
 
     async def head_start(self, limit: float = REQUEST_HEAD_START) -> None:
         """Wait (at most `limit` seconds) until the request is on its way.
