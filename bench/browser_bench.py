@@ -42,7 +42,9 @@ def _seed(database_url: str) -> dict:
 
     from nomask_app.db import build_engine
     from nomask_app.models import Conversation, Message
+    from nomask_app.models.common import utcnow
     from nomask_app.services.accounts.accounts import sign_up
+    from nomask_app.services.privacy.policy import current_policy
 
     engine = build_engine(database_url)
     with Session(engine, expire_on_commit=False) as session:
@@ -53,7 +55,9 @@ def _seed(database_url: str) -> dict:
             password=PASSWORD,
             is_adult=True,
             accepts_policy=True,
+            policy_version=current_policy(session=session).version,
         )
+        user.activated_at = utcnow()  # as if the emailed sign-up link had been used
         session.flush()
         seeded = {}
         for title, count in (("Hundred exchanges", 200), ("Thousand messages", 1000)):

@@ -33,9 +33,13 @@ os.environ.setdefault("NOMASK_BCRYPT_ROUNDS", "4")  # seeding 200 accounts, not 
 import aiohttp  # noqa: E402
 import psutil  # noqa: E402
 import redis  # noqa: E402
+import reflex as rx  # noqa: E402
 import socketio  # noqa: E402
+from reflex.state import OnLoadInternalState  # noqa: E402
 
 from bench import machine  # noqa: E402
+from nomask_app.states.chat.conversation import ChatState  # noqa: E402
+from nomask_app.states.chat.sidebar import SidebarState  # noqa: E402
 from tests.browser.server import AppServer  # noqa: E402
 
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -44,15 +48,16 @@ REDIS_URL = "redis://127.0.0.1:6379/7"
 TTFT_MS, GAP_MS, TOKENS = 100, 20, 100
 PROMPT = f"[[ttft:{TTFT_MS}]] [[gap:{GAP_MS}]] [[tokens:{TOKENS}]] load benchmark"
 EXPECTED = " ".join(f"word{i}" for i in range(TOKENS))
-ROOT_STATE = "reflex___state____state"
-SESSION = f"{ROOT_STATE}.nomask_app___states___session____session_state"
-CHAT = f"{SESSION}.nomask_app___states___chat____chat_state"
-SIDEBAR = f"{SESSION}.nomask_app___states___sidebar____sidebar_state"
+# The page names states by module and class: read the names where they are defined.
+ROOT_STATE = rx.State.get_full_name()
+CHAT = ChatState.get_full_name()
+SIDEBAR = SidebarState.get_full_name()
 HYDRATE = f"{ROOT_STATE}.hydrate_and_load"
-ON_LOAD = f"{ROOT_STATE}.reflex___state____on_load_internal_state.on_load_internal"
+ON_LOAD = f"{OnLoadInternalState.get_full_name()}.on_load_internal"
 NAMESPACE = "/_event"  # the page's io(".../_event") names the namespace after the path
 CONNECT_AT_ONCE = 20  # tabs opening in parallel: a steady arrival, not a connect storm
 TIMEOUT = 180  # seconds for one reply, however slow
+WORKERS = [2]  # backend workers when Redis is there (`--workers`)
 NAN = float("nan")
 
 
@@ -76,8 +81,8 @@ def _backends() -> tuple[str, dict[str, str], str]:
     env, parts = {}, []
     try:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).flushdb()  # earlier states
-        env = {"GRANIAN_WORKERS": "2", "REFLEX_REDIS_URL": REDIS_URL}
-        parts.append("2 backend workers + Redis")
+        env = {"GRANIAN_WORKERS": str(WORKERS[0]), "REFLEX_REDIS_URL": REDIS_URL}
+        parts.append(f"{WORKERS[0]} backend worker(s) + Redis")
     except redis.RedisError:
         parts.append("1 backend worker, no Redis (unreachable)")
     try:
@@ -96,8 +101,10 @@ def _seed(database_url: str, count: int) -> list[str]:
     from sqlmodel import Session
 
     from nomask_app.db import build_engine
+    from nomask_app.models.common import utcnow
     from nomask_app.services.accounts.accounts import sign_up
     from nomask_app.services.accounts.sessions import SESSION_COOKIE, create_session
+    from nomask_app.services.privacy.policy import current_policy
 
     engine, cookies = build_engine(database_url), []
     with Session(engine, expire_on_commit=False) as session:
@@ -109,7 +116,9 @@ def _seed(database_url: str, count: int) -> list[str]:
                 password="violet-harbor-lantern-42",
                 is_adult=True,
                 accepts_policy=True,
+                policy_version=current_policy(session=session).version,
             )
+            user.activated_at = utcnow()  # as if the emailed sign-up link had been used
             session.flush()
             _, token = create_session(session=session, user_id=user.id, user_agent="load-bench")
             cookies.append(f"{SESSION_COOKIE}={token}")
@@ -421,7 +430,8 @@ def report(rows: list[dict], idle: list[dict], setup: str, took: float) -> str:
         "",
         "| users | TTFT p50 / p95, ms | send -> reply id p50, ms | added gap p50 / p95, ms "
         "| mean added gap, ms: measured / provider's own | lost "
-        "| backend PSS idle / streaming, MiB | app CPU, cores / ms per reply | client CPU, cores |",
+        "| backend PSS idle / streaming, MiB | app CPU, cores / ms per reply / ms per token "
+        "| client CPU, cores |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     lines += [
@@ -429,12 +439,19 @@ def report(rows: list[dict], idle: list[dict], setup: str, took: float) -> str:
         f"{r['gap50']:.0f} / "
         f"{r['gap95']:.0f} | {r['gap_mean']:.1f} / {r['provider_gap_mean']:.1f} | {r['lost']} | "
         f"{r['after'] / mib:.0f} / {r['busy'] / mib:.0f} | {r['cpu_app']:.2f} / "
-        f"{r['cpu_per_reply']:.0f} | {r['cpu_client']:.2f} |"
+        f"{r['cpu_per_reply']:.0f} / {r['cpu_per_reply'] / TOKENS:.2f} | {r['cpu_client']:.2f} |"
         for r in rows
     ]
     if errors := [e for r in rows for e in r["errors"]]:
         lines += ["", "Errors (first few): " + "; ".join(errors[:5])]
     return "\n".join([*lines, "", f"(took {took:.0f} s)"])
+
+
+def _reply_length(tokens: int) -> None:
+    global TOKENS, PROMPT, EXPECTED  # the module's defaults, set once before the run
+    TOKENS = tokens
+    PROMPT = f"[[ttft:{TTFT_MS}]] [[gap:{GAP_MS}]] [[tokens:{TOKENS}]] load benchmark"
+    EXPECTED = " ".join(f"word{i}" for i in range(TOKENS))
 
 
 def main() -> None:
@@ -446,7 +463,13 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smoke run: 5 users, 10 idle tabs")
     parser.add_argument("--idle", type=int, help="idle tabs to measure (default: most users)")
     parser.add_argument("--write", action="store_true", help="append to bench/RESULTS.md")
+    parser.add_argument(
+        "--tokens", type=int, default=TOKENS, help="tokens per reply (two lengths give CPU/token)"
+    )
+    parser.add_argument("--workers", type=int, default=2, help="backend workers (with Redis)")
     args = parser.parse_args()
+    _reply_length(args.tokens)
+    WORKERS[0] = args.workers
     counts = [5] if args.quick else [int(n) for n in args.users.split(",")]
     started = time.monotonic()
     rows, idle, setup = run(counts, args.idle or (10 if args.quick else max(counts)))

@@ -6,7 +6,8 @@ which lists them without importing litellm). With nothing
 configured, an "Offline demo" model answers locally through the same litellm
 path, so streaming, usage and errors behave as with a real provider. Image
 models live in llm_images.py and the offline demo's handler (chat and
-images) in llm_demo.py; both get litellm from here (`load_litellm`).
+images) in llm_demo.py; both get litellm from here (`load_litellm`). A reply
+is read beneath litellm's stream wrapper, as llm_stream.py explains.
 
 litellm fetches a cost map and tokenizers from the internet unless
 LITELLM_OFFLINE_MODE is set before its import; the import also costs ~6 s,
@@ -40,6 +41,7 @@ from nomask_app.integrations.llm_models import (
     clean_params,
     configured_deployments,
 )
+from nomask_app.integrations.llm_stream import pieces
 
 os.environ.setdefault("LITELLM_OFFLINE_MODE", "true")
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "true")
@@ -254,21 +256,28 @@ class LLMGateway:
             response = await self._open(model_id, **request)
         except Exception as error:
             raise provider_error(litellm, error) from error
-        usage = None
+        prompt = completion = None
+        written: list[str] = []
         try:
-            async for chunk in response:
-                if chunk.choices:
-                    text = chunk.choices[0].delta.content
-                    if text:
-                        yield Delta(text)
-                usage = getattr(chunk, "usage", None) or usage
+            async for piece in pieces(response):
+                if piece.text:
+                    written.append(piece.text)
+                    yield Delta(piece.text)
+                prompt = piece.prompt_tokens if piece.prompt_tokens is not None else prompt
+                if piece.completion_tokens is not None:
+                    completion = piece.completion_tokens
+        except ProviderError:
+            raise
         except Exception as error:
             raise provider_error(litellm, error) from error
         finally:
             await response.aclose()
+        # A provider that reports no usage is counted here, as litellm's wrapper would.
+        if prompt is None:
+            prompt = self.count_tokens(model_id, messages)
+        if completion is None:
+            completion = litellm.token_counter(model="gpt-4o-mini", text="".join(written))
         served_id, served_by, provider = self._served_by(model_id, response)
-        prompt = getattr(usage, "prompt_tokens", 0) or 0
-        completion = getattr(usage, "completion_tokens", 0) or 0
         yield Finished(
             prompt_tokens=prompt,
             completion_tokens=completion,

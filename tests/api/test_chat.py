@@ -1,6 +1,7 @@
 import json
 import threading
 import time
+import zlib
 from datetime import timedelta
 
 from nomask_app.db import session_scope
@@ -26,13 +27,19 @@ def _events(response) -> list[tuple[str, dict, str | None]]:
     return events
 
 
-def test_a_finished_reply_streams_from_the_requested_offset(signed_in, session):
+def _finished_reply(signed_in, session):
+    """A signed-in client and its turn whose reply is stored complete: "Hello world"."""
     client, user = signed_in()
     turn = post_message(session, user)
     reply_progress.finish_reply(
         session=session, message_id=turn.reply.id, content="Hello world", status="complete"
     )
     session.commit()
+    return client, turn
+
+
+def test_a_finished_reply_streams_from_the_requested_offset(signed_in, session):
+    client, turn = _finished_reply(signed_in, session)
     with client.stream("GET", f"/api/messages/{turn.reply.id}/stream") as response:
         assert response.headers["content-type"].startswith("text/event-stream")
         assert response.headers["cache-control"] == "no-store"
@@ -45,6 +52,34 @@ def test_a_finished_reply_streams_from_the_requested_offset(signed_in, session):
         "GET", f"/api/messages/{turn.reply.id}/stream", headers={"last-event-id": "6"}
     ) as response:
         assert _events(response)[0][1] == {"t": "world"}
+
+
+async def test_the_event_stream_is_gzipped_and_each_event_decodes_as_it_arrives():
+    from nomask_app.api.chat import sse_body
+
+    async def events():
+        yield 'id: 6\nevent: delta\ndata: {"t": "Hello "}\n\n'
+        yield 'id: 11\nevent: delta\ndata: {"t": "world"}\n\n'
+
+    unpacker = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    # Every piece is complete on its own: the browser shows each event without waiting.
+    seen = [unpacker.decompress(piece) async for piece in sse_body(events(), gzip=True)]
+    assert seen[:3] == [
+        b"retry: 1000\n\n",
+        b'id: 6\nevent: delta\ndata: {"t": "Hello "}\n\n',
+        b'id: 11\nevent: delta\ndata: {"t": "world"}\n\n',
+    ]
+    plain = [piece async for piece in sse_body(events(), gzip=False)]
+    assert b"".join(plain) == b"".join(seen)
+
+
+def test_a_stream_is_gzipped_only_for_clients_that_accept_it(signed_in, session):
+    client, turn = _finished_reply(signed_in, session)
+    url = f"/api/messages/{turn.reply.id}/stream"
+    for accepted, encoding in (("gzip, deflate", "gzip"), ("identity", None)):
+        with client.stream("GET", url, headers={"accept-encoding": accepted}) as response:
+            assert response.headers.get("content-encoding") == encoding
+            assert _events(response)[0][1] == {"t": "Hello world"}
 
 
 def test_a_reply_written_by_another_worker_is_followed_through_the_database(signed_in, session):

@@ -8,6 +8,7 @@ a provider. The reply is steered by directives in the last user message:
 - ``[[error:429]]`` (any status): the request fails with that HTTP status;
 - ``[[hang]]``: headers are sent, then nothing until the client goes away;
 - ``[[drop]]``: a few tokens, then the connection is cut;
+- ``[[midfail]]``: two tokens, then an in-stream error event; ``[[nousage]]``: no usage chunk;
 - ``[[reply64:BASE64]]``: reply with exactly this (UTF-8) text.
 
 It also answers the image API: ``POST /v1/images/generations`` (JSON) and
@@ -195,13 +196,18 @@ class _Handler(BaseHTTPRequestHandler):
                 if "drop" in directives and index == 3:
                     self.connection.shutdown(2)
                     return
+                if "midfail" in directives and index == 2:
+                    self._event({"error": {"message": "overloaded", "type": "server_error"}})
+                    return
                 self._event(_chunk(model, {"content": token}, None))
                 record.last_token_at = time.monotonic()
                 record.first_token_at = record.first_token_at or record.last_token_at
                 if index < len(tokens) - 1:
                     time.sleep(delay)
             self._event(_chunk(model, {}, "stop"))
-            if (body.get("stream_options") or {}).get("include_usage"):
+            if (body.get("stream_options") or {}).get(
+                "include_usage"
+            ) and "nousage" not in directives:
                 usage = {
                     "prompt_tokens": 10,
                     "completion_tokens": len(tokens),

@@ -208,6 +208,18 @@ async def test_followers_resume_from_any_offset(session, engine, fake_models, jo
     assert _stored(engine, turn.reply.id).status == "complete"
 
 
+async def test_tokens_arriving_together_reach_followers_as_a_few_pieces(
+    session, engine, fake_models, jobs
+):
+    # 300 tokens sent back to back: followers (and the relay) get them in batches.
+    user, turn = _turn(session, "x")
+    job = _start(jobs, user, turn, "[[tokens:300]] [[gap:0]]")
+    pieces = [e.text async for e in jobs.follow(turn.reply.id) if not e.status]
+    assert "".join(pieces) == " ".join(f"word{i}" for i in range(300)) == job.text
+    assert 1 <= len(pieces) < 100
+    assert _stored(engine, turn.reply.id).content == job.text
+
+
 async def test_the_offline_demo_runs_as_a_job_too(session, engine, use_models, jobs):
     use_models()
     _, turn, job = _start_with(jobs, session, "offline-demo", "hi demo")
