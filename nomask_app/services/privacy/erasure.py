@@ -21,16 +21,15 @@ with them. A table without personal data goes to `KEPT` with the reason.
 """
 
 from collections.abc import Callable
-from pathlib import Path
 
 from sqlalchemy import Table, delete, select
 from sqlmodel import Session, SQLModel
 
 from nomask_app.services.images import files
-from nomask_app.services.privacy import exports
+from nomask_app.services.privacy.export_store import ExportArchive
 
-# A file on local disk (an export archive), or a storage key (`files.remove_stored`).
-Leftover = Path | str
+# An export's archive (`export_store.remove`), or a storage key (`files.remove_stored`).
+Leftover = ExportArchive | str
 Eraser = Callable[[Session, Table, str], list[Leftover]]
 
 
@@ -50,7 +49,7 @@ def _stored_files(session: Session, table: Table, user_id: str) -> list[Leftover
 def _data_exports(session: Session, table: Table, user_id: str) -> list[Leftover]:
     ids = list(session.execute(select(table.c.id).where(table.c.user_id == user_id)).scalars())
     session.execute(delete(table).where(table.c.user_id == user_id))
-    return [path for export_id in ids for path in exports.archive_paths(export_id)]
+    return [ExportArchive(export_id) for export_id in ids]
 
 
 def _consent_records(session: Session, table: Table, user_id: str) -> list[Leftover]:

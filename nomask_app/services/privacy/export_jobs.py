@@ -8,13 +8,12 @@ reporting progress) and the person may ask again at once.
 
 import asyncio
 import logging
-import os
 import time
 
 from sqlmodel import Session
 
 from nomask_app.db import get_engine, session_scope
-from nomask_app.services.privacy import exports
+from nomask_app.services.privacy import export_store, exports
 from nomask_app.services.privacy.export_archive import write_archive
 
 log = logging.getLogger(__name__)
@@ -33,7 +32,8 @@ def build(export_id: str) -> bool:
         user_id = exports.start(session=session, export_id=export_id)
     if user_id is None:
         return False
-    partial, final = exports.partial_path(export_id), exports.archive_path(export_id)
+    partial = exports.partial_path(export_id)
+    partial.parent.mkdir(parents=True, exist_ok=True)
     last_write = 0.0
 
     def progress(done: int, total: int) -> None:
@@ -53,20 +53,17 @@ def build(export_id: str) -> bool:
             else:  # a reader: SQLite writers must not wait for the whole archive
                 reader.connection(execution_options={"read_only": True})
             write_archive(session=reader, user_id=user_id, path=partial, progress=progress)
-        os.replace(partial, final)
+        size = export_store.publish(export_id)
         with session_scope() as session:
-            ready = exports.finish(
-                session=session, export_id=export_id, size_bytes=final.stat().st_size
-            )
+            ready = exports.finish(session=session, export_id=export_id, size_bytes=size)
     except Exception:  # a broken export must be reported, never left "running"
         log.exception("data export failed", extra={"export_id": export_id})
-        partial.unlink(missing_ok=True)
-        final.unlink(missing_ok=True)
+        export_store.remove([export_id])
         with session_scope() as session:
             exports.fail(session=session, export_id=export_id, error=FAILED)
         return False
     if ready is None:  # the account was deleted while its export was written
-        final.unlink(missing_ok=True)
+        export_store.remove([export_id])
         return False
     return True
 

@@ -16,7 +16,6 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from nomask_app.config import get_settings
 from nomask_app.db import session_scope
@@ -28,11 +27,13 @@ from nomask_app.services.operations import delivery
 from nomask_app.services.privacy import (
     account_deletion,
     erasure,
+    export_store,
     exports,
     retention,
     storage_scrub,
     tombstones,
 )
+from nomask_app.services.privacy.export_store import ExportArchive
 
 log = logging.getLogger(__name__)
 
@@ -45,15 +46,13 @@ ORPHAN_MIN_AGE = timedelta(hours=1)
 UNFINISHED_SIGN_UP_KEPT = timedelta(days=7)
 
 
-def remove_files(leftovers: list[Path | str]) -> None:
+def remove_files(leftovers: list[erasure.Leftover]) -> None:
     """Delete files after the transaction that deleted their rows committed.
 
-    Paths are files on local disk (export archives); strings are storage keys.
+    Strings are storage keys; `ExportArchive`s name export archives.
     """
     files.remove_stored(item for item in leftovers if isinstance(item, str))
-    for item in leftovers:
-        if isinstance(item, Path):
-            item.unlink(missing_ok=True)
+    export_store.remove(item.export_id for item in leftovers if isinstance(item, ExportArchive))
 
 
 def finish_deletion(user_id: str) -> bool:
@@ -127,9 +126,9 @@ def sweep(*, scrub: bool = False) -> SweepResult:
     """
     now = utcnow()
     with session_scope() as session:
-        expired, paths = exports.expire(session=session, now=now)
+        expired, expired_ids = exports.expire(session=session, now=now)
         failed = exports.mark_interrupted(session=session, stale_before=now - EXPORT_STALLED_AFTER)
-    remove_files(paths)
+    export_store.remove(expired_ids)
     with session_scope() as session:
         waiting = account_deletion.pending(session=session)
     finished = 0
@@ -141,7 +140,7 @@ def sweep(*, scrub: bool = False) -> SweepResult:
     removed = _remove_unfinished_sign_ups(now - UNFINISHED_SIGN_UP_KEPT)
     with session_scope() as session:
         orphans = files.sweep_orphans(session=session, older_than=ORPHAN_MIN_AGE)
-        stray = exports.orphan_archives(session=session, older_than=ORPHAN_MIN_AGE, now=now)
+        stray = export_store.orphans(session=session, older_than=ORPHAN_MIN_AGE, now=now)
     remove_files(stray)
     # A database restored without our command (point-in-time recovery) may
     # hold accounts deleted since: erase them again.
