@@ -97,6 +97,8 @@ ERASERS: dict[str, Eraser] = {
 KEPT: dict[str, str] = {
     "stripe_events": "Ids and types of Stripe webhooks already applied; nothing about a person.",
     "policy_releases": "Which policy versions were published and when.",
+    "job_leases": "Which instance runs a background job, named by random ids; "
+    "a lease is deleted when its job ends.",
 }
 
 

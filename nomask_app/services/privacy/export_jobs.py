@@ -2,32 +2,44 @@
 
 The page only follows the progress stored on the export's row, so closing
 the tab, reloading or another backend worker asking changes nothing. A job
-whose process dies is marked failed by the privacy sweep (it stops
-reporting progress) and the person may ask again at once.
+whose process dies is built again by the privacy sweep of any host (it
+stops reporting progress and its lease runs out).
 """
 
 import asyncio
 import logging
 import time
+from datetime import timedelta
 
 from sqlmodel import Session
 
 from nomask_app.db import get_engine, session_scope
+from nomask_app.services.operations import leases
 from nomask_app.services.privacy import export_store, exports
 from nomask_app.services.privacy.export_archive import write_archive
 
 log = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL = 0.5  # seconds between progress writes
+LEASE = timedelta(minutes=1)  # a dead instance's export is taken over after this
 FAILED = "Something went wrong while building your export. Please try again."
 
 
 def build(export_id: str) -> bool:
-    """Build one export's archive (blocking: run it in a worker thread).
+    """Build one export's archive, unless another instance is building it (blocking).
+
+    The job's lease (`services/operations/leases.py`) is renewed while the
+    archive is written: if this instance dies, the privacy sweep of any host
+    takes the export over once the lease has run out, and builds it again.
 
     Returns:
         Whether the archive is ready.
     """
+    with leases.held(f"export:{export_id}", ttl=LEASE) as mine:
+        return _build(export_id) if mine else False
+
+
+def _build(export_id: str) -> bool:
     with session_scope() as session:
         user_id = exports.start(session=session, export_id=export_id)
     if user_id is None:

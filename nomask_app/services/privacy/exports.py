@@ -197,18 +197,15 @@ def fail(*, session: Session, export_id: str, error: str) -> None:
     session.add(export)
 
 
-def mark_interrupted(*, session: Session, stale_before: datetime) -> int:
-    """Fail exports whose job stopped reporting progress (the process died)."""
-    result = session.exec(
-        update(DataExport)
-        .where(col(DataExport.status).in_(ACTIVE), col(DataExport.updated_at) < stale_before)
-        .values(
-            status=FAILED,
-            error="The export was interrupted by a server restart. Please ask again.",
-            updated_at=utcnow(),
+def stalled(*, session: Session, stale_before: datetime) -> list[str]:
+    """Exports queued or running that stopped reporting progress (their instance died)."""
+    return list(
+        session.exec(
+            select(DataExport.id).where(
+                col(DataExport.status).in_(ACTIVE), col(DataExport.updated_at) < stale_before
+            )
         )
     )
-    return result.rowcount or 0
 
 
 def expire(*, session: Session, now: datetime | None = None) -> tuple[int, list[str]]:
