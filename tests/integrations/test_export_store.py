@@ -109,3 +109,15 @@ def test_orphaned_archives_go_after_an_hour_and_the_file_sweep_leaves_archives_a
     privacy_sweep.remove_files(found)
     assert _archive(stray) not in _objects(s3_server, s3_store)
     assert _archive(alice.export_id) in _objects(s3_server, s3_store)
+
+
+def test_each_host_removes_its_own_stale_half_written_archives(session):
+    folder = get_settings().exports_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    left = folder / f"{'a' * 32}.zip.part"  # by a build on this host that died
+    left.write_bytes(b"half")
+    now = utcnow()
+    hour = timedelta(hours=1)
+    assert export_store.remove_stale_partials(older_than=hour, now=now) == 0  # maybe building
+    assert export_store.remove_stale_partials(older_than=hour, now=now + 2 * hour) == 1
+    assert not left.exists()

@@ -81,9 +81,7 @@ def release(name: str, *, owner: str = INSTANCE, keep_until: datetime | None = N
             session.execute(delete(JobLease).where(*mine))
         else:
             # Nobody's until then: not even this instance may claim it sooner.
-            session.execute(
-                update(JobLease).where(*mine).values(owner="", expires_at=keep_until)
-            )
+            session.execute(update(JobLease).where(*mine).values(owner="", expires_at=keep_until))
 
 
 def heartbeat(name: str, *, ttl: timedelta, owner: str = INSTANCE) -> Callable[[], None]:

@@ -98,6 +98,27 @@ def remove(export_ids: Iterable[str]) -> None:
         _bucket().delete(_object_name(export_id) for export_id in ids)
 
 
+def remove_stale_partials(*, older_than: timedelta, now: datetime) -> int:
+    """Remove this host's half-written archives nobody wrote to for `older_than`.
+
+    A host that died mid-build leaves one; another host built the export again.
+    Each host calls this itself: the sweep (run by one host) sees only its own disk.
+    """
+    folder = get_settings().exports_dir
+    if not folder.exists():
+        return 0
+    cutoff = now.timestamp() - older_than.total_seconds()
+    removed = 0
+    for path in folder.glob("*.zip.part"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:  # another worker of this host removed it first
+            continue
+    return removed
+
+
 def stored() -> Iterator[tuple[str, float]]:
     """(export id, when written as a Unix time) of every archive stored, here or in the bucket."""
     folder = get_settings().exports_dir

@@ -206,10 +206,13 @@ def sweep_if_due(*, scrub: bool = False, now: datetime | None = None) -> SweepRe
 
 
 async def run_periodically() -> None:
-    """Lifespan task: every minute, sweep if no instance did in the last period."""
+    """Lifespan task: every minute, tidy this host's disk and sweep if no instance did lately."""
     first = True
     while True:
         try:
+            await asyncio.to_thread(
+                export_store.remove_stale_partials, older_than=ORPHAN_MIN_AGE, now=utcnow()
+            )
             result = await asyncio.to_thread(sweep_if_due, scrub=first)
             if result is not None:
                 first = False
