@@ -35,15 +35,20 @@ class ObjectStore:
         """Store `data` under `key` (replacing what was there)."""
         self.client.put_object(Bucket=self.bucket, Key=self.prefix + key, Body=data)
 
-    def get(self, key: str) -> bytes | None:
-        """The bytes under `key`, or None when there are none."""
+    def _body(self, key: str):
+        """The streaming body of the object under `key`, or None when there is none."""
         try:
             answer = self.client.get_object(Bucket=self.bucket, Key=self.prefix + key)
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
                 return None
             raise
-        return answer["Body"].read()
+        return answer["Body"]
+
+    def get(self, key: str) -> bytes | None:
+        """The bytes under `key`, or None when there are none."""
+        body = self._body(key)
+        return None if body is None else body.read()
 
     def upload(self, key: str, path: Path) -> None:
         """Store the file at `path` under `key` (in parts when it is large)."""
@@ -61,13 +66,8 @@ class ObjectStore:
 
     def stream(self, key: str) -> Iterator[bytes] | None:
         """The bytes under `key` in chunks (never all in memory), or None when there are none."""
-        try:
-            answer = self.client.get_object(Bucket=self.bucket, Key=self.prefix + key)
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
-                return None
-            raise
-        return answer["Body"].iter_chunks(_CHUNK)
+        body = self._body(key)
+        return None if body is None else body.iter_chunks(_CHUNK)
 
     def delete(self, keys: Iterable[str]) -> None:
         """Delete `keys` (missing ones are fine), in batches."""
