@@ -21,7 +21,7 @@ def upgrade() -> None:
     """Create the table of job leases."""
     op.create_table(
         "job_leases",
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=96), nullable=False),
         sa.Column("owner", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
         sa.Column("expires_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("name"),

@@ -52,6 +52,22 @@ def _data_exports(session: Session, table: Table, user_id: str) -> list[Leftover
     return [ExportArchive(export_id) for export_id in ids]
 
 
+def deletion_lease(user_id: str) -> str:
+    """The lease of erasing one account (`services/operations/leases.py`)."""
+    return f"deletion:{user_id}"
+
+
+def _job_leases(session: Session, table: Table, user_id: str) -> list[Leftover]:
+    # Leases are named after the account: its deletion's own, its exports' builds.
+    session.execute(
+        delete(table).where(
+            (table.c.name == deletion_lease(user_id))
+            | table.c.name.startswith(f"export:{user_id}:", autoescape=True)
+        )
+    )
+    return []
+
+
 def _consent_records(session: Session, table: Table, user_id: str) -> list[Leftover]:
     # Cookie choices made in the same browser before signing in carry only
     # the browser's consent id: they go with the account that used it.
@@ -82,6 +98,7 @@ ERASERS: dict[str, Eraser] = {
     "consent_records": _consent_records,
     "conversations": by_user_id,
     "data_exports": _data_exports,
+    "job_leases": _job_leases,
     "login_tickets": by_user_id,
     "messages": by_user_id,
     "provider_requests": by_user_id,
@@ -97,8 +114,6 @@ ERASERS: dict[str, Eraser] = {
 KEPT: dict[str, str] = {
     "stripe_events": "Ids and types of Stripe webhooks already applied; nothing about a person.",
     "policy_releases": "Which policy versions were published and when.",
-    "job_leases": "Which instance runs a background job, named by random ids; "
-    "a lease is deleted when its job ends.",
 }
 
 

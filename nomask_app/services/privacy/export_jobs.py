@@ -14,6 +14,7 @@ from datetime import timedelta
 from sqlmodel import Session
 
 from nomask_app.db import get_engine, session_scope
+from nomask_app.models import DataExport
 from nomask_app.services.operations import leases
 from nomask_app.services.privacy import export_store, exports
 from nomask_app.services.privacy.export_archive import write_archive
@@ -35,8 +36,17 @@ def build(export_id: str) -> bool:
     Returns:
         Whether the archive is ready.
     """
-    with leases.held(f"export:{export_id}", ttl=LEASE) as mine:
+    with session_scope() as session:
+        export = session.get(DataExport, export_id)
+        owner = export.user_id if export is not None else ""
+    # Named after its owner too, so that deleting the account finds it (`erasure`).
+    with leases.held(lease_name(owner, export_id), ttl=LEASE) as mine:
         return _build(export_id) if mine else False
+
+
+def lease_name(user_id: str, export_id: str) -> str:
+    """The lease of building one export."""
+    return f"export:{user_id}:{export_id}"
 
 
 def _build(export_id: str) -> bool:

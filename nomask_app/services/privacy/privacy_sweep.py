@@ -68,7 +68,7 @@ def finish_deletion(user_id: str) -> bool:
         reached or another instance is erasing it (the deletion stays
         pending and the sweep retries it).
     """
-    with leases.held(f"deletion:{user_id}", ttl=DELETION_LEASE) as mine:
+    with leases.held(erasure.deletion_lease(user_id), ttl=DELETION_LEASE) as mine:
         return _finish_deletion(user_id) if mine else False
 
 

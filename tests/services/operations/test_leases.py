@@ -9,7 +9,13 @@ from datetime import timedelta
 from nomask_app.models import DataExport, JobLease, User
 from nomask_app.models.common import utcnow
 from nomask_app.services.operations import leases
-from nomask_app.services.privacy import account_deletion, exports, privacy_sweep
+from nomask_app.services.privacy import (
+    account_deletion,
+    erasure,
+    export_jobs,
+    exports,
+    privacy_sweep,
+)
 from tests.factories import PASSWORD, make_user
 
 TTL = timedelta(minutes=1)
@@ -97,12 +103,12 @@ def test_a_dead_instances_export_is_built_by_the_next_sweep(session):
     export.status, export.updated_at = "running", utcnow() - timedelta(minutes=5)
     session.commit()
     # Its builder holds the lease and is alive: nobody else builds it.
-    assert leases.claim(f"export:{export.id}", ttl=TTL, owner="host-a")
+    assert leases.claim(export_jobs.lease_name(user.id, export.id), ttl=TTL, owner="host-a")
     assert privacy_sweep.sweep().exports_resumed == 0
     session.expire_all()
     assert session.get(DataExport, export.id).status == "running"
     # Host A died: its lease runs out, and the sweep builds the export.
-    leases.release(f"export:{export.id}", owner="host-a", keep_until=utcnow())
+    leases.release(export_jobs.lease_name(user.id, export.id), owner="host-a", keep_until=utcnow())
     assert privacy_sweep.sweep().exports_resumed == 1
     session.expire_all()
     assert session.get(DataExport, export.id).status == "ready"
@@ -118,12 +124,33 @@ def test_a_deletion_another_instance_is_running_is_left_to_it(session):
         confirmation=account_deletion.CONFIRMATION,
     )
     session.commit()
-    assert leases.claim(f"deletion:{user_id}", ttl=TTL, owner="host-b")
+    assert leases.claim(erasure.deletion_lease(user_id), ttl=TTL, owner="host-b")
     assert privacy_sweep.finish_deletion(user_id) is False
     session.expire_all()
     assert session.get(User, user_id) is not None
     assert account_deletion.pending(session=session) == [user_id]
-    leases.release(f"deletion:{user_id}", owner="host-b")
+    leases.release(erasure.deletion_lease(user_id), owner="host-b")
     assert privacy_sweep.finish_deletion(user_id) is True
     session.expire_all()
     assert session.get(User, user_id) is None
+
+
+def test_deleting_an_account_deletes_the_leases_named_after_it(session, engine):
+    user, other = make_user(session), make_user(session)
+    user_id, other_id = user.id, other.id
+    account_deletion.request_deletion(
+        session=session,
+        user_id=user_id,
+        current_password=PASSWORD,
+        confirmation=account_deletion.CONFIRMATION,
+    )
+    session.commit()
+    for name in (
+        export_jobs.lease_name(user_id, "e" * 32),
+        export_jobs.lease_name(other_id, "f" * 32),
+    ):
+        assert leases.claim(name, ttl=TTL, owner="dead-host")
+    assert privacy_sweep.finish_deletion(user_id) is True
+    with engine.connect() as connection:
+        names = set(connection.execute(JobLease.__table__.select()).scalars())
+    assert names == {export_jobs.lease_name(other_id, "f" * 32)}
