@@ -114,9 +114,7 @@ def test_a_dead_instances_export_is_built_by_the_next_sweep(session):
     assert session.get(DataExport, export.id).status == "ready"
 
 
-def test_a_deletion_another_instance_is_running_is_left_to_it(session):
-    user = make_user(session)
-    user_id = user.id
+def _mark_for_deletion(session, user_id: str) -> None:
     account_deletion.request_deletion(
         session=session,
         user_id=user_id,
@@ -124,6 +122,12 @@ def test_a_deletion_another_instance_is_running_is_left_to_it(session):
         confirmation=account_deletion.CONFIRMATION,
     )
     session.commit()
+
+
+def test_a_deletion_another_instance_is_running_is_left_to_it(session):
+    user = make_user(session)
+    user_id = user.id
+    _mark_for_deletion(session, user_id)
     assert leases.claim(erasure.deletion_lease(user_id), ttl=TTL, owner="host-b")
     assert privacy_sweep.finish_deletion(user_id) is False
     session.expire_all()
@@ -138,13 +142,7 @@ def test_a_deletion_another_instance_is_running_is_left_to_it(session):
 def test_deleting_an_account_deletes_the_leases_named_after_it(session, engine):
     user, other = make_user(session), make_user(session)
     user_id, other_id = user.id, other.id
-    account_deletion.request_deletion(
-        session=session,
-        user_id=user_id,
-        current_password=PASSWORD,
-        confirmation=account_deletion.CONFIRMATION,
-    )
-    session.commit()
+    _mark_for_deletion(session, user_id)
     for name in (
         export_jobs.lease_name(user_id, "e" * 32),
         export_jobs.lease_name(other_id, "f" * 32),
