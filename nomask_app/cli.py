@@ -107,10 +107,10 @@ def publish_policy(_args: argparse.Namespace) -> int:
 
 def privacy_sweep_once(_args: argparse.Namespace) -> int:
     """Expire exports, finish interrupted deletions, remove orphaned files and old mail."""
-    result = privacy_sweep.sweep(scrub=True)
+    result = privacy_sweep.sweep(scrub=True)  # an operator's request: whatever the lease says
     mailer.wait_idle(MAIL_WAIT_SECONDS)
     print(
-        f"Exports expired: {result.exports_expired}, marked failed: {result.exports_failed}; "
+        f"Exports expired: {result.exports_expired}, built again: {result.exports_resumed}; "
         f"account deletions finished: {result.deletions_finished}, still pending: "
         f"{result.deletions_pending}; unfinished sign-ups removed: "
         f"{result.unfinished_sign_ups_removed}; orphaned files removed: {result.orphans_removed}; "

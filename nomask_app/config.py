@@ -78,7 +78,7 @@ class Settings(BaseSettings):
         log_level: Level of the app's JSON logs.
         export_ttl_hours: A finished data export is downloadable this long, then deleted.
         export_interval_minutes: One data export per person per this many minutes.
-        privacy_sweep_minutes: How often each backend expires exports, finishes
+        privacy_sweep_minutes: How often one instance of all hosts expires exports, finishes
             interrupted account deletions and removes orphaned files.
         tombstone_ledger: The append-only file of deleted account ids
             (services/privacy/tombstones.py); keep it off the database's volume

@@ -1,14 +1,17 @@
 """The S3-compatible object store: the only module that imports boto3.
 
-Used by `services/images/files.py` when ``NOMASK_FILE_STORE=s3``. Any server that
-speaks the S3 API works (AWS, MinIO, Ceph, R2, ...): set the endpoint URL for
-anything but AWS. Objects are private: the bucket needs no public access, and
-files reach people only through the owner-checked `GET /api/files/{id}`.
+Used by `services/images/files.py` and `services/privacy/export_store.py` when
+``NOMASK_FILE_STORE=s3``. Any server that speaks the S3 API works (AWS, MinIO,
+Ceph, R2, ...): set the endpoint URL for anything but AWS. Objects are private:
+the bucket needs no public access, and files reach people only through the
+owner-checked `GET /api/files/{id}` and export archives through
+`GET /api/export/{id}`.
 """
 
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from functools import lru_cache
+from pathlib import Path
 
 import boto3
 from botocore.config import Config
@@ -17,6 +20,7 @@ from botocore.exceptions import ClientError
 from nomask_app.config import get_settings
 
 _DELETE_BATCH = 1000  # the most keys one DeleteObjects request may name
+_CHUNK = 256 * 1024  # bytes per read when streaming an object out
 
 
 class ObjectStore:
@@ -31,15 +35,39 @@ class ObjectStore:
         """Store `data` under `key` (replacing what was there)."""
         self.client.put_object(Bucket=self.bucket, Key=self.prefix + key, Body=data)
 
-    def get(self, key: str) -> bytes | None:
-        """The bytes under `key`, or None when there are none."""
+    def _body(self, key: str):
+        """The streaming body of the object under `key`, or None when there is none."""
         try:
             answer = self.client.get_object(Bucket=self.bucket, Key=self.prefix + key)
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
                 return None
             raise
-        return answer["Body"].read()
+        return answer["Body"]
+
+    def get(self, key: str) -> bytes | None:
+        """The bytes under `key`, or None when there are none."""
+        body = self._body(key)
+        return None if body is None else body.read()
+
+    def upload(self, key: str, path: Path) -> None:
+        """Store the file at `path` under `key` (in parts when it is large)."""
+        self.client.upload_file(str(path), self.bucket, self.prefix + key)
+
+    def exists(self, key: str) -> bool:
+        """Whether an object is stored under `key`."""
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=self.prefix + key)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                return False
+            raise
+        return True
+
+    def stream(self, key: str) -> Iterator[bytes] | None:
+        """The bytes under `key` in chunks (never all in memory), or None when there are none."""
+        body = self._body(key)
+        return None if body is None else body.iter_chunks(_CHUNK)
 
     def delete(self, keys: Iterable[str]) -> None:
         """Delete `keys` (missing ones are fine), in batches."""

@@ -14,7 +14,7 @@ from nomask_app.models.accounts import (
 from nomask_app.models.billing import BillingAccount, StripeEvent, UsageEvent
 from nomask_app.models.chat import Conversation, Message
 from nomask_app.models.images import StoredFile
-from nomask_app.models.operations import SecurityEvent
+from nomask_app.models.operations import JobLease, SecurityEvent
 from nomask_app.models.privacy import (
     AccountDeletion,
     ConsentRecord,
@@ -30,6 +30,7 @@ __all__ = [
     "ConsentRecord",
     "Conversation",
     "DataExport",
+    "JobLease",
     "LoginTicket",
     "Message",
     "PolicyRelease",

@@ -22,3 +22,19 @@ class SecurityEvent(SQLModel, table=True):
     user_agent: str = Field(default="", max_length=512)
     detail: str = Field(default="{}", max_length=2000)
     created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class JobLease(SQLModel, table=True):
+    """Which instance runs a background job, until when (`services/operations/leases.py`).
+
+    A row per job name ("privacy-sweep", "export:<user id>:<export id>",
+    "deletion:<user id>"): whoever moves
+    `expires_at` forward while it lies in the past owns the job; the owner
+    renews it while it works, so a dead instance's job is taken over.
+    """
+
+    __tablename__ = "job_leases"
+
+    name: str = Field(primary_key=True, max_length=96)
+    owner: str = Field(default="", max_length=128)
+    expires_at: datetime

@@ -88,3 +88,15 @@ def test_the_account_header_stays_home_over_smtp(smtp_server):
     [received] = smtp_server.recorder.wait_for(1)
     assert received.message[mailer.ACCOUNT_HEADER] is None
     assert message[mailer.ACCOUNT_HEADER] == "account-id"  # the caller's copy is untouched
+
+
+def test_smtp_needs_no_outbox_directory(smtp_server, tmp_path, monkeypatch):
+    # A host whose data directory cannot even be created (a file is in the way).
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    monkeypatch.setenv("NOMASK_DATA_DIR", str(blocker / "data"))
+    get_settings.cache_clear()
+    mailer.send(_message()).result(timeout=15)
+    assert len(smtp_server.recorder.wait_for(1)) == 1
+    assert mailer.remove_from_outbox(lambda _entry: True) == 0  # the sweep's outbox step
+    assert not get_settings().outbox_dir.exists()

@@ -77,6 +77,7 @@ def test_deleting_an_account_removes_its_objects_and_keeps_the_others(session, s
     session.commit()
     keys_of = {
         owner.id: {_name(key) for key in files.stored_keys(session=session, conditions=[cond])}
+        | {f"exports/{owner.export_id}.zip"}
         for owner in (alice, bob)
         for cond in [StoredFile.user_id == owner.id]
     }

@@ -220,7 +220,10 @@ def _everything_stored() -> Iterator[tuple[str, float, object]]:
     """(key, when written as a Unix time, handle to remove it) for all stored bytes."""
     if _in_s3():
         for name, modified in _bucket().list():
-            yield name.rsplit("/", 1)[-1], modified.timestamp(), name
+            folder, _, key = name.partition("/")
+            # Only names we give files: others (export archives) are not ours.
+            if key and folder == key[:2] and "/" not in key:
+                yield key, modified.timestamp(), name
         return
     root = _store_root()
     if root.exists():

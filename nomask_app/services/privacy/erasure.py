@@ -21,16 +21,15 @@ with them. A table without personal data goes to `KEPT` with the reason.
 """
 
 from collections.abc import Callable
-from pathlib import Path
 
 from sqlalchemy import Table, delete, select
 from sqlmodel import Session, SQLModel
 
 from nomask_app.services.images import files
-from nomask_app.services.privacy import exports
+from nomask_app.services.privacy.export_store import ExportArchive
 
-# A file on local disk (an export archive), or a storage key (`files.remove_stored`).
-Leftover = Path | str
+# An export's archive (`export_store.remove`), or a storage key (`files.remove_stored`).
+Leftover = ExportArchive | str
 Eraser = Callable[[Session, Table, str], list[Leftover]]
 
 
@@ -50,7 +49,23 @@ def _stored_files(session: Session, table: Table, user_id: str) -> list[Leftover
 def _data_exports(session: Session, table: Table, user_id: str) -> list[Leftover]:
     ids = list(session.execute(select(table.c.id).where(table.c.user_id == user_id)).scalars())
     session.execute(delete(table).where(table.c.user_id == user_id))
-    return [path for export_id in ids for path in exports.archive_paths(export_id)]
+    return [ExportArchive(export_id) for export_id in ids]
+
+
+def deletion_lease(user_id: str) -> str:
+    """The lease of erasing one account (`services/operations/leases.py`)."""
+    return f"deletion:{user_id}"
+
+
+def _job_leases(session: Session, table: Table, user_id: str) -> list[Leftover]:
+    # Leases are named after the account: its deletion's own, its exports' builds.
+    session.execute(
+        delete(table).where(
+            (table.c.name == deletion_lease(user_id))
+            | table.c.name.startswith(f"export:{user_id}:", autoescape=True)
+        )
+    )
+    return []
 
 
 def _consent_records(session: Session, table: Table, user_id: str) -> list[Leftover]:
@@ -83,6 +98,7 @@ ERASERS: dict[str, Eraser] = {
     "consent_records": _consent_records,
     "conversations": by_user_id,
     "data_exports": _data_exports,
+    "job_leases": _job_leases,
     "login_tickets": by_user_id,
     "messages": by_user_id,
     "provider_requests": by_user_id,

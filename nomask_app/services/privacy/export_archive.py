@@ -67,6 +67,8 @@ NOT_EXPORTED = {
     "two_factor": "The encrypted authenticator secret: in an archive it would let whoever "
     "holds the file pass your second sign-in step.",
     "recovery_codes": "Stored only as keyed hashes, which are useless outside this service.",
+    "job_leases": "Which of our servers is building an export or deleting the account, "
+    "kept only while it does.",
 }
 
 Progress = Callable[[int, int], None]

@@ -2,38 +2,60 @@
 
 The page only follows the progress stored on the export's row, so closing
 the tab, reloading or another backend worker asking changes nothing. A job
-whose process dies is marked failed by the privacy sweep (it stops
-reporting progress) and the person may ask again at once.
+whose process dies is built again by the privacy sweep of any host (it
+stops reporting progress and its lease runs out).
 """
 
 import asyncio
 import logging
-import os
 import time
+from datetime import timedelta
 
 from sqlmodel import Session
 
 from nomask_app.db import get_engine, session_scope
-from nomask_app.services.privacy import exports
+from nomask_app.models import DataExport
+from nomask_app.services.operations import leases
+from nomask_app.services.privacy import export_store, exports
 from nomask_app.services.privacy.export_archive import write_archive
 
 log = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL = 0.5  # seconds between progress writes
+LEASE = timedelta(minutes=1)  # a dead instance's export is taken over after this
 FAILED = "Something went wrong while building your export. Please try again."
 
 
 def build(export_id: str) -> bool:
-    """Build one export's archive (blocking: run it in a worker thread).
+    """Build one export's archive, unless another instance is building it (blocking).
+
+    The job's lease (`services/operations/leases.py`) is renewed while the
+    archive is written: if this instance dies, the privacy sweep of any host
+    takes the export over once the lease has run out, and builds it again.
 
     Returns:
         Whether the archive is ready.
     """
     with session_scope() as session:
+        export = session.get(DataExport, export_id)
+        owner = export.user_id if export is not None else ""
+    # Named after its owner too, so that deleting the account finds it (`erasure`).
+    with leases.held(lease_name(owner, export_id), ttl=LEASE) as mine:
+        return _build(export_id) if mine else False
+
+
+def lease_name(user_id: str, export_id: str) -> str:
+    """The lease of building one export."""
+    return f"export:{user_id}:{export_id}"
+
+
+def _build(export_id: str) -> bool:
+    with session_scope() as session:
         user_id = exports.start(session=session, export_id=export_id)
     if user_id is None:
         return False
-    partial, final = exports.partial_path(export_id), exports.archive_path(export_id)
+    partial = exports.partial_path(export_id)
+    partial.parent.mkdir(parents=True, exist_ok=True)
     last_write = 0.0
 
     def progress(done: int, total: int) -> None:
@@ -53,20 +75,17 @@ def build(export_id: str) -> bool:
             else:  # a reader: SQLite writers must not wait for the whole archive
                 reader.connection(execution_options={"read_only": True})
             write_archive(session=reader, user_id=user_id, path=partial, progress=progress)
-        os.replace(partial, final)
+        size = export_store.publish(export_id)
         with session_scope() as session:
-            ready = exports.finish(
-                session=session, export_id=export_id, size_bytes=final.stat().st_size
-            )
+            ready = exports.finish(session=session, export_id=export_id, size_bytes=size)
     except Exception:  # a broken export must be reported, never left "running"
         log.exception("data export failed", extra={"export_id": export_id})
-        partial.unlink(missing_ok=True)
-        final.unlink(missing_ok=True)
+        export_store.remove([export_id])
         with session_scope() as session:
             exports.fail(session=session, export_id=export_id, error=FAILED)
         return False
     if ready is None:  # the account was deleted while its export was written
-        final.unlink(missing_ok=True)
+        export_store.remove([export_id])
         return False
     return True
 

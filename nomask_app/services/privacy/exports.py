@@ -2,8 +2,9 @@
 
 The archive itself is written by services/privacy/export_archive.py inside a
 background job (services/privacy/export_jobs.py). Archives live in the private
-exports folder, are served only to their owner by `GET /api/export/{id}`, and
-are deleted with their row 24 hours after they are ready.
+exports folder or the bucket (services/privacy/export_store.py), are served
+only to their owner by `GET /api/export/{id}`, and are deleted with their row
+24 hours after they are ready.
 """
 
 import re
@@ -25,9 +26,14 @@ FAILED = "failed"
 _EXPORT_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
+def is_export_id(text: str) -> bool:
+    """Whether `text` has the shape of an export's id."""
+    return bool(_EXPORT_ID.match(text or ""))
+
+
 def archive_path(export_id: str) -> Path:
-    """Where the finished archive of an export lives."""
-    if not _EXPORT_ID.match(export_id or ""):
+    """Where the finished archive of an export lives on this host (local store)."""
+    if not is_export_id(export_id):
         raise ValueError("bad export id")
     return get_settings().exports_dir / f"{export_id}.zip"
 
@@ -35,11 +41,6 @@ def archive_path(export_id: str) -> Path:
 def partial_path(export_id: str) -> Path:
     """Where an archive is written until it is complete."""
     return archive_path(export_id).with_suffix(".zip.part")
-
-
-def archive_paths(export_id: str) -> list[Path]:
-    """Every file an export may have on disk (finished or being written)."""
-    return [archive_path(export_id), partial_path(export_id)]
 
 
 def _when(moment: datetime) -> str:
@@ -115,19 +116,18 @@ def latest_export(*, session: Session, user_id: str) -> DataExport | None:
 
 
 def downloadable(*, session: Session, user_id: str, export_id: str) -> DataExport:
-    """A ready, unexpired export of `user_id` whose archive exists.
+    """A ready, unexpired export of `user_id` (the caller checks that its archive is stored).
 
     Raises:
         NotFound: no such export, someone else's, not ready, expired or gone.
     """
-    export = session.get(DataExport, export_id) if _EXPORT_ID.match(export_id or "") else None
+    export = session.get(DataExport, export_id) if is_export_id(export_id) else None
     if (
         export is None
         or export.user_id != user_id
         or export.status != READY
         or export.expires_at is None
         or export.expires_at <= utcnow()
-        or not archive_path(export.id).is_file()
     ):
         raise NotFound(export_id)
     return export
@@ -197,25 +197,23 @@ def fail(*, session: Session, export_id: str, error: str) -> None:
     session.add(export)
 
 
-def mark_interrupted(*, session: Session, stale_before: datetime) -> int:
-    """Fail exports whose job stopped reporting progress (the process died)."""
-    result = session.exec(
-        update(DataExport)
-        .where(col(DataExport.status).in_(ACTIVE), col(DataExport.updated_at) < stale_before)
-        .values(
-            status=FAILED,
-            error="The export was interrupted by a server restart. Please ask again.",
-            updated_at=utcnow(),
+def stalled(*, session: Session, stale_before: datetime) -> list[str]:
+    """Exports queued or running that stopped reporting progress (their instance died)."""
+    return list(
+        session.exec(
+            select(DataExport.id).where(
+                col(DataExport.status).in_(ACTIVE), col(DataExport.updated_at) < stale_before
+            )
         )
     )
-    return result.rowcount or 0
 
 
-def expire(*, session: Session, now: datetime | None = None) -> tuple[int, list[Path]]:
+def expire(*, session: Session, now: datetime | None = None) -> tuple[int, list[str]]:
     """Delete expired exports, and failed ones older than the time-to-live.
 
     Returns:
-        How many were deleted, and archive files to remove once the caller committed.
+        How many were deleted, and the ids whose archives to remove once the
+        caller committed (`export_store.remove`).
     """
     now = now or utcnow()
     ttl = timedelta(hours=get_settings().export_ttl_hours)
@@ -225,24 +223,7 @@ def expire(*, session: Session, now: datetime | None = None) -> tuple[int, list[
             | ((col(DataExport.status) == FAILED) & (col(DataExport.updated_at) <= now - ttl))
         )
     ).all()
-    paths = []
+    ids = [row.id for row in rows]
     for row in rows:
-        paths += archive_paths(row.id)
         session.delete(row)
-    return len(rows), paths
-
-
-def orphan_archives(
-    *, session: Session, older_than: timedelta, now: datetime | None = None
-) -> list[Path]:
-    """Archive files no export row refers to (left by a crash), older than `older_than`."""
-    folder = get_settings().exports_dir
-    if not folder.exists():
-        return []
-    cutoff = (now or utcnow()).timestamp() - older_than.total_seconds()
-    known = set(session.exec(select(DataExport.id)))
-    return [
-        path
-        for path in folder.iterdir()
-        if path.name.split(".", 1)[0] not in known and path.stat().st_mtime < cutoff
-    ]
+    return len(rows), ids

@@ -1,23 +1,23 @@
 """Privacy work that must finish whatever happens to one request or process.
 
-Each backend runs `sweep` at start and every few minutes (and the command
-``python -m nomask_app.cli privacy-sweep`` runs it once): expired exports
-are deleted with their archives, exports whose job died are marked failed,
+One instance of all hosts runs `sweep` every few minutes, the one holding
+its lease (`run_periodically`); the command ``python -m nomask_app.cli
+privacy-sweep`` runs it once. Expired exports are deleted with their
+archives, exports whose instance died are built again,
 account deletions that were interrupted are finished, sign-ups whose link
 was never used are removed, bytes on disk that no row refers to are removed,
 temporary chats whose session ended are removed, the outbox forgets old
 mail, and the database files are scrubbed when a
 deletion asked for it.
 
-Each step is a plain service function, so that it can later be claimed by one
-host at a time.
+Each step is a plain service function; the ones that may run outside the
+sweep too (export builds, account deletions) hold a lease of their own.
 """
 
 import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from nomask_app.config import get_settings
 from nomask_app.db import session_scope
@@ -26,18 +26,24 @@ from nomask_app.models.common import utcnow
 from nomask_app.services.accounts.accounts import unfinished_sign_ups
 from nomask_app.services.chat import temporary
 from nomask_app.services.images import files
-from nomask_app.services.operations import delivery
+from nomask_app.services.operations import delivery, leases
 from nomask_app.services.privacy import (
     account_deletion,
     erasure,
+    export_jobs,
+    export_store,
     exports,
     retention,
     storage_scrub,
     tombstones,
 )
+from nomask_app.services.privacy.export_store import ExportArchive
 
 log = logging.getLogger(__name__)
 
+DELETION_LEASE = timedelta(minutes=2)
+SWEEP_JOB = "privacy-sweep"
+SWEEP_LEASE = timedelta(minutes=5)  # renewed while sweeping; a dead sweeper's is taken over
 # An export job writes its progress at least every few seconds while it runs.
 EXPORT_STALLED_AFTER = timedelta(minutes=2)
 # Bytes written this recently may belong to an upload whose row is not committed yet.
@@ -47,24 +53,28 @@ ORPHAN_MIN_AGE = timedelta(hours=1)
 UNFINISHED_SIGN_UP_KEPT = timedelta(days=7)
 
 
-def remove_files(leftovers: list[Path | str]) -> None:
+def remove_files(leftovers: list[erasure.Leftover]) -> None:
     """Delete files after the transaction that deleted their rows committed.
 
-    Paths are files on local disk (export archives); strings are storage keys.
+    Strings are storage keys; `ExportArchive`s name export archives.
     """
     files.remove_stored(item for item in leftovers if isinstance(item, str))
-    for item in leftovers:
-        if isinstance(item, Path):
-            item.unlink(missing_ok=True)
+    export_store.remove(item.export_id for item in leftovers if isinstance(item, ExportArchive))
 
 
 def finish_deletion(user_id: str) -> bool:
-    """Erase a marked account in one transaction, then its files.
+    """Erase a marked account in one transaction, then its files (one instance at a time).
 
     Returns:
         True when the account is gone; False when Stripe could not be
-        reached (the deletion stays pending and the sweep retries it).
+        reached or another instance is erasing it (the deletion stays
+        pending and the sweep retries it).
     """
+    with leases.held(erasure.deletion_lease(user_id), ttl=DELETION_LEASE) as mine:
+        return _finish_deletion(user_id) if mine else False
+
+
+def _finish_deletion(user_id: str) -> bool:
     try:
         with session_scope() as session:
             paths = account_deletion.erase_account(session=session, user_id=user_id)
@@ -109,7 +119,7 @@ class SweepResult:
     """What one sweep did (counts)."""
 
     exports_expired: int
-    exports_failed: int
+    exports_resumed: int
     deletions_finished: int
     deletions_pending: int
     unfinished_sign_ups_removed: int
@@ -129,9 +139,11 @@ def sweep(*, scrub: bool = False) -> SweepResult:
     """
     now = utcnow()
     with session_scope() as session:
-        expired, paths = exports.expire(session=session, now=now)
-        failed = exports.mark_interrupted(session=session, stale_before=now - EXPORT_STALLED_AFTER)
-    remove_files(paths)
+        expired, expired_ids = exports.expire(session=session, now=now)
+        stalled = exports.stalled(session=session, stale_before=now - EXPORT_STALLED_AFTER)
+    export_store.remove(expired_ids)
+    # Exports whose instance died: built here (a live builder holds its lease).
+    resumed = sum(export_jobs.build(export_id) for export_id in stalled)
     with session_scope() as session:
         waiting = account_deletion.pending(session=session)
     finished = 0
@@ -143,7 +155,7 @@ def sweep(*, scrub: bool = False) -> SweepResult:
     removed = _remove_unfinished_sign_ups(now - UNFINISHED_SIGN_UP_KEPT)
     with session_scope() as session:
         orphans = files.sweep_orphans(session=session, older_than=ORPHAN_MIN_AGE)
-        stray = exports.orphan_archives(session=session, older_than=ORPHAN_MIN_AGE, now=now)
+        stray = export_store.orphans(session=session, older_than=ORPHAN_MIN_AGE, now=now)
     remove_files(stray)
     # A database restored without our command (point-in-time recovery) may
     # hold accounts deleted since: erase them again.
@@ -163,7 +175,7 @@ def sweep(*, scrub: bool = False) -> SweepResult:
     scrubbed = storage_scrub.scrub_if_requested(anyway=anyway) > 0
     return SweepResult(
         expired,
-        failed,
+        resumed,
         finished,
         len(waiting) - finished,
         removed,
@@ -175,15 +187,42 @@ def sweep(*, scrub: bool = False) -> SweepResult:
     )
 
 
+def sweep_if_due(*, scrub: bool = False, now: datetime | None = None) -> SweepResult | None:
+    """Run `sweep` if no instance ran it in the last `privacy_sweep_minutes` (blocking).
+
+    Returns:
+        Its result, or None when another instance is sweeping or swept recently.
+    """
+    now = now or utcnow()
+    interval = timedelta(minutes=get_settings().privacy_sweep_minutes)
+    if not leases.claim(SWEEP_JOB, ttl=SWEEP_LEASE):
+        return None
+    stop = leases.heartbeat(SWEEP_JOB, ttl=SWEEP_LEASE)
+    try:
+        result = sweep(scrub=scrub)
+    except BaseException:
+        stop()
+        leases.release(SWEEP_JOB)  # let another instance try at once
+        raise
+    stop()
+    # Held until the next sweep is due: the others skip it until then.
+    leases.release(SWEEP_JOB, keep_until=now + interval)
+    return result
+
+
 async def run_periodically() -> None:
-    """Lifespan task: sweep now, then every `privacy_sweep_minutes`."""
+    """Lifespan task: every minute, tidy this host's disk and sweep if no instance did lately."""
     first = True
     while True:
         try:
-            result = await asyncio.to_thread(sweep, scrub=first)
-            first = False
-            if result.deletions_pending:
-                log.warning("%d account deletions still pending", result.deletions_pending)
+            await asyncio.to_thread(
+                export_store.remove_stale_partials, older_than=ORPHAN_MIN_AGE, now=utcnow()
+            )
+            result = await asyncio.to_thread(sweep_if_due, scrub=first)
+            if result is not None:
+                first = False
+                if result.deletions_pending:
+                    log.warning("%d account deletions still pending", result.deletions_pending)
         except Exception:  # keep sweeping later even if the database was away
             log.exception("privacy sweep failed")
-        await asyncio.sleep(get_settings().privacy_sweep_minutes * 60)
+        await asyncio.sleep(min(60, get_settings().privacy_sweep_minutes * 60))

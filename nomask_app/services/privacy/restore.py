@@ -33,8 +33,9 @@ from nomask_app.db import build_engine, get_engine
 from nomask_app.integrations import pg_tools
 from nomask_app.models.common import utcnow
 from nomask_app.services.images import files
-from nomask_app.services.privacy import backups, storage_scrub, tombstones
+from nomask_app.services.privacy import backups, export_store, storage_scrub, tombstones
 from nomask_app.services.privacy.backups import BackupRefused, Manifest
+from nomask_app.services.privacy.export_store import ExportArchive
 
 
 @dataclass(frozen=True)
@@ -80,9 +81,8 @@ def restore_backup(backup: Path) -> Restored:
     else:
         erased, leftovers, previous = _restore_postgres(backup, manifest, engine, stamp)
     previous_files = _swap_files(backup, manifest, leftovers, stamp)
-    for item in leftovers:
-        if isinstance(item, Path):  # export archives: none are restored, but be sure
-            item.unlink(missing_ok=True)
+    # Export archives: none are restored, but be sure.
+    export_store.remove(item.export_id for item in leftovers if isinstance(item, ExportArchive))
     return Restored(
         backup_created_at=manifest.created_at,
         revision=manifest.alembic_revision,

@@ -186,15 +186,15 @@ def test_expiry_deletes_the_row_and_the_archive(session):
     assert not path.exists()
 
 
-def test_an_export_whose_job_died_is_marked_failed_and_can_be_asked_again(session):
+def test_an_export_whose_job_died_is_built_by_the_sweep(session):
     user = make_user(session)
     export = exports.request_export(session=session, user_id=user.id)
     export.status, export.updated_at = "running", utcnow() - timedelta(minutes=5)
     session.commit()
-    assert privacy_sweep.sweep().exports_failed == 1
+    assert privacy_sweep.sweep().exports_resumed == 1
     session.expire_all()
-    assert session.get(DataExport, export.id).status == "failed"
-    assert exports.request_export(session=session, user_id=user.id)
+    assert session.get(DataExport, export.id).status == "ready"
+    assert exports.archive_path(export.id).is_file()
 
 
 def test_a_failing_build_is_reported_and_leaves_no_file(session, monkeypatch):
