@@ -24,6 +24,7 @@ from nomask_app.states.accounts.session import SessionState
 from nomask_app.states.chat import loaders as load
 from nomask_app.states.chat.images import ChatImageMixin
 from nomask_app.states.chat.sidebar import SidebarState
+from nomask_app.states.chat.versions import ChatVersionsMixin
 from nomask_app.states.chat.views import (
     COMPOSER_ID,
     FileView,
@@ -36,11 +37,7 @@ from nomask_app.states.chat.views import (
 RECENT_MAX = 40  # past this, `recent` is folded into `messages` (one resend)
 
 
-def _without(views: list[MessageView], message_id: str) -> list[MessageView]:
-    return [view for view in views if view.id != message_id]
-
-
-class ChatState(ChatImageMixin, SessionState):
+class ChatState(ChatImageMixin, ChatVersionsMixin, SessionState):
     """The conversation on screen and everything the composer needs."""
 
     conversation_id: str = ""
@@ -55,7 +52,6 @@ class ChatState(ChatImageMixin, SessionState):
     notice: str = ""
     notice_link: str = ""
     attachments: list[FileView] = []
-    editing: bool = False
     # Server-side only: the conversation this tab just started and already shows,
     # so the move to its address does not load it again.
     _started_here: str = ""
@@ -64,12 +60,6 @@ class ChatState(ChatImageMixin, SessionState):
     def has_messages(self) -> bool:
         """Whether the conversation shows any message."""
         return bool(self.messages or self.recent)
-
-    @rx.var
-    def last_user_id(self) -> str:
-        """The last message the person sent (the one "Edit" changes)."""
-        shown = self.messages + self.recent
-        return next((m.id for m in reversed(shown) if m.role == "user"), "")
 
     @rx.var
     def last_reply_id(self) -> str:
@@ -100,12 +90,6 @@ class ChatState(ChatImageMixin, SessionState):
         else:
             self.recent = recent
 
-    def _drop(self, message_id: str) -> None:
-        if any(view.id == message_id for view in self.recent):
-            self.recent = _without(self.recent, message_id)
-        else:
-            self.messages = _without(self.messages, message_id)
-
     @rx.event
     async def open_new(self):
         """`/`: an empty conversation, ready for the first message."""
@@ -113,7 +97,8 @@ class ChatState(ChatImageMixin, SessionState):
             return SessionState.require_user
         self.conversation_id, self.title = "", ""
         self.messages, self.recent = [], []
-        self.has_earlier = self.not_found = self.editing = False
+        self.has_earlier = self.not_found = False
+        self.editing_id = ""
         self.streaming_id = self.notice = self.notice_link = ""
         await self._pick_models()
         return SidebarState.load
@@ -128,7 +113,7 @@ class ChatState(ChatImageMixin, SessionState):
         started_here, self._started_here = self._started_here, ""
         if conversation_id and conversation_id == started_here == self.conversation_id:
             return None  # the page already shows it, reply stream included
-        self.notice, self.notice_link, self.editing = "", "", False
+        self.notice, self.notice_link, self.editing_id = "", "", ""
         try:
             title, views, has_more, model = await asyncio.to_thread(
                 load.load_conversation, user_id, conversation_id
@@ -245,50 +230,6 @@ class ChatState(ChatImageMixin, SessionState):
             self._started_here = turn.conversation.id
             events.append(rx.redirect(f"/chat/{turn.conversation.id}"))
         return events
-
-    @rx.event
-    async def regenerate(self):
-        """Write the last reply again (also "Retry" after a failure)."""
-        previous = self.last_reply_id
-        if not self.conversation_id:
-            return None
-        prepared = await self._begin(replies.regenerate, conversation_id=self.conversation_id)
-        if not isinstance(prepared, replies.PreparedReply):
-            return prepared
-        if previous:
-            self._drop(previous)
-        self._show([self._reply_view(prepared)])
-        return None
-
-    @rx.event
-    def start_editing(self):
-        """Show the editor for the last user message."""
-        self.editing = not self.streaming_id
-
-    @rx.event
-    def cancel_editing(self):
-        """Close the editor without changes."""
-        self.editing = False
-
-    @rx.event
-    async def save_edit(self, form_data: dict):
-        """Save the edited last message and answer it again."""
-        previous, edited = self.last_reply_id, self.last_user_id
-        if not self.conversation_id:
-            return None
-        prepared = await self._begin(
-            replies.edit_and_resend,
-            conversation_id=self.conversation_id,
-            text=str(form_data.get("edited", "")),
-        )
-        if not isinstance(prepared, replies.PreparedReply):
-            return prepared
-        self.editing = False
-        if previous:
-            self._drop(previous)
-        self._drop(edited)
-        self._show([message_view(prepared.turn.user_message), self._reply_view(prepared)])
-        return None
 
     @rx.event
     async def stop(self):
