@@ -110,25 +110,29 @@ def version_switcher(message: MessageView) -> rx.Component:
             rx.icon("chevron-left", size=14, aria_hidden="true"),
             aria_label="Previous version",
             size="1",
-            variant="ghost",
+            variant="soft",
+            color_scheme="gray",
             disabled=busy | (message.version <= 1),
             on_click=ChatState.show_version(message.id, -1),
         ),
         rx.text(
             f"{message.version} / {message.versions}",
             size="1",
-            class_name="nm-version-count",
+            white_space="nowrap",
+            aria_live="polite",
         ),
         rx.icon_button(
             rx.icon("chevron-right", size=14, aria_hidden="true"),
             aria_label="Next version",
             size="1",
-            variant="ghost",
+            variant="soft",
+            color_scheme="gray",
             disabled=busy | (message.version >= message.versions),
             on_click=ChatState.show_version(message.id, 1),
         ),
         align="center",
-        spacing="1",
+        spacing="2",
+        flex_shrink="0",
     )
 
 
@@ -140,7 +144,8 @@ def _message_actions(message: MessageView) -> rx.Component:
             edit_button(message),
         ),
         align="center",
-        spacing="2",
+        spacing="4",
+        wrap="wrap",
     )
 
 
