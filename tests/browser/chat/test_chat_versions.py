@@ -36,9 +36,9 @@ def test_regenerate_keeps_versions_and_the_next_turn_follows_the_chosen_one(
     expect(page.get_by_role("button", name="Previous version")).to_have_count(0)
 
     page.get_by_role("button", name="Regenerate").click()
+    expect(reply.get_by_text("2 / 2")).to_be_visible()
     wait_for_reply_end(page)
     expect(reply).to_have_count(1)
-    expect(reply.get_by_text("2 / 2")).to_be_visible()
     second = _answer_number(reply)
     assert second != first
     expect(reply.get_by_role("button", name="Next version")).to_be_disabled()
