@@ -22,12 +22,16 @@ def _alembic_config(url: str) -> Config:
     return config
 
 
-def test_upgrade_head_matches_the_models(engine):
-    url = engine.url.render_as_string(hide_password=False)
+def _empty_database(engine) -> Config:
+    """Drop every table (and a leftover from an interrupted run); the alembic config."""
     SQLModel.metadata.drop_all(engine)
-    with engine.begin() as connection:  # a leftover from an interrupted run
+    with engine.begin() as connection:
         connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    config = _alembic_config(url)
+    return _alembic_config(engine.url.render_as_string(hide_password=False))
+
+
+def test_upgrade_head_matches_the_models(engine):
+    config = _empty_database(engine)
     command.upgrade(config, "head")
 
     with engine.connect() as connection:
@@ -80,11 +84,7 @@ def test_migrators_started_together_apply_the_schema_once(engine):
 def test_published_releases_get_the_text_of_their_bundled_file(engine):
     from nomask_app.services.privacy.policy import newest_bundled
 
-    url = engine.url.render_as_string(hide_password=False)
-    SQLModel.metadata.drop_all(engine)
-    with engine.begin() as connection:
-        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    config = _alembic_config(url)
+    config = _empty_database(engine)
     command.upgrade(config, "0002")
     bundled = newest_bundled()
     with engine.begin() as connection:
@@ -127,11 +127,7 @@ def _insert(connection, table: str, **values) -> None:
 
 
 def test_existing_messages_become_one_linear_path(engine):
-    url = engine.url.render_as_string(hide_password=False)
-    SQLModel.metadata.drop_all(engine)
-    with engine.begin() as connection:
-        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    config = _alembic_config(url)
+    config = _empty_database(engine)
     command.upgrade(config, "0008")
     with engine.begin() as connection:
         _insert(connection, "users", id="u1", email="a@example.com")

@@ -102,34 +102,31 @@ def edit_button(message: MessageView) -> rx.Component:
     )
 
 
+def _version_step(message: MessageView, step: int) -> rx.Component:
+    earlier = step < 0
+    return rx.icon_button(
+        rx.icon("chevron-left" if earlier else "chevron-right", size=14, aria_hidden="true"),
+        aria_label="Previous version" if earlier else "Next version",
+        size="1",
+        variant="soft",
+        color_scheme="gray",
+        disabled=(ChatState.streaming_id != "")
+        | (message.version <= 1 if earlier else message.version >= message.versions),
+        on_click=ChatState.show_version(message.id, step),
+    )
+
+
 def version_switcher(message: MessageView) -> rx.Component:
     """< n / m >: switch between the versions of a regenerated reply or an edited message."""
-    busy = ChatState.streaming_id != ""
     return rx.hstack(
-        rx.icon_button(
-            rx.icon("chevron-left", size=14, aria_hidden="true"),
-            aria_label="Previous version",
-            size="1",
-            variant="soft",
-            color_scheme="gray",
-            disabled=busy | (message.version <= 1),
-            on_click=ChatState.show_version(message.id, -1),
-        ),
+        _version_step(message, -1),
         rx.text(
             f"{message.version} / {message.versions}",
             size="1",
             white_space="nowrap",
             aria_live="polite",
         ),
-        rx.icon_button(
-            rx.icon("chevron-right", size=14, aria_hidden="true"),
-            aria_label="Next version",
-            size="1",
-            variant="soft",
-            color_scheme="gray",
-            disabled=busy | (message.version >= message.versions),
-            on_click=ChatState.show_version(message.id, 1),
-        ),
+        _version_step(message, 1),
         align="center",
         spacing="2",
         flex_shrink="0",

@@ -108,13 +108,19 @@ def test_switching_versions_changes_the_path_and_the_next_context(session):
         branches.switch_version(session=session, user_id=user.id, message_id=turn.reply.id, step=-1)
 
 
+def _two_turns(session, user) -> tuple[conversations.Turn, conversations.Turn]:
+    """A conversation "one", "1", "two", "2"."""
+    first = post_message(session, user, "one")
+    _finish(session, first.reply, "1")
+    second = post_message(session, user, "two", conversation_id=first.conversation.id)
+    _finish(session, second.reply, "2")
+    return first, second
+
+
 def test_editing_an_earlier_message_branches_and_the_old_branch_stays(session):
     user = make_user(session)
-    first = post_message(session, user, "one")
+    first, _ = _two_turns(session, user)
     cid = first.conversation.id
-    _finish(session, first.reply, "1")
-    second = post_message(session, user, "two", conversation_id=cid)
-    _finish(session, second.reply, "2")
     edited = _edit(session, user, first.user_message, "uno")
     assert (edited.user_message.seq, edited.user_message.parent_id) == (1, None)
     assert _shown(session, user, cid) == ["uno", ""]
@@ -134,13 +140,10 @@ def test_editing_an_earlier_message_branches_and_the_old_branch_stays(session):
     assert _shown(session, user, cid) == ["uno", "I"]
 
 
-def test_editing_a_message_below_a_switched_version_keeps_each_branch(session):
+def test_editing_the_last_message_branches_from_it_and_only_shown_ones_are_edited(session):
     user = make_user(session)
-    first = post_message(session, user, "one")
+    first, second = _two_turns(session, user)
     cid = first.conversation.id
-    _finish(session, first.reply, "1")
-    second = post_message(session, user, "two", conversation_id=cid)
-    _finish(session, second.reply, "2")
     edited = _edit(session, user, second.user_message, "deux")
     _finish(session, edited.reply, "II")
     assert _shown(session, user, cid) == ["one", "1", "deux", "II"]
