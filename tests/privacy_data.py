@@ -18,7 +18,7 @@ from nomask_app.models import AccountDeletion, BillingAccount, User
 from nomask_app.services.accounts import account_tokens, profile, sessions, twofactor
 from nomask_app.services.billing.subscriptions import get_account, start_checkout
 from nomask_app.services.billing.usage import record_usage
-from nomask_app.services.chat import conversations, replies
+from nomask_app.services.chat import branches, conversations, replies
 from nomask_app.services.images import files
 from nomask_app.services.operations.audit import record_event
 from nomask_app.services.privacy import consent, export_jobs, exports, provider_ledger
@@ -124,6 +124,16 @@ def populate(
     session.flush()
     first = _turn(session, user, f"Look at this, {secret} <script>alert(1)</script>", [upload.id])
     second = _turn(session, user, f"Another chat about {secret}")
+    # "Regenerate": the first reply stays as an earlier version, off the shown path.
+    again = branches.regenerate_last_reply(
+        session=session,
+        user_id=user.id,
+        conversation_id=second.conversation.id,
+        model_id="custom/fake-a",
+    )
+    replies.finish_reply(
+        session=session, message_id=again.reply.id, content=f"Again: {secret}", status="complete"
+    )
     generated = files.store_bytes(
         session=session,
         user_id=user.id,

@@ -22,12 +22,16 @@ def _alembic_config(url: str) -> Config:
     return config
 
 
-def test_upgrade_head_matches_the_models(engine):
-    url = engine.url.render_as_string(hide_password=False)
+def _empty_database(engine) -> Config:
+    """Drop every table (and a leftover from an interrupted run); the alembic config."""
     SQLModel.metadata.drop_all(engine)
-    with engine.begin() as connection:  # a leftover from an interrupted run
+    with engine.begin() as connection:
         connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    config = _alembic_config(url)
+    return _alembic_config(engine.url.render_as_string(hide_password=False))
+
+
+def test_upgrade_head_matches_the_models(engine):
+    config = _empty_database(engine)
     command.upgrade(config, "head")
 
     with engine.connect() as connection:
@@ -80,11 +84,7 @@ def test_migrators_started_together_apply_the_schema_once(engine):
 def test_published_releases_get_the_text_of_their_bundled_file(engine):
     from nomask_app.services.privacy.policy import newest_bundled
 
-    url = engine.url.render_as_string(hide_password=False)
-    SQLModel.metadata.drop_all(engine)
-    with engine.begin() as connection:
-        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    config = _alembic_config(url)
+    config = _empty_database(engine)
     command.upgrade(config, "0002")
     bundled = newest_bundled()
     with engine.begin() as connection:
@@ -107,4 +107,59 @@ def test_published_releases_get_the_text_of_their_bundled_file(engine):
             connection.execute(text("SELECT version, markdown FROM policy_releases")).all()
         )
     assert texts == {bundled.version: bundled.markdown, "2020-01-01": ""}
+    command.downgrade(config, "base")
+
+
+def _insert(connection, table: str, **values) -> None:
+    """A row with `values`, and a plain value in every other required column."""
+    plain = {"INTEGER": 0, "BOOLEAN": False, "FLOAT": 0.0, "DATETIME": "2026-11-01 10:00:00"}
+    for column in inspect(connection).get_columns(table):
+        if column["name"] in values or column["nullable"] or column["default"] is not None:
+            continue
+        kind = type(column["type"]).__name__.upper()
+        fill = next((v for k, v in plain.items() if k in kind), None)
+        values[column["name"]] = "2026-11-01 10:00:00" if "TIME" in kind else fill
+        if values[column["name"]] is None:
+            values[column["name"]] = column["name"][:8]
+    names = ", ".join(values)
+    marks = ", ".join(f":{name}" for name in values)
+    connection.execute(text(f"INSERT INTO {table} ({names}) VALUES ({marks})"), values)
+
+
+def test_existing_messages_become_one_linear_path(engine):
+    config = _empty_database(engine)
+    command.upgrade(config, "0009")
+    with engine.begin() as connection:
+        _insert(connection, "users", id="u1", email="a@example.com")
+        for conversation in ("c1", "c2"):
+            _insert(connection, "conversations", id=conversation, user_id="u1")
+            for seq in (1, 2, 3):
+                _insert(
+                    connection,
+                    "messages",
+                    id=f"{conversation}m{seq}",
+                    conversation_id=conversation,
+                    user_id="u1",
+                    seq=seq,
+                    role="user" if seq % 2 else "assistant",
+                    content=f"text {seq}",
+                )
+    command.upgrade(config, "0010")
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT id, parent_id, chosen, on_path FROM messages ORDER BY id")
+        ).all()
+    assert [(r.id, r.parent_id, bool(r.chosen), bool(r.on_path)) for r in rows] == [
+        ("c1m1", None, True, True),
+        ("c1m2", "c1m1", True, True),
+        ("c1m3", "c1m2", True, True),
+        ("c2m1", None, True, True),
+        ("c2m2", "c2m1", True, True),
+        ("c2m3", "c2m2", True, True),
+    ]
+    command.downgrade(config, "0009")  # keeps the shown path
+    with engine.begin() as connection:
+        assert connection.execute(text("SELECT count(*) FROM messages")).scalar() == 6
+        for table in ("messages", "conversations", "users"):
+            connection.execute(text(f"DELETE FROM {table}"))
     command.downgrade(config, "base")

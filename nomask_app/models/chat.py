@@ -32,6 +32,12 @@ class Conversation(SQLModel, table=True):
 class Message(SQLModel, table=True):
     """A user message or an assistant reply, with what the reply cost.
 
+    Messages form a tree: "Regenerate" and "Edit" add a sibling version of a
+    message (same parent, same `seq`, the depth in the tree) instead of
+    replacing it. `chosen` marks the version picked among its siblings;
+    `on_path` marks the messages of the one path the page shows and a model
+    sees (root to leaf through chosen versions), so reading it needs no walk.
+
     `status` is ``complete`` for finished messages, ``streaming`` while a reply
     is being generated (its content grows), ``stopped`` or ``failed``.
     """
@@ -45,6 +51,10 @@ class Message(SQLModel, table=True):
     )
     user_id: str = user_fk()
     seq: int
+    # The message before this one on its path (None for a first message).
+    parent_id: str | None = Field(default=None, max_length=32, index=True)
+    chosen: bool = True
+    on_path: bool = True
     role: str = Field(max_length=16)
     content: str = Field(default="", sa_column=Column(Text, nullable=False))
     status: str = Field(default="complete", max_length=16)

@@ -9,7 +9,9 @@ a provider. The reply is steered by directives in the last user message:
 - ``[[hang]]``: headers are sent, then nothing until the client goes away;
 - ``[[drop]]``: a few tokens, then the connection is cut;
 - ``[[midfail]]``: two tokens, then an in-stream error event; ``[[nousage]]``: no usage chunk;
-- ``[[reply64:BASE64]]``: reply with exactly this (UTF-8) text.
+- ``[[reply64:BASE64]]``: reply with exactly this (UTF-8) text;
+- ``[[nth]]``: the reply ends with " #N", N counting the chat requests so far
+  (so that answers to the same message differ, as "Regenerate" needs).
 
 It also answers the image API: ``POST /v1/images/generations`` (JSON) and
 ``POST /v1/images/edits`` (multipart/form-data, as OpenAI takes it) with
@@ -145,6 +147,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(404, {"error": {"message": "not found"}})
             return
         reply, directives = _reply_for(_last_user_text(body.get("messages", [])))
+        if "nth" in directives:
+            with state.lock:
+                reply += f" #{sum(r.path.endswith('/chat/completions') for r in state.requests)}"
         if "error" in directives:
             status = int(directives["error"] or 500)
             self._json(status, {"error": {"message": f"fake error {status}", "type": "fake"}})

@@ -95,7 +95,10 @@ async def test_event_handlers_treat_foreign_ids_as_missing(session, owner_data):
     chat_state.conversation_id = data["conversation"]
     await run(chat_state, ChatState.regenerate)
     assert chat_state.not_found
+    chat_state.editing_id = data["reply"]
     await run(chat_state, ChatState.save_edit, {"edited": "bob was here"})
+    chat_state.streaming_id = ""
+    await run(chat_state, ChatState.show_version, data["reply"], -1)
     await run(chat_state, ChatState.load_earlier)
 
     conversation = substate(root, ConversationState)

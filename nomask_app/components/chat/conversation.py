@@ -84,23 +84,66 @@ def _edit_form(message: MessageView) -> rx.Component:
 
 
 def _user_body(message: MessageView) -> rx.Component:
-    editable = (message.id == ChatState.last_user_id) & (ChatState.streaming_id == "")
     return rx.cond(
-        ChatState.editing & editable,
+        ChatState.editing_id == message.id,
         _edit_form(message),
-        rx.fragment(
-            rx.text(message.content, class_name="nm-user-text"),
-            rx.cond(
-                editable,
-                rx.button(
-                    rx.icon("pencil", size=14, aria_hidden="true"),
-                    "Edit",
-                    size="1",
-                    variant="ghost",
-                    on_click=ChatState.start_editing,
-                ),
-            ),
+        rx.text(message.content, class_name="nm-user-text"),
+    )
+
+
+def edit_button(message: MessageView) -> rx.Component:
+    """The "Edit" button of a user message: its new text starts a new branch there."""
+    return rx.button(
+        rx.icon("pencil", size=14, aria_hidden="true"),
+        "Edit",
+        size="1",
+        variant="ghost",
+        disabled=(ChatState.streaming_id != "") | (ChatState.editing_id != ""),
+        on_click=ChatState.start_editing(message.id),
+    )
+
+
+def _version_step(message: MessageView, step: int) -> rx.Component:
+    earlier = step < 0
+    return rx.icon_button(
+        rx.icon("chevron-left" if earlier else "chevron-right", size=14, aria_hidden="true"),
+        aria_label="Previous version" if earlier else "Next version",
+        size="1",
+        variant="soft",
+        color_scheme="gray",
+        disabled=(ChatState.streaming_id != "")
+        | (message.version <= 1 if earlier else message.version >= message.versions),
+        on_click=ChatState.show_version(message.id, step),
+    )
+
+
+def version_switcher(message: MessageView) -> rx.Component:
+    """< n / m >: switch between the versions of a regenerated reply or an edited message."""
+    return rx.hstack(
+        _version_step(message, -1),
+        rx.text(
+            f"{message.version} / {message.versions}",
+            size="1",
+            white_space="nowrap",
+            aria_live="polite",
         ),
+        _version_step(message, 1),
+        align="center",
+        spacing="2",
+        flex_shrink="0",
+    )
+
+
+def _message_actions(message: MessageView) -> rx.Component:
+    return rx.hstack(
+        rx.cond(message.versions > 1, version_switcher(message)),
+        rx.cond(
+            (message.role == "user") & (ChatState.editing_id != message.id),
+            edit_button(message),
+        ),
+        align="center",
+        spacing="4",
+        wrap="wrap",
     )
 
 
@@ -120,6 +163,7 @@ def message_item(message: MessageView) -> rx.Component:
             message.files.length() > 0,
             rx.hstack(rx.foreach(message.files, _file), wrap="wrap", spacing="2"),
         ),
+        _message_actions(message),
         custom_attrs={
             "data-testid": "message",
             "data-role": message.role,

@@ -1,4 +1,4 @@
-"""What a model is sent: the newest messages of a conversation that fit its window."""
+"""What a model is sent: the newest messages of the shown path that fit its window."""
 
 from collections.abc import Callable, Iterator
 
@@ -6,6 +6,7 @@ from sqlalchemy import Row, and_, or_
 from sqlmodel import Session, col, func, select
 
 from nomask_app.models import Message
+from nomask_app.services.chat.conversations import ON_PATH
 
 
 def build_context(
@@ -55,11 +56,14 @@ def build_context(
     return list(reversed(kept)), 0, list(reversed(kept_ids))
 
 
-# A model sees a user message, and a reply that produced text (not a failed or
-# still empty one).
-_USABLE = or_(
-    col(Message.role) == "user",
-    and_(col(Message.status).in_(("complete", "stopped")), col(Message.content) != ""),
+# A model sees the shown path only (the versions chosen with < n/m >): a user
+# message, and a reply that produced text (not a failed or still empty one).
+_USABLE = and_(
+    ON_PATH,
+    or_(
+        col(Message.role) == "user",
+        and_(col(Message.status).in_(("complete", "stopped")), col(Message.content) != ""),
+    ),
 )
 _PAGE = 64  # messages read at a time: a long conversation rarely needs all of them
 

@@ -7,7 +7,7 @@ Every function takes the owner's id and filters by it: another user's ids are
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, delete, func
+from sqlalchemy import ColumnElement, Select, delete
 from sqlmodel import Session, col, select
 
 from nomask_app.models import Conversation, Message, StoredFile, User
@@ -16,6 +16,8 @@ from nomask_app.services.common.errors import FieldErrors, NotFound
 from nomask_app.services.common.text import clean_text, strip_unsafe
 from nomask_app.services.images import files
 
+# The messages of the one path the page shows and a model sees (see `Message`).
+ON_PATH = col(Message.on_path).is_(True)
 PAGE_SIZE = 50
 TITLE_MAX = 200
 _AUTO_TITLE_WORDS = 8
@@ -102,9 +104,9 @@ def list_messages(
     before_seq: int | None = None,
     limit: int = PAGE_SIZE,
 ) -> tuple[list[Message], bool]:
-    """The latest `limit` messages (oldest first) and whether earlier ones exist."""
+    """The latest `limit` messages of the shown path (oldest first), and whether earlier exist."""
     get_conversation(session=session, user_id=user_id, conversation_id=conversation_id)
-    query = select(Message).where(Message.conversation_id == conversation_id)
+    query = select(Message).where(Message.conversation_id == conversation_id, ON_PATH)
     if before_seq is not None:
         query = query.where(Message.seq < before_seq)
     rows = list(session.exec(query.order_by(col(Message.seq).desc()).limit(limit + 1)))
@@ -181,18 +183,25 @@ def delete_all_conversations(*, session: Session, user_id: str) -> list[str]:
     return keys
 
 
-def _next_seq(session: Session, conversation_id: str) -> int:
-    current = session.exec(
-        select(func.max(Message.seq)).where(Message.conversation_id == conversation_id)
-    ).one()
-    return (current or 0) + 1
+def path_tail(session: Session, conversation_id: str) -> Message | None:
+    """The last message of the path the conversation shows (None when it is empty)."""
+    return session.exec(
+        select(Message)
+        .where(Message.conversation_id == conversation_id, ON_PATH)
+        .order_by(col(Message.seq).desc())
+        .limit(1)
+    ).first()
 
 
-def _new_reply(session: Session, conversation: Conversation, model_id: str, seq: int) -> Message:
+def new_reply(
+    session: Session, conversation: Conversation, model_id: str, parent: Message
+) -> Message:
+    """An empty reply to `parent`, on the shown path, for a reply job to fill."""
     reply = Message(
         conversation_id=conversation.id,
         user_id=conversation.user_id,
-        seq=seq,
+        seq=parent.seq + 1,
+        parent_id=parent.id,
         role="assistant",
         status="streaming",
         model=model_id,
@@ -210,10 +219,12 @@ def add_message(
     an image the chat asked for ("/image ...") and its answer.
     """
     now = utcnow()
+    tail = path_tail(session, conversation.id)
     message = Message(
         conversation_id=conversation.id,
         user_id=conversation.user_id,
-        seq=_next_seq(session, conversation.id),
+        seq=tail.seq + 1 if tail else 1,
+        parent_id=tail.id if tail else None,
         role=role,
         content=content,
         model=model,
@@ -227,7 +238,12 @@ def add_message(
     return message
 
 
-def _check_text(text: str, max_chars: int) -> str:
+def check_text(text: str, max_chars: int) -> str:
+    """The text of a message to send, if it is not empty and within `max_chars`.
+
+    Raises:
+        FieldErrors: empty or too long (key "message").
+    """
     if not text.strip():
         raise FieldErrors({"message": "Type a message first."})
     if len(text) > max_chars:
@@ -261,13 +277,14 @@ def post_user_message(
         FieldErrors: empty or too long (key "message").
         NotFound: a foreign conversation or attachment.
     """
-    _check_text(text, max_chars)
+    check_text(text, max_chars)
     now = utcnow()
+    tail = None
     if conversation_id:
         conversation = get_conversation(
             session=session, user_id=user_id, conversation_id=conversation_id
         )
-        seq = _next_seq(session, conversation.id)
+        tail = path_tail(session, conversation.id)
     else:  # a new conversation: nothing to look up, one round of inserts
         conversation = Conversation(
             user_id=user_id,
@@ -275,14 +292,14 @@ def post_user_message(
             created_at=now,
             temporary_session_id=temporary_session_id,
         )
-        seq = 1
     conversation.updated_at = now
     conversation.model = model_id
     session.add(conversation)
     message = Message(
         conversation_id=conversation.id,
         user_id=user_id,
-        seq=seq,
+        seq=tail.seq + 1 if tail else 1,
+        parent_id=tail.id if tail else None,
         role="user",
         content=text,
         created_at=now,
@@ -295,80 +312,9 @@ def post_user_message(
         attached.conversation_id = conversation.id
         attached.message_id = message.id
         session.add(attached)
-    reply = _new_reply(session, conversation, model_id, seq + 1)
+    reply = new_reply(session, conversation, model_id, message)
     session.flush()
     return Turn(conversation, message, reply)
-
-
-def _last_messages(session: Session, conversation_id: str) -> list[Message]:
-    return list(
-        session.exec(
-            select(Message)
-            .where(Message.conversation_id == conversation_id)
-            .order_by(col(Message.seq).desc())
-            .limit(2)
-        )
-    )
-
-
-def regenerate_last_reply(
-    *, session: Session, user_id: str, conversation_id: str, model_id: str
-) -> Turn:
-    """Replace the last reply (finished, stopped or failed) with a new one.
-
-    Raises:
-        NotFound: foreign conversation.
-        FieldErrors: nothing to regenerate, or a reply is still being written.
-    """
-    conversation = get_conversation(
-        session=session, user_id=user_id, conversation_id=conversation_id
-    )
-    latest = _last_messages(session, conversation_id)
-    if latest and latest[0].role == "assistant":
-        if latest[0].status == "streaming":
-            raise FieldErrors({"message": "Wait for the reply to finish, or stop it first."})
-        session.delete(latest[0])
-        latest = latest[1:]
-    if not latest or latest[0].role != "user":
-        raise FieldErrors({"message": "There is no message to answer."})
-    conversation.updated_at = utcnow()
-    conversation.model = model_id
-    session.add(conversation)
-    session.flush()
-    reply = _new_reply(session, conversation, model_id, latest[0].seq + 1)
-    session.flush()
-    return Turn(conversation, latest[0], reply)
-
-
-def edit_last_user_message(
-    *,
-    session: Session,
-    user_id: str,
-    conversation_id: str,
-    text: str,
-    model_id: str,
-    max_chars: int,
-) -> Turn:
-    """Change the last user message, drop the reply to it, and queue a new reply.
-
-    Raises:
-        FieldErrors: empty or too long text, or a reply still being written.
-        NotFound: foreign conversation.
-    """
-    _check_text(text, max_chars)
-    get_conversation(session=session, user_id=user_id, conversation_id=conversation_id)
-    latest = _last_messages(session, conversation_id)
-    user_message = next((m for m in latest if m.role == "user"), None)
-    if user_message is None:
-        raise FieldErrors({"message": "There is no message to edit."})
-    if latest[0].role == "assistant" and latest[0].status == "streaming":
-        raise FieldErrors({"message": "Wait for the reply to finish, or stop it first."})
-    user_message.content = text
-    user_message.updated_at = utcnow()
-    session.add(user_message)
-    return regenerate_last_reply(
-        session=session, user_id=user_id, conversation_id=conversation_id, model_id=model_id
-    )
 
 
 def remember_model(*, session: Session, user_id: str, model_id: str) -> None:

@@ -16,7 +16,7 @@ from nomask_app.integrations.llm import ModelInfo, get_gateway
 from nomask_app.models import StoredFile
 from nomask_app.services.billing.quotas import check_quota
 from nomask_app.services.billing.usage import record_usage
-from nomask_app.services.chat import context, conversations, reply_progress
+from nomask_app.services.chat import branches, context, conversations, reply_progress
 from nomask_app.services.common.errors import FieldErrors
 from nomask_app.services.images import files
 from nomask_app.services.privacy import provider_ledger
@@ -155,25 +155,25 @@ def start_turn(
 def regenerate(
     *, session: Session, user_id: str, conversation_id: str, model_id: str
 ) -> PreparedReply:
-    """Replace the last reply with a new one (Regenerate and Retry)."""
+    """Answer the last message again, keeping the earlier reply as a version (Regenerate, Retry)."""
     model = pick_model(model_id)
     check_quota(session=session, user_id=user_id, kind="message", model=model.id)
-    turn = conversations.regenerate_last_reply(
+    turn = branches.regenerate_last_reply(
         session=session, user_id=user_id, conversation_id=conversation_id, model_id=model.id
     )
     return _prepare(session, turn, model)
 
 
 def edit_and_resend(
-    *, session: Session, user_id: str, conversation_id: str, text: str, model_id: str
+    *, session: Session, user_id: str, message_id: str, text: str, model_id: str
 ) -> PreparedReply:
-    """Change the last user message and answer it again."""
+    """Branch from a user message with a new version of it, and answer that."""
     model = pick_model(model_id)
     check_quota(session=session, user_id=user_id, kind="message", model=model.id)
-    turn = conversations.edit_last_user_message(
+    turn = branches.edit_user_message(
         session=session,
         user_id=user_id,
-        conversation_id=conversation_id,
+        message_id=message_id,
         text=text,
         model_id=model.id,
         max_chars=get_settings().max_message_chars,

@@ -2,6 +2,8 @@
 
 Message text goes through the full-text index (SQLite FTS5, PostgreSQL GIN
 over `to_tsvector`); titles are few per person and matched directly.
+Every stored version of a message is searched, not only the shown path: an
+earlier version is the person's text too, one "< n / m >" click away.
 """
 
 import re

@@ -17,6 +17,7 @@ from nomask_app.models.common import utcnow
 from nomask_app.services.accounts.sessions import resolve_session
 from nomask_app.services.accounts.validation import normalize_email
 from nomask_app.services.billing.usage import UsageTotals, usage_summary
+from nomask_app.services.chat.conversations import ON_PATH
 from nomask_app.services.common.errors import FieldErrors, NotFound
 from nomask_app.services.common.text import clean_text
 from nomask_app.services.operations import audit
@@ -263,7 +264,7 @@ def read_conversations(
     for conversation in conversations:
         rows = session.exec(
             select(Message.role, Message.content)
-            .where(Message.conversation_id == conversation.id)
+            .where(Message.conversation_id == conversation.id, ON_PATH)
             .order_by(col(Message.seq).desc())
             .limit(20)
         ).all()

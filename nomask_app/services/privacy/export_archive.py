@@ -75,16 +75,21 @@ Progress = Callable[[int, int], None]
 
 
 def _messages_of(session: Session, conversation_id: str) -> Iterator[list[Message]]:
+    """Every message, every version included, by (seq, id): versions share a seq."""
     query = select(Message).where(Message.conversation_id == conversation_id)
-    last_seq = None
+    last = None
     while True:
-        page = query if last_seq is None else query.where(Message.seq > last_seq)
-        rows = list(session.exec(page.order_by(col(Message.seq)).limit(BATCH)))
+        page = query
+        if last is not None:
+            page = query.where(
+                (Message.seq > last.seq) | ((Message.seq == last.seq) & (Message.id > last.id))
+            )
+        rows = list(session.exec(page.order_by(col(Message.seq), col(Message.id)).limit(BATCH)))
         if rows:
             yield rows
         if len(rows) < BATCH:
             return
-        last_seq = rows[-1].seq
+        last = rows[-1]
 
 
 def _attachments(session: Session, conversation_id: str) -> dict[str, list[StoredFile]]:
@@ -197,6 +202,10 @@ def _message_record(message: Message, attached: list[StoredFile]) -> dict[str, A
     return {
         "id": message.id,
         "seq": message.seq,
+        # The message tree: regenerated and edited messages keep their versions.
+        "parent_id": message.parent_id,
+        "chosen_version": message.chosen,
+        "on_shown_path": message.on_path,
         "role": message.role,
         "content": message.content,
         "status": message.status,

@@ -25,6 +25,7 @@ from nomask_app.states.chat import loaders as load
 from nomask_app.states.chat.images import ChatImageMixin
 from nomask_app.states.chat.sidebar import SidebarState
 from nomask_app.states.chat.temporary import TemporaryChatMixin
+from nomask_app.states.chat.versions import ChatVersionsMixin
 from nomask_app.states.chat.views import (
     COMPOSER_ID,
     FileView,
@@ -37,11 +38,7 @@ from nomask_app.states.chat.views import (
 RECENT_MAX = 40  # past this, `recent` is folded into `messages` (one resend)
 
 
-def _without(views: list[MessageView], message_id: str) -> list[MessageView]:
-    return [view for view in views if view.id != message_id]
-
-
-class ChatState(ChatImageMixin, TemporaryChatMixin, SessionState):
+class ChatState(ChatImageMixin, ChatVersionsMixin, TemporaryChatMixin, SessionState):
     """The conversation on screen and everything the composer needs."""
 
     conversation_id: str = ""
@@ -56,7 +53,6 @@ class ChatState(ChatImageMixin, TemporaryChatMixin, SessionState):
     notice: str = ""
     notice_link: str = ""
     attachments: list[FileView] = []
-    editing: bool = False
     # Server-side only: the conversation this tab just started and already shows,
     # so the move to its address does not load it again.
     _started_here: str = ""
@@ -65,12 +61,6 @@ class ChatState(ChatImageMixin, TemporaryChatMixin, SessionState):
     def has_messages(self) -> bool:
         """Whether the conversation shows any message."""
         return bool(self.messages or self.recent)
-
-    @rx.var
-    def last_user_id(self) -> str:
-        """The last message the person sent (the one "Edit" changes)."""
-        shown = self.messages + self.recent
-        return next((m.id for m in reversed(shown) if m.role == "user"), "")
 
     @rx.var
     def last_reply_id(self) -> str:
@@ -101,12 +91,6 @@ class ChatState(ChatImageMixin, TemporaryChatMixin, SessionState):
         else:
             self.recent = recent
 
-    def _drop(self, message_id: str) -> None:
-        if any(view.id == message_id for view in self.recent):
-            self.recent = _without(self.recent, message_id)
-        else:
-            self.messages = _without(self.messages, message_id)
-
     @rx.event
     async def open_new(self):
         """`/`: an empty conversation, ready for the first message."""
@@ -116,7 +100,8 @@ class ChatState(ChatImageMixin, TemporaryChatMixin, SessionState):
         await self._leave_temporary(user.id)
         self.conversation_id, self.title = "", ""
         self.messages, self.recent = [], []
-        self.has_earlier = self.not_found = self.editing = False
+        self.has_earlier = self.not_found = False
+        self.editing_id = ""
         self.streaming_id = self.notice = self.notice_link = ""
         await self._pick_models()
         return SidebarState.load
@@ -131,7 +116,7 @@ class ChatState(ChatImageMixin, TemporaryChatMixin, SessionState):
         started_here, self._started_here = self._started_here, ""
         if conversation_id and conversation_id == started_here == self.conversation_id:
             return None  # the page already shows it, reply stream included
-        self.notice, self.notice_link, self.editing = "", "", False
+        self.notice, self.notice_link, self.editing_id = "", "", ""
         await self._leave_temporary(user_id, conversation_id)
         try:
             title, views, has_more, model = await asyncio.to_thread(
@@ -256,50 +241,6 @@ class ChatState(ChatImageMixin, TemporaryChatMixin, SessionState):
             self._started_here = turn.conversation.id
             events.append(rx.redirect(f"/chat/{turn.conversation.id}"))
         return events
-
-    @rx.event
-    async def regenerate(self):
-        """Write the last reply again (also "Retry" after a failure)."""
-        previous = self.last_reply_id
-        if not self.conversation_id:
-            return None
-        prepared = await self._begin(replies.regenerate, conversation_id=self.conversation_id)
-        if not isinstance(prepared, replies.PreparedReply):
-            return prepared
-        if previous:
-            self._drop(previous)
-        self._show([self._reply_view(prepared)])
-        return None
-
-    @rx.event
-    def start_editing(self):
-        """Show the editor for the last user message."""
-        self.editing = not self.streaming_id
-
-    @rx.event
-    def cancel_editing(self):
-        """Close the editor without changes."""
-        self.editing = False
-
-    @rx.event
-    async def save_edit(self, form_data: dict):
-        """Save the edited last message and answer it again."""
-        previous, edited = self.last_reply_id, self.last_user_id
-        if not self.conversation_id:
-            return None
-        prepared = await self._begin(
-            replies.edit_and_resend,
-            conversation_id=self.conversation_id,
-            text=str(form_data.get("edited", "")),
-        )
-        if not isinstance(prepared, replies.PreparedReply):
-            return prepared
-        self.editing = False
-        if previous:
-            self._drop(previous)
-        self._drop(edited)
-        self._show([message_view(prepared.turn.user_message), self._reply_view(prepared)])
-        return None
 
     @rx.event
     async def stop(self):

@@ -6,7 +6,7 @@ from nomask_app.integrations.llm_images import get_image_gateway
 from nomask_app.models import Conversation, Message, User
 from nomask_app.services.accounts.sessions import resolve_session
 from nomask_app.services.billing.quotas import QuotaExceeded
-from nomask_app.services.chat import conversations, replies
+from nomask_app.services.chat import branches, conversations, replies
 from nomask_app.services.common.errors import FieldErrors, NotFound
 from nomask_app.services.images import files
 from nomask_app.services.operations import ratelimit
@@ -25,7 +25,11 @@ def _views(session, user_id: str, rows: list[Message]) -> list[MessageView]:
     attached = files.files_of_messages(
         session=session, user_id=user_id, message_ids=[row.id for row in rows]
     )
-    return [message_view(row, attached.get(row.id, []), labels) for row in rows]
+    positions = branches.version_positions(session, rows)
+    return [
+        message_view(row, attached.get(row.id, []), labels, positions.get(row.id, (0, 0)))
+        for row in rows
+    ]
 
 
 def load_conversation(user_id: str, conversation_id: str, before_seq: int | None = None):
@@ -99,6 +103,17 @@ def first_seq(user_id: str, message_id: str) -> int | None:
                 session=session, user_id=user_id, message_id=message_id
             ).seq
         except NotFound:
+            return None
+
+
+def switch_version(user_id: str, message_id: str, step: int) -> str | None:
+    """Show another version of a message; the conversation's id, or None if refused."""
+    with session_scope() as session:
+        try:
+            return branches.switch_version(
+                session=session, user_id=user_id, message_id=message_id, step=step
+            )
+        except (NotFound, FieldErrors):
             return None
 
 

@@ -35,6 +35,9 @@ class MessageView:
     note: str = ""
     stream_src: str = ""
     files: list[FileView] = dataclasses.field(default_factory=list)
+    # Which version this is, of how many (0 of 0 when it has no other version).
+    version: int = 0
+    versions: int = 0
 
 
 @dataclasses.dataclass
@@ -71,9 +74,15 @@ def file_view(item: StoredFile) -> FileView:
 
 
 def message_view(
-    message: Message, attached: list[StoredFile] = (), labels: dict[str, str] | None = None
+    message: Message,
+    attached: list[StoredFile] = (),
+    labels: dict[str, str] | None = None,
+    position: tuple[int, int] = (0, 0),
 ) -> MessageView:
-    """A message's view; a reply still being written carries its stream URL."""
+    """A message's view; a reply still being written carries its stream URL.
+
+    `position` is (which version, of how many) for a message with versions.
+    """
     note = ""
     if message.context_dropped:
         count = message.context_dropped
@@ -97,6 +106,8 @@ def message_view(
             f"/api/messages/{message.id}/stream?offset={len(message.content)}" if streaming else ""
         ),
         files=[file_view(item) for item in attached],
+        version=position[0],
+        versions=position[1],
     )
 
 

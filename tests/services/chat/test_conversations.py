@@ -64,17 +64,6 @@ def test_another_users_conversation_is_not_found(session):
             session=session, user_id=other.id, conversation_id=cid
         ),
         lambda: post_message(session, other, conversation_id=cid),
-        lambda: conversations.regenerate_last_reply(
-            session=session, user_id=other.id, conversation_id=cid, model_id="m"
-        ),
-        lambda: conversations.edit_last_user_message(
-            session=session,
-            user_id=other.id,
-            conversation_id=cid,
-            text="x",
-            model_id="m",
-            max_chars=MAX,
-        ),
         lambda: conversations.get_message(
             session=session, user_id=other.id, message_id=turn.reply.id
         ),
@@ -173,47 +162,6 @@ def test_delete_all_conversations_leaves_other_users_alone(session):
     session.commit()
     assert conversations.list_conversations(session=session, user_id=user.id) == []
     assert session.get(Message, theirs.user_message.id) is not None
-
-
-def test_regenerate_replaces_the_last_reply(session):
-    user = make_user(session)
-    turn = post_message(session, user)
-    reply_progress.finish_reply(
-        session=session, message_id=turn.reply.id, content="first", status="complete"
-    )
-    session.commit()
-    again = conversations.regenerate_last_reply(
-        session=session, user_id=user.id, conversation_id=turn.conversation.id, model_id="m2"
-    )
-    session.commit()
-    assert session.get(Message, turn.reply.id) is None
-    assert again.user_message.id == turn.user_message.id
-    assert (again.reply.status, again.reply.model) == ("streaming", "m2")
-    with pytest.raises(FieldErrors):  # the new reply is still being written
-        conversations.regenerate_last_reply(
-            session=session, user_id=user.id, conversation_id=turn.conversation.id, model_id="m"
-        )
-
-
-def test_edit_last_user_message_and_resend(session):
-    user = make_user(session)
-    turn = post_message(session, user, "Waht is 2+2?")
-    reply_progress.finish_reply(
-        session=session, message_id=turn.reply.id, content="?", status="failed"
-    )
-    session.commit()
-    edited = conversations.edit_last_user_message(
-        session=session,
-        user_id=user.id,
-        conversation_id=turn.conversation.id,
-        text="What is 2+2?",
-        model_id="m",
-        max_chars=MAX,
-    )
-    session.commit()
-    assert session.get(Message, turn.user_message.id).content == "What is 2+2?"
-    assert session.get(Message, turn.reply.id) is None
-    assert edited.reply.seq == 2
 
 
 def test_interrupted_replies_are_marked_failed(session):

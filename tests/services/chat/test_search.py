@@ -1,6 +1,6 @@
-from nomask_app.services.chat import conversations, reply_progress
+from nomask_app.services.chat import branches, conversations, reply_progress
 from nomask_app.services.chat.search import search_conversations
-from tests.factories import make_user
+from tests.factories import make_user, post_message
 
 
 def _conversation(session, user, *texts, title=None):
@@ -87,17 +87,21 @@ def test_deleted_messages_leave_the_index(session):
     assert search_conversations(session=session, user_id=user.id, query="kumquat") == []
 
 
-def test_edited_messages_are_reindexed(session):
+def test_every_version_of_an_edited_message_is_found(session):
     user = make_user(session)
-    conversation = _conversation(session, user, "old wording", title="Notes")
-    conversations.edit_last_user_message(
+    turn = post_message(session, user, "old wording")
+    reply_progress.finish_reply(
+        session=session, message_id=turn.reply.id, content="ok", status="complete"
+    )
+    branches.edit_user_message(
         session=session,
         user_id=user.id,
-        conversation_id=conversation.id,
+        message_id=turn.user_message.id,
         text="fresh wording",
         model_id="m",
         max_chars=100,
     )
     session.commit()
-    assert search_conversations(session=session, user_id=user.id, query="old") == []
+    # Earlier versions stay stored (and reachable with < n/m >), so they are found.
+    assert len(search_conversations(session=session, user_id=user.id, query="old")) == 1
     assert len(search_conversations(session=session, user_id=user.id, query="fresh")) == 1

@@ -69,7 +69,11 @@ def test_the_archive_holds_every_conversation_message_and_file_with_checksums(se
             assert record["created_at"] == message.created_at.isoformat()
             assert (record["model"], record["provider"]) == (message.model, message.provider)
             assert record["usage"]["prompt_tokens"] == message.prompt_tokens
-        assert manifest["counts"]["messages"] == len(stored) == 4
+        # Every version too ("Regenerate" kept one), with where it sits in the tree.
+        assert manifest["counts"]["messages"] == len(stored) == 5
+        answers = [m for m in exported.values() if m["role"] == "assistant"]
+        assert len(answers) == 3 and all(m["parent_id"] in exported for m in answers)
+        assert sum(not m["on_shown_path"] for m in answers) == 1
         assert manifest["counts"]["conversations"] == 2
 
         # Every stored file, byte for byte, named in files.json.

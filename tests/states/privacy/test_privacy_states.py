@@ -24,7 +24,7 @@ from tests.states.harness import root_state, run, substate
 def test_the_overview_counts_what_we_hold_and_pages_the_events(session):
     alice = populate(session, name="Alice Counted", email="counted@example.com")
     summary = _summary(alice.id)
-    assert summary["conversations"] == "2" and summary["messages"] == "4"
+    assert summary["conversations"] == "2" and summary["messages"] == "5"
     assert summary["files"] == "4 (3 images)"
     assert (summary["plan_name"], summary["payment_status"]) == (
         "No limits",
