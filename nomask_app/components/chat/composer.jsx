@@ -56,10 +56,16 @@ function useFollow() {
       setAway(false);
       changed();
     };
+    // Only a move up is the reader leaving: growing content and the browser's
+    // scroll anchoring also fire scroll events, never with a smaller scrollTop.
+    let lastTop = 0;
     const scrolled = (event) => {
       const root = event.target;
       if (!(root instanceof Element) || !root.matches(SCROLL_ROOT)) return;
-      following.current = distanceToBottom(root) < AT_BOTTOM_PX;
+      const movedUp = root.scrollTop < lastTop - 1;
+      lastTop = root.scrollTop;
+      if (distanceToBottom(root) < AT_BOTTOM_PX) following.current = true;
+      else if (movedUp) following.current = false;
       setAway(!following.current);
     };
     const submitted = (event) => {

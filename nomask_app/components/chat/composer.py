@@ -84,7 +84,7 @@ def model_picker() -> rx.Component:
 def _queued() -> rx.Component:
     return rx.cond(
         ChatState.queued != "",
-        rx.hstack(
+        rx.flex(
             rx.icon("clock", size=14, aria_hidden="true"),
             rx.box(
                 rx.text("Queued", weight="medium", size="2"),
@@ -92,8 +92,7 @@ def _queued() -> rx.Component:
                     ChatState.queued, size="1", color_scheme="gray", class_name="nm-queued-text"
                 ),
                 role="status",
-                min_width="0",
-                flex="1",
+                class_name="nm-queued-status",
             ),
             rx.button(
                 "Cancel queued message",
@@ -104,7 +103,8 @@ def _queued() -> rx.Component:
                 on_click=ChatState.cancel_queued,
             ),
             align="center",
-            spacing="2",
+            gap="2",
+            wrap="wrap",
             class_name="nm-queued",
         ),
     )
@@ -153,7 +153,7 @@ def composer() -> rx.Component:
             placeholder=rx.cond(
                 ChatState.image_model_picked,
                 "Describe the picture to create",
-                "Message NoMask — or type /image to create a picture",
+                "Message, or /image to create a picture",
             ),
             enter_key_submit=_ENTER_SENDS,
             rows=1,
