@@ -197,6 +197,7 @@ def composer() -> rx.Component:
             rx.button(rx.icon("send", size=16, aria_hidden="true"), "Send", type="submit"),
             align="center",
             spacing="2",
+            wrap="wrap",  # narrow windows: "Send" moves to a new row, never off-screen
             width="100%",
         ),
         on_submit=ChatState.send,
