@@ -38,6 +38,8 @@ from nomask_app.states.chat.views import (
 RECENT_MAX = 40  # past this, `recent` is folded into `messages` (one resend)
 # Picker values of image models: chat and image model ids are separate namespaces.
 IMAGE_PREFIX = "image:"
+# Regenerate or edit during a reply; it goes once the reply has ended.
+WAIT_NOTICE = "Wait for the reply to finish, or stop it first."
 
 
 def _without(views: list[MessageView], message_id: str) -> list[MessageView]:
@@ -189,7 +191,7 @@ class ChatState(ChatQueueMixin, ChatImageMixin, SessionState):
     async def _begin(self, action, **kwargs):
         """Check who asks, store the turn, start its reply job; return what was prepared."""
         if self.streaming_id:
-            self.notice = "Wait for the reply to finish, or stop it first."
+            self.notice = WAIT_NOTICE
             return None
         user, outcome = await asyncio.to_thread(
             load.begin_turn,
@@ -236,14 +238,14 @@ class ChatState(ChatQueueMixin, ChatImageMixin, SessionState):
         """Send the composer's text (and attachments) and start the reply.
 
         "/image <prompt>", or any text while an image model is picked, asks for a
-        picture instead (states/chat/images.py). While a reply or a picture is
-        being made, the text is queued and sent when it ends.
+        picture instead (states/chat/images.py). While a reply is being
+        written, the text is queued and sent when it ends (states/chat/queue.py).
         """
         if await self.current_user() is None:
             return SessionState.require_user
         text = str(form_data.get("message", ""))
         from_queue = form_data.get(FROM_QUEUE) is True
-        if self.streaming_id or self.drawing:
+        if self.streaming_id:
             return self._queue(text)
         if self.image_model_picked:
             return ChatState.draw(text, self.model_id.removeprefix(IMAGE_PREFIX), from_queue)
@@ -341,6 +343,8 @@ class ChatState(ChatQueueMixin, ChatImageMixin, SessionState):
         else:
             self.messages = [view if item.id == view.id else item for item in self.messages]
         self.streaming_id = ""
+        if self.notice == WAIT_NOTICE:
+            self.notice = ""
         if self.queued:
             return ChatState.send({"message": self._take_queued(), FROM_QUEUE: True})
         return None

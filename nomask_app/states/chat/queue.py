@@ -1,7 +1,7 @@
 """A message written while a reply streams waits its turn ("Queued").
 
 A mixin of `ChatState` (states/chat/conversation.py): `send` queues the text while
-a reply or an image is being made, and the end of that reply sends it through
+a reply is being written, and the end of that reply sends it through
 `send` again, with every check a typed message gets. Cancelling, or a queued
 send that is refused, puts the text back into the composer in front of any draft
 (`composer.jsx` does the merge: only the browser knows the draft).
