@@ -13,10 +13,17 @@ def messages(page: Page, role: str | None = None) -> Locator:
     return page.locator(selector)
 
 
+PHONE_MAX_WIDTH = 767  # up to this width, Enter starts a new line and "Send" sends
+
+
 def send(page: Page, text: str) -> None:
+    """Write `text` and send it as the person would: Enter on a desktop, "Send" on a phone."""
     box = page.get_by_role("textbox", name="Message")
     box.fill(text)
-    box.press("Enter")
+    if page.viewport_size["width"] <= PHONE_MAX_WIDTH:
+        page.get_by_role("button", name="Send", exact=True).click()
+    else:
+        box.press("Enter")
 
 
 def wait_for_reply_end(page: Page, timeout: float = 20_000) -> None:
@@ -24,7 +31,7 @@ def wait_for_reply_end(page: Page, timeout: float = 20_000) -> None:
     last = messages(page).last
     expect(last).to_have_attribute("data-role", "assistant", timeout=timeout)
     expect(last).to_have_attribute("data-status", ENDED, timeout=timeout)
-    expect(page.get_by_role("button", name="Send", exact=True)).to_be_visible(timeout=timeout)
+    expect(page.get_by_role("button", name="Stop")).to_have_count(0, timeout=timeout)
 
 
 def pick_model(page: Page, label: str) -> None:

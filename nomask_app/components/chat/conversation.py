@@ -2,10 +2,9 @@
 
 import reflex as rx
 
-from nomask_app.components.chat.attach import attach_button
 from nomask_app.components.chat.markdown import chat_markdown
-from nomask_app.states.chat.attachments import AttachmentState
-from nomask_app.states.chat.conversation import COMPOSER_ID, ChatState
+from nomask_app.components.chat.message_copy import copy_button
+from nomask_app.states.chat.conversation import ChatState
 from nomask_app.states.chat.conversation_actions import ConversationState
 from nomask_app.states.chat.views import FileView, MessageView
 
@@ -43,9 +42,10 @@ def _reply_body(message: MessageView) -> rx.Component:
             rx.text("Stopped.", size="1", color_scheme="gray"),
         ),
         rx.cond(message.note != "", rx.text(message.note, size="1", color_scheme="amber")),
-        rx.cond(
-            (message.id == ChatState.last_reply_id) & (ChatState.streaming_id == ""),
-            rx.hstack(
+        rx.hstack(
+            copy_button(message),
+            rx.cond(
+                (message.id == ChatState.last_reply_id) & (ChatState.streaming_id == ""),
                 rx.cond(
                     message.status == "failed",
                     rx.button("Retry", size="1", on_click=ChatState.regenerate),
@@ -58,6 +58,8 @@ def _reply_body(message: MessageView) -> rx.Component:
                     ),
                 ),
             ),
+            align="center",
+            spacing="2",
         ),
     )
 
@@ -139,7 +141,7 @@ def _message_actions(message: MessageView) -> rx.Component:
         rx.cond(message.versions > 1, version_switcher(message)),
         rx.cond(
             (message.role == "user") & (ChatState.editing_id != message.id),
-            edit_button(message),
+            rx.hstack(copy_button(message), edit_button(message), align="center", spacing="2"),
         ),
         align="center",
         spacing="4",
@@ -170,108 +172,6 @@ def message_item(message: MessageView) -> rx.Component:
             "data-status": message.status,
         },
         class_name=rx.cond(is_user, "nm-message nm-message-user", "nm-message"),
-    )
-
-
-def _pending(item: FileView) -> rx.Component:
-    return rx.badge(
-        rx.cond(
-            item.is_image,
-            rx.icon("image", size=14, aria_hidden="true"),
-            rx.icon("file-text", size=14, aria_hidden="true"),
-        ),
-        item.name,
-        rx.icon_button(
-            rx.icon("x", size=12, aria_hidden="true"),
-            size="1",
-            variant="ghost",
-            type="button",
-            aria_label="Remove " + item.name,
-            on_click=AttachmentState.remove(item.id),
-        ),
-        variant="surface",
-        size="2",
-    )
-
-
-def model_picker() -> rx.Component:
-    """The "Model" combobox."""
-    return rx.select.root(
-        rx.select.trigger(aria_label="Model", variant="soft"),
-        rx.select.content(
-            rx.foreach(ChatState.models, lambda m: rx.select.item(m.label, value=m.id))
-        ),
-        value=ChatState.model_id,
-        on_change=ChatState.set_model,
-        size="2",
-    )
-
-
-def composer() -> rx.Component:
-    """Where messages are written: Enter sends, Shift+Enter starts a new line."""
-    return rx.form(
-        rx.cond(
-            ChatState.notice != "",
-            rx.callout.root(
-                rx.callout.text(
-                    ChatState.notice,
-                    rx.cond(
-                        ChatState.notice_link != "",
-                        rx.fragment(
-                            " ", rx.link("See plans and upgrade", href=ChatState.notice_link)
-                        ),
-                    ),
-                ),
-                color_scheme="red",
-                role="alert",
-                size="1",
-            ),
-        ),
-        rx.cond(
-            ChatState.attachments.length() > 0,
-            rx.hstack(rx.foreach(ChatState.attachments, _pending), wrap="wrap", spacing="2"),
-        ),
-        rx.cond(
-            ChatState.drawing,
-            rx.hstack(
-                rx.spinner(size="1"),
-                rx.text("Drawing your image…", size="2"),
-                role="status",
-                align="center",
-            ),
-        ),
-        rx.el.label("Message", html_for=COMPOSER_ID, class_name="nm-sr-only"),
-        rx.el.textarea(
-            id=COMPOSER_ID,
-            name="message",
-            placeholder="Message NoMask (Enter to send, Shift+Enter for a new line)",
-            enter_key_submit=True,
-            auto_height=True,
-            rows=2,
-            class_name="nm-textarea",
-        ),
-        rx.hstack(
-            attach_button(),
-            model_picker(),
-            rx.spacer(),
-            rx.cond(
-                ChatState.streaming_id != "",
-                rx.button(
-                    rx.icon("square", size=14, aria_hidden="true"),
-                    "Stop",
-                    type="button",
-                    color_scheme="red",
-                    on_click=ChatState.stop,
-                ),
-                rx.button(rx.icon("send", size=16, aria_hidden="true"), "Send", type="submit"),
-            ),
-            align="center",
-            spacing="2",
-            width="100%",
-        ),
-        on_submit=ChatState.send,
-        reset_on_submit=False,
-        class_name="nm-composer",
     )
 
 

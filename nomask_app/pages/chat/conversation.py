@@ -3,7 +3,8 @@
 import reflex as rx
 
 from nomask_app.components.accounts.chrome import account_notices
-from nomask_app.components.chat.conversation import composer, conversation_header, message_item
+from nomask_app.components.chat.composer import composer
+from nomask_app.components.chat.conversation import conversation_header, message_item
 from nomask_app.components.chat.sidebar import sidebar
 from nomask_app.components.common.layout import app_header, loading
 from nomask_app.states.accounts.session import SessionState

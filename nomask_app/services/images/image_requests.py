@@ -305,27 +305,39 @@ def _store_chat_image(
 
 
 async def generate_in_chat(
-    *, user_id: str, conversation_id: str | None, text: str, ip: str = ""
+    *, user_id: str, conversation_id: str | None, text: str, model_id: str = "", ip: str = ""
 ) -> str:
     """Answer "/image <prompt>" in a conversation (a new one without an id) with an image.
+
+    With `model_id` (an image model picked in the chat's "Model"), the whole text
+    is the prompt, "/image" being optional; without it, the first image model draws.
 
     Returns:
         The conversation's id.
 
     Raises:
-        FieldErrors: no prompt after the command (key "message").
+        FieldErrors: no prompt, or an unknown image model (key "message").
         NotFound: a foreign conversation.
         QuotaExceeded: the plan allows no more images now (nothing is stored).
         ProviderError: the provider failed (nothing is stored; the text stays).
         RateLimited: too many image requests just now.
     """
-    prompt = parse_command(text) or ""
+    prompt = parse_command(text)
+    if prompt is None and model_id:
+        prompt = text.strip()
     if not prompt:
         raise FieldErrors(
-            {"message": "Describe the image after /image, e.g. “/image a lighthouse at dawn”."}
+            {
+                "message": "Describe the picture to create."
+                if model_id
+                else "Describe the image after /image, e.g. “/image a lighthouse at dawn”."
+            }
         )
     prompt = check_prompt(prompt, "message")
-    model = image_model("")
+    try:
+        model = image_model(model_id)
+    except FieldErrors as unknown:
+        raise FieldErrors({"message": unknown.errors["model"]}) from unknown
     await _run(_check_conversation, user_id=user_id, conversation_id=conversation_id)
     await _limit(user_id, ip)
     await _run(check_quota, user_id=user_id, kind="image", model=model.id)

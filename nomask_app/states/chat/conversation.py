@@ -15,6 +15,7 @@ import asyncio
 import reflex as rx
 
 from nomask_app.integrations.llm import get_gateway
+from nomask_app.integrations.llm_images import get_image_gateway
 from nomask_app.services.billing.quotas import QuotaExceeded
 from nomask_app.services.chat import replies
 from nomask_app.services.chat.generation import jobs
@@ -23,6 +24,7 @@ from nomask_app.services.images.image_requests import parse_command
 from nomask_app.states.accounts.session import SessionState
 from nomask_app.states.chat import loaders as load
 from nomask_app.states.chat.images import ChatImageMixin
+from nomask_app.states.chat.queue import FROM_QUEUE, ChatQueueMixin
 from nomask_app.states.chat.sidebar import SidebarState
 from nomask_app.states.chat.temporary import TemporaryChatMixin
 from nomask_app.states.chat.versions import ChatVersionsMixin
@@ -36,9 +38,15 @@ from nomask_app.states.chat.views import (
 )
 
 RECENT_MAX = 40  # past this, `recent` is folded into `messages` (one resend)
+# Picker values of image models: chat and image model ids are separate namespaces.
+IMAGE_PREFIX = "image:"
+# Regenerate or edit during a reply; it goes once the reply has ended.
+WAIT_NOTICE = "Wait for the reply to finish, or stop it first."
 
 
-class ChatState(ChatImageMixin, ChatVersionsMixin, TemporaryChatMixin, SessionState):
+class ChatState(
+    ChatQueueMixin, ChatImageMixin, ChatVersionsMixin, TemporaryChatMixin, SessionState
+):
     """The conversation on screen and everything the composer needs."""
 
     conversation_id: str = ""
@@ -48,6 +56,7 @@ class ChatState(ChatImageMixin, ChatVersionsMixin, TemporaryChatMixin, SessionSt
     has_earlier: bool = False
     not_found: bool = False
     models: list[ModelOption] = []
+    image_models: list[ModelOption] = []
     model_id: str = ""
     streaming_id: str = ""
     notice: str = ""
@@ -69,6 +78,11 @@ class ChatState(ChatImageMixin, ChatVersionsMixin, TemporaryChatMixin, SessionSt
         return shown[-1].id if shown and shown[-1].role == "assistant" else ""
 
     @rx.var
+    def image_model_picked(self) -> bool:
+        """Whether the next message asks for a picture (an image model is picked)."""
+        return self.model_id.startswith(IMAGE_PREFIX)
+
+    @rx.var
     def is_demo(self) -> bool:
         """Whether the only model is the offline demo."""
         return [m.id for m in self.models] == ["offline-demo"]
@@ -81,6 +95,12 @@ class ChatState(ChatImageMixin, ChatVersionsMixin, TemporaryChatMixin, SessionSt
         user = await self.current_user()
         gateway = await asyncio.to_thread(get_gateway)
         self.models = [model_option(m) for m in gateway.models()]
+        images = await asyncio.to_thread(get_image_gateway)
+        self.image_models = [
+            ModelOption(id=IMAGE_PREFIX + m.id, label=m.label) for m in images.models()
+        ]
+        if any(option.id == self.model_id for option in self.image_models):
+            return  # the image model this tab picked stays picked
         chosen = replies.pick_model(preferred, user.default_model if user else "")
         self.model_id = chosen.id
 
@@ -103,6 +123,7 @@ class ChatState(ChatImageMixin, ChatVersionsMixin, TemporaryChatMixin, SessionSt
         self.has_earlier = self.not_found = False
         self.editing_id = ""
         self.streaming_id = self.notice = self.notice_link = ""
+        self._give_back(self._take_queued())
         await self._pick_models()
         return SidebarState.load
 
@@ -117,6 +138,7 @@ class ChatState(ChatImageMixin, ChatVersionsMixin, TemporaryChatMixin, SessionSt
         if conversation_id and conversation_id == started_here == self.conversation_id:
             return None  # the page already shows it, reply stream included
         self.notice, self.notice_link, self.editing_id = "", "", ""
+        self._give_back(self._take_queued())  # it was written for the other conversation
         await self._leave_temporary(user_id, conversation_id)
         try:
             title, views, has_more, model = await asyncio.to_thread(
@@ -164,7 +186,7 @@ class ChatState(ChatImageMixin, ChatVersionsMixin, TemporaryChatMixin, SessionSt
     async def _begin(self, action, **kwargs):
         """Check who asks, store the turn, start its reply job; return what was prepared."""
         if self.streaming_id:
-            self.notice = "Wait for the reply to finish, or stop it first."
+            self.notice = WAIT_NOTICE
             return None
         user, outcome = await asyncio.to_thread(
             load.begin_turn,
@@ -210,11 +232,20 @@ class ChatState(ChatImageMixin, ChatVersionsMixin, TemporaryChatMixin, SessionSt
     async def send(self, form_data: dict):
         """Send the composer's text (and attachments) and start the reply.
 
-        "/image <prompt>" asks for a picture instead (states/chat/images.py).
+        "/image <prompt>", or any text while an image model is picked, asks for a
+        picture instead (states/chat/images.py). While a reply is being
+        written, the text is queued and sent when it ends (states/chat/queue.py).
         """
+        if await self.current_user() is None:
+            return SessionState.require_user
         text = str(form_data.get("message", ""))
+        from_queue = form_data.get(FROM_QUEUE) is True
+        if self.streaming_id:
+            return self._queue(text)
+        if self.image_model_picked:
+            return ChatState.draw(text, self.model_id.removeprefix(IMAGE_PREFIX), from_queue)
         if parse_command(text) is not None:
-            return ChatState.draw(text)
+            return ChatState.draw(text, "", from_queue)
         # The address names the conversation even when this tab's state was
         # lost (Redis restarted without persistence): never start a new one then.
         conversation_id = self.conversation_id or self._conversation_in_url()
@@ -226,6 +257,8 @@ class ChatState(ChatImageMixin, ChatVersionsMixin, TemporaryChatMixin, SessionSt
             temporary=self.temporary and not conversation_id,
         )
         if not isinstance(prepared, replies.PreparedReply):
+            if from_queue:
+                self._give_back(text)
             return prepared  # nothing sent: the text stays in the composer
         turn = prepared.turn
         new_conversation = not conversation_id
@@ -264,12 +297,27 @@ class ChatState(ChatImageMixin, ChatVersionsMixin, TemporaryChatMixin, SessionSt
         else:
             self.messages = [view if item.id == view.id else item for item in self.messages]
         self.streaming_id = ""
+        if self.notice == WAIT_NOTICE:
+            self.notice = ""
+        if self.queued:
+            return ChatState.send({"message": self._take_queued(), FROM_QUEUE: True})
+        return None
 
     @rx.event
     async def set_model(self, model_id: str):
-        """Pick the model for the next message; it becomes the default for new chats."""
+        """Pick the model for the next message; a chat model becomes the default for new chats.
+
+        An image model stays picked in this tab (across its conversations) and is
+        not remembered: the next visit starts with the person's chat model.
+        """
         user_id = await self._user_id()
-        model = get_gateway().model(str(model_id))
+        model_id = str(model_id)
+        if model_id.startswith(IMAGE_PREFIX):
+            image = get_image_gateway().model(model_id.removeprefix(IMAGE_PREFIX))
+            if user_id is not None and image is not None:
+                self.model_id = model_id
+            return
+        model = get_gateway().model(model_id)
         if user_id is None or model is None:
             return
         self.model_id = model.id

@@ -22,8 +22,14 @@ class ChatImageMixin(rx.State, mixin=True):
     drawing: bool = False
 
     @rx.event(background=True)
-    async def draw(self, text: str):
-        """Draw the image; on success both messages appear, on failure the text stays."""
+    async def draw(self, text: str, model_id: str = "", from_queue: bool = False):
+        """Draw the image; on success both messages appear, on failure the text stays.
+
+        Args:
+            text: The message: "/image <prompt>", or the prompt itself with `model_id`.
+            model_id: The image model picked in "Model" ("": the first one, for "/image").
+            from_queue: The text was queued, so a failure puts it back into the composer.
+        """
         async with self:
             user = await self.current_user()
             if user is None:
@@ -40,6 +46,7 @@ class ChatImageMixin(rx.State, mixin=True):
                 user_id=user.id,
                 conversation_id=conversation_id,
                 text=str(text),
+                model_id=str(model_id),
                 ip=self.router.session.client_ip,
             )
         except FieldErrors as problem:
@@ -54,6 +61,8 @@ class ChatImageMixin(rx.State, mixin=True):
             self.drawing = False
             if notice:
                 self.notice, self.notice_link = notice, link
+                if from_queue is True:
+                    self._give_back(str(text))
                 return None
         return [
             rx.set_value(COMPOSER_ID, ""),

@@ -235,3 +235,22 @@ async def test_a_chat_can_ask_for_an_image(session, demo_images):
         )
     with pytest.raises(FieldErrors):
         await image_requests.generate_in_chat(user_id=user.id, conversation_id=None, text="/image")
+
+
+async def test_an_image_model_picked_in_chat_draws_the_whole_text(session, demo_images):
+    user = make_user(session)
+    conversation_id = await image_requests.generate_in_chat(
+        user_id=user.id, conversation_id=None, text="a paper boat", model_id=IMAGE_DEMO_MODEL_ID
+    )
+    reply = session.exec(select(Message).where(Message.role == "assistant")).one()
+    assert (reply.conversation_id, reply.model) == (conversation_id, IMAGE_DEMO_MODEL_ID)
+    assert "a paper boat" in reply.content
+    with pytest.raises(FieldErrors) as unknown:
+        await image_requests.generate_in_chat(
+            user_id=user.id, conversation_id=None, text="a boat", model_id="no-such-model"
+        )
+    assert "image models" in unknown.value.errors["message"]
+    with pytest.raises(FieldErrors):
+        await image_requests.generate_in_chat(
+            user_id=user.id, conversation_id=None, text="  ", model_id=IMAGE_DEMO_MODEL_ID
+        )

@@ -1,0 +1,120 @@
+// The composer's client side, plain DOM work that needs no server round trip:
+// - the message box fits its text up to the CSS max-height and shrinks back when
+//   its value is set from the server (cleared after a send, or a restored text);
+// - `restoreText` (a cancelled queued message) goes back into the box in front of
+//   any draft typed meanwhile, so nothing is lost; `onRestored` tells the server;
+// - the conversation follows new content while the reader is at its bottom, and
+//   offers "Jump to latest" once they scroll up; sending resumes following.
+import { useEffect, useRef, useState } from "react";
+
+const SCROLL_ROOT = "[data-scroll-root]";
+const AT_BOTTOM_PX = 48;
+
+function fit(box) {
+  box.style.height = "auto";
+  box.style.height = `${box.scrollHeight + box.offsetHeight - box.clientHeight}px`;
+}
+
+// React and rx.set_value write `value` directly (no input event), so the box
+// wraps the property it already has to refit after every write.
+function refitOnWrite(box) {
+  const own =
+    Object.getOwnPropertyDescriptor(box, "value") ||
+    Object.getOwnPropertyDescriptor(HTMLTextAreaElement.prototype, "value");
+  Object.defineProperty(box, "value", {
+    configurable: true,
+    get() {
+      return own.get.call(this);
+    },
+    set(value) {
+      own.set.call(this, value);
+      fit(this);
+    },
+  });
+}
+
+function distanceToBottom(root) {
+  return root.scrollHeight - root.scrollTop - root.clientHeight;
+}
+
+function useFollow() {
+  const following = useRef(true);
+  const [away, setAway] = useState(false);
+  const toBottom = useRef(() => {});
+  useEffect(() => {
+    let frame = 0;
+    const scroll = () => {
+      frame = 0;
+      const root = document.querySelector(SCROLL_ROOT);
+      if (root && following.current) root.scrollTop = root.scrollHeight;
+    };
+    const changed = () => {
+      if (following.current && !frame) frame = requestAnimationFrame(scroll);
+    };
+    const follow = () => {
+      following.current = true;
+      setAway(false);
+      changed();
+    };
+    // Only a move up is the reader leaving: growing content and the browser's
+    // scroll anchoring also fire scroll events, never with a smaller scrollTop.
+    let lastTop = 0;
+    const scrolled = (event) => {
+      const root = event.target;
+      if (!(root instanceof Element) || !root.matches(SCROLL_ROOT)) return;
+      const movedUp = root.scrollTop < lastTop - 1;
+      lastTop = root.scrollTop;
+      if (distanceToBottom(root) < AT_BOTTOM_PX) following.current = true;
+      else if (movedUp) following.current = false;
+      setAway(!following.current);
+    };
+    const submitted = (event) => {
+      if (event.target instanceof Element && event.target.querySelector(".nm-composer-box")) follow();
+    };
+    toBottom.current = follow;
+    const observer = new MutationObserver(changed);
+    observer.observe(document.body, { childList: true, subtree: true, characterData: true });
+    document.addEventListener("scroll", scrolled, true);
+    document.addEventListener("load", changed, true); // images change heights without mutations
+    document.addEventListener("submit", submitted, true);
+    return () => {
+      cancelAnimationFrame(frame);
+      observer.disconnect();
+      document.removeEventListener("scroll", scrolled, true);
+      document.removeEventListener("load", changed, true);
+      document.removeEventListener("submit", submitted, true);
+    };
+  }, []);
+  return [away, () => toBottom.current()];
+}
+
+export function ComposerHelper({ targetId = "", restoreText = "", onRestored }) {
+  const [away, jump] = useFollow();
+  useEffect(() => {
+    const box = document.getElementById(targetId);
+    if (!box) return undefined;
+    refitOnWrite(box);
+    const input = () => fit(box);
+    box.addEventListener("input", input);
+    fit(box);
+    return () => {
+      box.removeEventListener("input", input);
+      delete box.value;
+    };
+  }, [targetId]);
+  useEffect(() => {
+    if (!restoreText) return;
+    const box = document.getElementById(targetId);
+    if (box) {
+      box.value = box.value.trim() ? `${restoreText}\n\n${box.value}` : restoreText;
+      box.focus();
+    }
+    if (onRestored) onRestored();
+  }, [restoreText]);
+  if (!away) return null;
+  return (
+    <button type="button" className="nm-jump" onClick={jump}>
+      <span aria-hidden="true">↓ </span>Jump to latest
+    </button>
+  );
+}

@@ -1,0 +1,75 @@
+"""A message sent while a reply streams waits its turn and goes through `send` again."""
+
+import asyncio
+
+from nomask_app.services.accounts import sessions
+from nomask_app.services.chat.generation import jobs
+from nomask_app.states.accounts.session import SessionState
+from nomask_app.states.chat.conversation import ChatState
+from nomask_app.states.chat.queue import FROM_QUEUE
+from tests.factories import make_user
+from tests.states.harness import root_state, run, substate
+
+
+def _signed_in_tab(session):
+    person = make_user(session)
+    _, token = sessions.create_session(session=session, user_id=person.id)
+    session.commit()
+    return substate(root_state(token=token, path="/"), ChatState)
+
+
+async def _streaming_tab(session, use_models):
+    use_models()
+    chat = _signed_in_tab(session)
+    await run(chat, ChatState.open_new)
+    await run(chat, ChatState.send, {"message": "first words"})
+    assert chat.streaming_id
+    return chat
+
+
+async def test_text_sent_during_a_reply_is_queued_then_sent_when_it_ends(session, use_models):
+    chat = await _streaming_tab(session, use_models)
+    await run(chat, ChatState.send, {"message": "second"})
+    await run(chat, ChatState.send, {"message": "third"})
+    assert chat.queued == "second\n\nthird" and chat.notice == ""
+    assert len(chat.recent) == 2  # nothing stored or sent yet
+
+    await asyncio.wait_for(jobs.get(chat.streaming_id).task, 30)
+    follow_up = await run(chat, ChatState.reply_finished, "complete")
+    assert chat.queued == "" and chat.streaming_id == ""
+    # The queued text goes through `send` again, with every check a typed message gets.
+    assert follow_up.handler.fn is ChatState.send.fn
+    assert "second" in str(follow_up.args[0][1]) and FROM_QUEUE in str(follow_up.args[0][1])
+    await run(chat, ChatState.send, {"message": "second\n\nthird", FROM_QUEUE: True})
+    assert [m.content for m in chat.recent if m.role == "user"] == [
+        "first words",
+        "second\n\nthird",
+    ]
+
+
+async def test_cancelling_gives_the_text_back_and_a_blank_text_is_not_queued(session, use_models):
+    chat = await _streaming_tab(session, use_models)
+    await run(chat, ChatState.send, {"message": "   "})
+    assert chat.queued == ""
+    await run(chat, ChatState.send, {"message": "keep me"})
+    await run(chat, ChatState.cancel_queued)
+    assert (chat.queued, chat.restore_text) == ("", "keep me")
+    await run(chat, ChatState.restored)
+    assert chat.restore_text == ""
+
+
+async def test_a_refused_queued_message_goes_back_to_the_composer(session, use_models):
+    chat = await _streaming_tab(session, use_models)
+    await asyncio.wait_for(jobs.get(chat.streaming_id).task, 30)
+    await run(chat, ChatState.reply_finished, "complete")
+    too_long = "x" * 40_000
+    await run(chat, ChatState.send, {"message": too_long, FROM_QUEUE: True})
+    assert chat.notice and chat.restore_text == too_long
+
+
+async def test_queue_handlers_check_the_signed_in_person(session):
+    chat = substate(root_state(token="not-a-session", path="/"), ChatState)
+    chat.queued = "someone else's"
+    assert await run(chat, ChatState.cancel_queued) == SessionState.require_user
+    assert await run(chat, ChatState.send, {"message": "hi"}) == SessionState.require_user
+    assert chat.queued == "someone else's" and chat.restore_text == ""
