@@ -4,8 +4,8 @@ import dataclasses
 from datetime import datetime
 
 from nomask_app.integrations.llm import ModelInfo
-from nomask_app.services.chat.date_groups import GROUPS, as_utc, date_group
 from nomask_app.models import Conversation, Message, StoredFile
+from nomask_app.services.chat.date_groups import GROUPS, as_utc, date_group
 
 # The composer's DOM id: handlers clear it with `rx.set_value` after a send.
 COMPOSER_ID = "composer"
@@ -72,7 +72,7 @@ THUMB_MIN_SIDE = 160
 
 
 def short_time(moment: datetime) -> str:
-    """A compact UTC timestamp such as "29 Nov 14:05 UTC" (the page shows it in the person's zone)."""
+    """A compact UTC timestamp ("29 Nov 14:05 UTC"); the page shows the person's zone."""
     return f"{as_utc(moment):%d %b %H:%M} UTC"
 
 
