@@ -24,6 +24,7 @@ from nomask_app.states.accounts.session import SessionState
 from nomask_app.states.chat import loaders as load
 from nomask_app.states.chat.images import ChatImageMixin
 from nomask_app.states.chat.sidebar import SidebarState
+from nomask_app.states.chat.titles import ChatTitleMixin
 from nomask_app.states.chat.views import (
     COMPOSER_ID,
     FileView,
@@ -40,7 +41,7 @@ def _without(views: list[MessageView], message_id: str) -> list[MessageView]:
     return [view for view in views if view.id != message_id]
 
 
-class ChatState(ChatImageMixin, SessionState):
+class ChatState(ChatTitleMixin, ChatImageMixin, SessionState):
     """The conversation on screen and everything the composer needs."""
 
     conversation_id: str = ""
@@ -312,6 +313,7 @@ class ChatState(ChatImageMixin, SessionState):
         else:
             self.messages = [view if item.id == view.id else item for item in self.messages]
         self.streaming_id = ""
+        return ChatState.name_conversation(view.id)
 
     @rx.event
     async def set_model(self, model_id: str):
