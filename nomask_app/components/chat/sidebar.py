@@ -29,7 +29,7 @@ def _entry(item: ConversationView) -> rx.Component:
 def _group(group: ConversationGroup) -> rx.Component:
     return rx.el.section(
         rx.heading(group.label, as_="h2", size="1", weight="medium", class_name="nm-group-heading"),
-        rx.el.ul(rx.foreach(group.items, _entry), class_name="nm-list"),
+        rx.el.ul(rx.foreach(group.conversations, _entry), class_name="nm-list"),
     )
 
 

@@ -64,7 +64,7 @@ class ConversationGroup:
     """Conversations under one date heading of the sidebar ("Today", ...)."""
 
     label: str = ""
-    items: list[ConversationView] = dataclasses.field(default_factory=list)
+    conversations: list[ConversationView] = dataclasses.field(default_factory=list)
 
 
 # Images whose longer side is below this show scaled up (see .nm-thumb in reply.css).

@@ -49,7 +49,7 @@ def test_views_are_grouped_in_order_and_empty_groups_left_out():
         view("c", datetime(2026, 10, 1, 1, 0, tzinfo=UTC)),
     ]
     groups = group_by_date(views, "UTC", NOW)
-    assert [(g.label, [v.id for v in g.items]) for g in groups] == [
+    assert [(g.label, [v.id for v in g.conversations]) for g in groups] == [
         ("Today", ["a"]),
         ("Older", ["b", "c"]),
     ]
