@@ -78,7 +78,7 @@ def test_a_reply_reads_with_structure(page, assert_accessible, size):
 
     assert _style(reply.locator("ol").first, "list-style-type") == "decimal"
     assert _style(reply.locator("ol > li").first, "display") == "list-item"
-    assert _style(reply.locator("ul").first, "list-style-type") == "circle"  # nested in the ol
+    assert _style(reply.locator("ol ul").first, "list-style-type") not in ("", "none")
     assert _style(reply.locator(".nm-md > ul").first, "list-style-type") == "disc"
 
     link = reply.get_by_role("link", name="a link")
