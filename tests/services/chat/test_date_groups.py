@@ -53,3 +53,26 @@ def test_views_are_grouped_in_order_and_empty_groups_left_out():
         ("Today", ["a"]),
         ("Older", ["b", "c"]),
     ]
+
+
+def test_tiny_attached_images_are_marked_for_scaling_up():
+    from nomask_app.models import StoredFile
+    from nomask_app.states.chat.views import file_view
+
+    def stored(width, height, content_type="image/png"):
+        return StoredFile(
+            id="f",
+            user_id="u",
+            filename="a.png",
+            content_type=content_type,
+            size_bytes=1,
+            sha256="0",
+            storage_key="k",
+            width=width,
+            height=height,
+        )
+
+    assert file_view(stored(16, 16)).small
+    assert not file_view(stored(640, 100)).small
+    assert not file_view(stored(None, None)).small
+    assert not file_view(stored(16, 16, "text/plain")).small
