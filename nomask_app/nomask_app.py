@@ -52,7 +52,7 @@ share_preloaded_memory()
 os.environ["REFLEX_SOCKET_MAX_HTTP_BUFFER_SIZE"] = str(get_settings().max_socket_message_bytes)
 
 app = rx.App(
-    stylesheets=["/nomask.css"],
+    stylesheets=["/nomask.css", "/reply.css"],
     head_components=[
         rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml"),
         storage_guard(),

@@ -13,6 +13,11 @@ a provider. The reply is steered by directives in the last user message:
 - ``[[nth]]``: the reply ends with " #N", N counting the chat requests so far
   (so that answers to the same message differ, as "Regenerate" needs).
 
+A conversation-title request (a system message asking for a "conversation
+title") is answered "Chat about <first words of the question>", or fails with
+HTTP 500 when the exchange contains ``[[notitle]]``. `chat_requests()` leaves
+title requests out; `title_requests()` lists them.
+
 It also answers the image API: ``POST /v1/images/generations`` (JSON) and
 ``POST /v1/images/edits`` (multipart/form-data, as OpenAI takes it) with
 real PNG images in ``b64_json``; ``[[error:N]]`` in the prompt fails those too.
@@ -71,6 +76,21 @@ def _last_user_text(messages: list[dict]) -> str:
                 return " ".join(p.get("text", "") for p in content if p.get("type") == "text")
             return content or ""
     return ""
+
+
+def _is_title_request(body: dict) -> bool:
+    messages = body.get("messages") or [{}]
+    first = messages[0]
+    return first.get("role") == "system" and "conversation title" in str(first.get("content"))
+
+
+def _title_for(text: str) -> tuple[str, dict[str, str]]:
+    # The title request quotes the exchange: "User:\n<question>\n\nAssistant:\n...".
+    question = text.split("\n\nAssistant:", 1)[0].removeprefix("User:").strip()
+    if "[[notitle]]" in question:
+        return "", {"error": "500"}
+    words = _DIRECTIVE.sub("", question).split()[:4]
+    return "Chat about " + " ".join(words), {}
 
 
 def _reply_for(text: str) -> tuple[str, dict[str, str]]:
@@ -146,7 +166,8 @@ class _Handler(BaseHTTPRequestHandler):
         if not self.path.endswith("/chat/completions"):
             self._json(404, {"error": {"message": "not found"}})
             return
-        reply, directives = _reply_for(_last_user_text(body.get("messages", [])))
+        answer = _title_for if _is_title_request(body) else _reply_for
+        reply, directives = answer(_last_user_text(body.get("messages", [])))
         if "nth" in directives:
             with state.lock:
                 reply += f" #{sum(r.path.endswith('/chat/completions') for r in state.requests)}"
@@ -331,9 +352,22 @@ class FakeOpenAIServer(ThreadingHTTPServer):
                 self.state.failing_models[model] = status
 
     def chat_requests(self) -> list[RecordedRequest]:
-        """Chat completion requests received so far."""
+        """Chat completion requests received so far (replies; title requests left out)."""
         with self.state.lock:
-            return [r for r in self.state.requests if r.path.endswith("/chat/completions")]
+            return [
+                r
+                for r in self.state.requests
+                if r.path.endswith("/chat/completions") and not _is_title_request(r.body)
+            ]
+
+    def title_requests(self) -> list[RecordedRequest]:
+        """Conversation-title requests received so far."""
+        with self.state.lock:
+            return [
+                r
+                for r in self.state.requests
+                if r.path.endswith("/chat/completions") and _is_title_request(r.body)
+            ]
 
     def image_requests(self, kind: str = "") -> list[RecordedRequest]:
         """Image API requests so far (`kind`: "generations" or "edits", or both)."""

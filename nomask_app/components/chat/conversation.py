@@ -2,10 +2,12 @@
 
 import reflex as rx
 
+from nomask_app.components.chat.local_time import local_time
 from nomask_app.components.chat.markdown import chat_markdown
 from nomask_app.components.chat.message_copy import copy_button
 from nomask_app.states.chat.conversation import ChatState
 from nomask_app.states.chat.conversation_actions import ConversationState
+from nomask_app.states.chat.sidebar import SidebarState
 from nomask_app.states.chat.views import FileView, MessageView
 
 
@@ -13,7 +15,11 @@ def _file(item: FileView) -> rx.Component:
     return rx.cond(
         item.is_image,
         rx.link(
-            rx.image(src=item.url, alt=item.name, class_name="nm-thumb"),
+            rx.image(
+                src=item.url,
+                alt=item.name,
+                class_name=rx.cond(item.small, "nm-thumb nm-thumb-small", "nm-thumb"),
+            ),
             href=item.url,
             is_external=True,
         ),
@@ -155,7 +161,7 @@ def message_item(message: MessageView) -> rx.Component:
     return rx.el.article(
         rx.hstack(
             rx.text(rx.cond(is_user, "You", "Assistant"), weight="bold", size="2"),
-            rx.el.time(message.time, date_time=message.time_iso, class_name="nm-time"),
+            local_time(iso=message.time_iso, zone=SidebarState.time_zone, fallback=message.time),
             rx.cond(message.model != "", rx.badge(message.model, variant="soft", size="1")),
             align="center",
             spacing="2",
@@ -163,7 +169,12 @@ def message_item(message: MessageView) -> rx.Component:
         rx.cond(is_user, _user_body(message), _reply_body(message)),
         rx.cond(
             message.files.length() > 0,
-            rx.hstack(rx.foreach(message.files, _file), wrap="wrap", spacing="2"),
+            rx.hstack(
+                rx.foreach(message.files, _file),
+                wrap="wrap",
+                spacing="2",
+                class_name="nm-attachments",
+            ),
         ),
         _message_actions(message),
         custom_attrs={

@@ -4,7 +4,7 @@ import reflex as rx
 
 from nomask_app.states.chat.conversation import ChatState
 from nomask_app.states.chat.sidebar import SidebarState
-from nomask_app.states.chat.views import ConversationView
+from nomask_app.states.chat.views import ConversationGroup, ConversationView
 
 
 def _entry(item: ConversationView) -> rx.Component:
@@ -40,6 +40,13 @@ def temporary_switch() -> rx.Component:
         align_items="center",
         gap="0.5rem",
         cursor="pointer",
+    )
+
+
+def _group(group: ConversationGroup) -> rx.Component:
+    return rx.el.section(
+        rx.heading(group.label, as_="h2", size="1", weight="medium", class_name="nm-group-heading"),
+        rx.el.ul(rx.foreach(group.conversations, _entry), class_name="nm-list"),
     )
 
 
@@ -79,7 +86,7 @@ def sidebar() -> rx.Component:
                     rx.el.ul(rx.foreach(SidebarState.results, _entry), class_name="nm-list"),
                 ),
                 rx.fragment(
-                    rx.el.ul(rx.foreach(SidebarState.conversations, _entry), class_name="nm-list"),
+                    rx.foreach(SidebarState.groups, _group),
                     rx.cond(
                         SidebarState.has_more,
                         rx.button("Load more", variant="ghost", on_click=SidebarState.load_more),

@@ -4,6 +4,7 @@ Every function takes the owner's id and filters by it: another user's ids are
 `NotFound`, never "forbidden", so nothing reveals that they exist.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,7 +14,7 @@ from sqlmodel import Session, col, select
 from nomask_app.models import Conversation, Message, StoredFile, User
 from nomask_app.models.common import utcnow
 from nomask_app.services.common.errors import FieldErrors, NotFound
-from nomask_app.services.common.text import clean_text, strip_unsafe
+from nomask_app.services.common.text import clean_text, strip_unsafe, without_unsafe
 from nomask_app.services.images import files
 
 # The messages of the one path the page shows and a model sees (see `Message`).
@@ -22,6 +23,12 @@ PAGE_SIZE = 50
 TITLE_MAX = 200
 _AUTO_TITLE_WORDS = 8
 _AUTO_TITLE_CHARS = 60
+UNTITLED = "New chat"
+# Markdown a title leaves out: [text](url) and ![alt](url) keep their text;
+# heading, quote and list markers at the start; emphasis and code marks.
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MD_LINE_START = re.compile(r"^\s*(?:(?:#{1,6}|>+|[-*+]|\d{1,9}[.)])\s+)*")
+_MD_MARKS = re.compile(r"[*`~#]+|(?<!\w)_+|_+(?!\w)")
 
 
 @dataclass(frozen=True)
@@ -34,12 +41,20 @@ class Turn:
 
 
 def auto_title(text: str) -> str:
-    """A title from the first words of the first message."""
-    words = strip_unsafe(text).split(" ")[:_AUTO_TITLE_WORDS]
+    """A local title: the first line of `text` without Markdown, its first words.
+
+    Headings, emphasis, code marks, quote and list markers go; a link or an
+    image keeps its text. Also the fallback when a model gives no title.
+    """
+    line = next((part for part in without_unsafe(text).splitlines() if part.strip()), "")
+    line = _MD_LINK.sub(r"\1", line)
+    line = _MD_LINE_START.sub("", line)
+    line = _MD_MARKS.sub("", line)
+    words = strip_unsafe(line).split(" ")[:_AUTO_TITLE_WORDS]
     title = " ".join(words)
     if len(title) > _AUTO_TITLE_CHARS:
         title = title[: _AUTO_TITLE_CHARS - 1].rstrip() + "…"
-    return title or "New chat"
+    return title or UNTITLED
 
 
 def saved(user_id: str) -> ColumnElement[bool]:

@@ -27,6 +27,7 @@ from nomask_app.states.chat.images import ChatImageMixin
 from nomask_app.states.chat.queue import FROM_QUEUE, ChatQueueMixin
 from nomask_app.states.chat.sidebar import SidebarState
 from nomask_app.states.chat.temporary import TemporaryChatMixin
+from nomask_app.states.chat.titles import ChatTitleMixin
 from nomask_app.states.chat.versions import ChatVersionsMixin
 from nomask_app.states.chat.views import (
     COMPOSER_ID,
@@ -45,7 +46,12 @@ WAIT_NOTICE = "Wait for the reply to finish, or stop it first."
 
 
 class ChatState(
-    ChatQueueMixin, ChatImageMixin, ChatVersionsMixin, TemporaryChatMixin, SessionState
+    ChatQueueMixin,
+    ChatTitleMixin,
+    ChatImageMixin,
+    ChatVersionsMixin,
+    TemporaryChatMixin,
+    SessionState,
 ):
     """The conversation on screen and everything the composer needs."""
 
@@ -299,9 +305,10 @@ class ChatState(
         self.streaming_id = ""
         if self.notice == WAIT_NOTICE:
             self.notice = ""
+        events = [ChatState.name_conversation(view.id)]
         if self.queued:
-            return ChatState.send({"message": self._take_queued(), FROM_QUEUE: True})
-        return None
+            events.append(ChatState.send({"message": self._take_queued(), FROM_QUEUE: True}))
+        return events
 
     @rx.event
     async def set_model(self, model_id: str):

@@ -1,4 +1,9 @@
-"""The conversation list: newest first, a page at a time, and search."""
+"""The conversation list: newest first, a page at a time, under date headings; and search.
+
+Dates are grouped in the person's time zone, which the browser names once per
+tab (`Intl.DateTimeFormat().resolvedOptions().timeZone`); until it has, and
+for a name the server does not know, UTC.
+"""
 
 import asyncio
 from datetime import datetime
@@ -6,12 +11,20 @@ from datetime import datetime
 import reflex as rx
 
 from nomask_app.db import session_scope
+from nomask_app.models.common import utcnow
 from nomask_app.services.chat import conversations
+from nomask_app.services.chat.date_groups import DEFAULT_ZONE, valid_zone
 from nomask_app.services.chat.search import search_conversations
 from nomask_app.states.accounts.session import SessionState
-from nomask_app.states.chat.views import ConversationView, conversation_view
+from nomask_app.states.chat.views import (
+    ConversationGroup,
+    ConversationView,
+    conversation_view,
+    group_by_date,
+)
 
 QUERY_MAX = 200
+_BROWSER_ZONE = "Intl.DateTimeFormat().resolvedOptions().timeZone"
 
 
 def _page(user_id: str, before: tuple[datetime, str] | None):
@@ -37,11 +50,19 @@ def _search(user_id: str, query: str) -> list[ConversationView]:
 class SidebarState(SessionState):
     """What the sidebar lists."""
 
-    conversations: list[ConversationView] = []
+    groups: list[ConversationGroup] = []
     has_more: bool = False
     query: str = ""
     results: list[ConversationView] = []
+    # The person's time zone as the browser named it ("" until it has).
+    time_zone: str = ""
+    # Server-side only: every loaded entry, newest first (the page gets `groups`).
+    _conversations: list[ConversationView] = []
     _cursor: tuple[str, str] | None = None
+
+    def _regroup(self) -> None:
+        zone = self.time_zone or DEFAULT_ZONE
+        self.groups = group_by_date(self._conversations, zone, utcnow())
 
     @rx.event
     async def load(self):
@@ -50,9 +71,19 @@ class SidebarState(SessionState):
         if user is None:
             return
         views, has_more, cursor = await asyncio.to_thread(_page, user.id, None)
-        self.conversations, self.has_more, self._cursor = views, has_more, cursor
+        self._conversations, self.has_more, self._cursor = views, has_more, cursor
+        self._regroup()
         if self.query:
             self.results = await asyncio.to_thread(_search, user.id, self.query)
+        if not self.time_zone:
+            return rx.call_script(_BROWSER_ZONE, callback=SidebarState.set_time_zone)
+        return None
+
+    @rx.event
+    def set_time_zone(self, name: str):
+        """The browser's time zone: dates regroup in it (an unknown name means UTC)."""
+        self.time_zone = valid_zone(name)
+        self._regroup()
 
     @rx.event
     async def load_more(self):
@@ -62,8 +93,9 @@ class SidebarState(SessionState):
             return
         before = (datetime.fromisoformat(self._cursor[0]), self._cursor[1])
         views, has_more, cursor = await asyncio.to_thread(_page, user.id, before)
-        self.conversations = [*self.conversations, *views]
+        self._conversations = [*self._conversations, *views]
         self.has_more, self._cursor = has_more, cursor
+        self._regroup()
 
     @rx.event
     async def search(self, query: str):

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from nomask_app.integrations.llm import ModelInfo
 from nomask_app.models import Conversation, Message, StoredFile
+from nomask_app.services.chat.date_groups import GROUPS, as_utc, date_group
 
 # The composer's DOM id: handlers clear it with `rx.set_value` after a send.
 COMPOSER_ID = "composer"
@@ -18,6 +19,8 @@ class FileView:
     name: str = ""
     url: str = ""
     is_image: bool = False
+    # An image smaller than its on-screen minimum: scaled up with sharp pixels.
+    small: bool = False
 
 
 @dataclasses.dataclass
@@ -56,20 +59,51 @@ class ConversationView:
     title: str = ""
     when: str = ""
     snippet: str = ""
+    updated_iso: str = ""
+
+
+@dataclasses.dataclass
+class ConversationGroup:
+    """Conversations under one date heading of the sidebar ("Today", ...)."""
+
+    label: str = ""
+    conversations: list[ConversationView] = dataclasses.field(default_factory=list)
+
+
+# Images whose longer side is below this show scaled up (see .nm-thumb in reply.css).
+THUMB_MIN_SIDE = 160
 
 
 def short_time(moment: datetime) -> str:
-    """A compact UTC timestamp such as "29 Nov 14:05 UTC"."""
-    return f"{moment:%d %b %H:%M} UTC"
+    """A compact UTC timestamp ("29 Nov 14:05 UTC"); the page shows the person's zone."""
+    return f"{as_utc(moment):%d %b %H:%M} UTC"
+
+
+def iso_time(moment: datetime) -> str:
+    """An ISO 8601 moment with its UTC offset, for `<time datetime>` and the browser."""
+    return as_utc(moment).isoformat()
+
+
+def group_by_date(
+    views: list[ConversationView], zone: str, now: datetime
+) -> list[ConversationGroup]:
+    """Conversations (newest first) under the date headings that have any, in order."""
+    grouped: dict[str, list[ConversationView]] = {label: [] for label in GROUPS}
+    for view in views:
+        label = date_group(datetime.fromisoformat(view.updated_iso), now, zone)
+        grouped[label].append(view)
+    return [ConversationGroup(label, items) for label, items in grouped.items() if items]
 
 
 def file_view(item: StoredFile) -> FileView:
     """An attachment's view."""
+    is_image = item.content_type.startswith("image/")
     return FileView(
         id=item.id,
         name=item.filename,
         url=f"/api/files/{item.id}",
-        is_image=item.content_type.startswith("image/"),
+        is_image=is_image,
+        small=is_image and 0 < max(item.width or 0, item.height or 0) < THUMB_MIN_SIDE,
     )
 
 
@@ -99,7 +133,7 @@ def message_view(
         status=message.status,
         error=message.error,
         time=short_time(message.created_at),
-        time_iso=message.created_at.isoformat(),
+        time_iso=iso_time(message.created_at),
         model=model,
         note=note,
         stream_src=(
@@ -123,4 +157,5 @@ def conversation_view(conversation: Conversation, snippet: str = "") -> Conversa
         title=conversation.title,
         when=short_time(conversation.updated_at),
         snippet=snippet,
+        updated_iso=iso_time(conversation.updated_at),
     )
