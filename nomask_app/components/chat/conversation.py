@@ -166,23 +166,6 @@ def composer() -> rx.Component:
     """Where messages are written: Enter sends, Shift+Enter starts a new line."""
     return rx.form(
         rx.cond(
-            ChatState.notice != "",
-            rx.callout.root(
-                rx.callout.text(
-                    ChatState.notice,
-                    rx.cond(
-                        ChatState.notice_link != "",
-                        rx.fragment(
-                            " ", rx.link("See plans and upgrade", href=ChatState.notice_link)
-                        ),
-                    ),
-                ),
-                color_scheme="red",
-                role="alert",
-                size="1",
-            ),
-        ),
-        rx.cond(
             ChatState.attachments.length() > 0,
             rx.hstack(rx.foreach(ChatState.attachments, _pending), wrap="wrap", spacing="2"),
         ),

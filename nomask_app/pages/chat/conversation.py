@@ -2,10 +2,10 @@
 
 import reflex as rx
 
-from nomask_app.components.accounts.chrome import account_notices
 from nomask_app.components.chat.conversation import composer, conversation_header, message_item
+from nomask_app.components.chat.drawer import chat_notice, conversations_drawer
 from nomask_app.components.chat.sidebar import sidebar
-from nomask_app.components.common.layout import app_header, loading
+from nomask_app.components.common.layout import app_header, loading, notices
 from nomask_app.states.accounts.session import SessionState
 from nomask_app.states.chat.conversation import ChatState
 
@@ -78,21 +78,25 @@ def _conversation() -> rx.Component:
 
 
 def chat_page() -> rx.Component:
+    """The chat fills the window: header, notices, then sidebar and conversation."""
     return rx.fragment(
         rx.el.a("Skip to the message box", href="#composer", class_name="nm-skip"),
-        app_header(),
-        rx.cond(
-            SessionState.signed_in,
-            rx.box(
-                sidebar(),
-                rx.el.main(
-                    rx.box(account_notices(), padding_x="1rem", padding_top="0.5rem"),
-                    rx.cond(ChatState.not_found, _not_found(), _conversation()),
-                    id="main",
-                    class_name="nm-chat-column",
+        rx.box(
+            app_header(leading=conversations_drawer()),
+            notices(chat_notice()),
+            rx.cond(
+                SessionState.signed_in,
+                rx.box(
+                    rx.box(sidebar(), class_name="nm-sidebar-slot"),
+                    rx.el.main(
+                        rx.cond(ChatState.not_found, _not_found(), _conversation()),
+                        id="main",
+                        class_name="nm-chat-column",
+                    ),
+                    class_name="nm-chat",
                 ),
-                class_name="nm-chat",
+                loading(),
             ),
-            loading(),
+            class_name="nm-app nm-app-fill",
         ),
     )

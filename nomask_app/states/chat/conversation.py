@@ -34,6 +34,7 @@ from nomask_app.states.chat.views import (
 )
 
 RECENT_MAX = 40  # past this, `recent` is folded into `messages` (one resend)
+WAIT_FOR_REPLY = "Wait for the reply to finish, or stop it first."
 
 
 def _without(views: list[MessageView], message_id: str) -> list[MessageView]:
@@ -171,7 +172,7 @@ class ChatState(ChatImageMixin, SessionState):
     async def _begin(self, action, **kwargs):
         """Check who asks, store the turn, start its reply job; return what was prepared."""
         if self.streaming_id:
-            self.notice = "Wait for the reply to finish, or stop it first."
+            self.notice = WAIT_FOR_REPLY
             return None
         user, outcome = await asyncio.to_thread(
             load.begin_turn,
@@ -312,6 +313,13 @@ class ChatState(ChatImageMixin, SessionState):
         else:
             self.messages = [view if item.id == view.id else item for item in self.messages]
         self.streaming_id = ""
+        if self.notice == WAIT_FOR_REPLY:
+            self.notice = ""  # its cause has ended
+
+    @rx.event
+    def dismiss_notice(self):
+        """Hide the notice about the last message (it comes back if the cause repeats)."""
+        self.notice, self.notice_link = "", ""
 
     @rx.event
     async def set_model(self, model_id: str):
