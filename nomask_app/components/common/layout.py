@@ -99,6 +99,15 @@ def notices(*extra: rx.Component) -> rx.Component:
     )
 
 
+def scroll_box(table: rx.Component, label: str) -> rx.Component:
+    """A wide table that scrolls inside its own box on a phone, never the page.
+
+    The box is a named region the keyboard can reach and scroll, which the
+    table's own scroll area (no focusable cells) is not.
+    """
+    return rx.box(table, tab_index=0, role="region", aria_label=label, class_name="nm-table-scroll")
+
+
 def loading(label: str = "Loading", padding: str = "4rem") -> rx.Component:
     """A centred spinner that screen readers announce as `label` (a status)."""
     return rx.center(rx.spinner(role="status", aria_label=label), padding=padding)

@@ -68,7 +68,11 @@ def _conversation() -> rx.Component:
                     "The assistant is writing a reply.", class_name="nm-sr-only", role="status"
                 ),
             ),
+            # A scrolling area the keyboard can reach and scroll (banners may make it small).
             custom_attrs={"data-scroll-root": "true"},
+            tab_index=0,
+            role="region",
+            aria_label="Messages",
             class_name="nm-messages",
         ),
         composer(),
