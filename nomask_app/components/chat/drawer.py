@@ -46,7 +46,19 @@ def conversations_drawer() -> rx.Component:
             )
         ),
         rx.dialog.content(
-            rx.dialog.title("Conversations", size="4", class_name="nm-sr-only"),
+            rx.flex(
+                rx.dialog.title("Conversations", size="4", margin="0"),
+                rx.dialog.close(
+                    rx.icon_button(
+                        rx.icon("x", aria_hidden="true"),
+                        variant="ghost",
+                        aria_label="Close conversations",
+                    )
+                ),
+                align="center",
+                justify="between",
+                padding="0.75rem 0.75rem 0",
+            ),
             rx.dialog.description(
                 "Choose a conversation or start a new one.", class_name="nm-sr-only"
             ),
