@@ -70,7 +70,10 @@ def conversations_drawer() -> rx.Component:
 
 
 def chat_notice() -> rx.Component:
-    """Why the last message was not sent (quota, a reply still running), with "Dismiss"."""
+    """Why the last message was not sent (quota, a reply still running), with "Dismiss".
+
+    The alert is the text alone, so it reads (and is announced) without the button.
+    """
     return rx.cond(
         ChatState.notice != "",
         rx.callout.root(
@@ -83,6 +86,7 @@ def chat_notice() -> rx.Component:
                             " ", rx.link("See plans and upgrade", href=ChatState.notice_link)
                         ),
                     ),
+                    role="alert",
                 ),
                 rx.button(
                     "Dismiss",
@@ -98,7 +102,6 @@ def chat_notice() -> rx.Component:
                 wrap="wrap",
             ),
             color_scheme="red",
-            role="alert",
             size="1",
         ),
     )
