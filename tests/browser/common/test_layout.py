@@ -193,6 +193,10 @@ def test_no_page_scrolls_sideways_on_a_phone(page, app_server, assert_accessible
     wait_for_reply_end(page)
     for path in (*SIGNED_IN_PAGES, f"/chat/{chat_id}"):
         _check_page(page, path, assert_accessible)
+    # The narrowest phone: the header and the composer still fit.
+    page.set_viewport_size({"width": 360, "height": 740})
+    for control in ("Send", "Account", "Conversations", "Attach file"):
+        _inside_window(page, control)
     with AppDatabase(app_server) as session:
         user = session.exec(select(User).where(User.email == email)).one()
         user.role = "admin"
