@@ -14,7 +14,7 @@ export REFLEX_TELEMETRY_ENABLED := false
 export REFLEX_CHECK_LATEST_VERSION := false
 export LITELLM_OFFLINE_MODE := true
 
-.PHONY: run dev test lint format migrate constraints clean
+.PHONY: run dev test lint format migrate constraints screenshots clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11) and "Python 3.11 is required (set PYTHON=python3.11)")'
@@ -47,6 +47,11 @@ test: $(VENV)/.installed-dev
 
 migrate: $(VENV)/.installed
 	$(BIN)/alembic upgrade head
+
+## screenshots: the chat with every notice, and the phone drawer, light and dark, in docs/screenshots
+screenshots: $(VENV)/.installed-dev
+	@scripts/ensure-chromium
+	NOMASK_SCREENSHOT_DIR=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest tests/browser/common/test_layout.py -q -k "notice or drawer"
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -5,7 +5,12 @@ import os
 import reflex as rx
 
 from nomask_app.api import create_api
-from nomask_app.components.privacy.cookie_banner import cookie_banner_wrap, storage_guard
+from nomask_app.components.chat.drawer import drawer_script
+from nomask_app.components.privacy.cookie_banner import (
+    consent_known,
+    cookie_banner_wrap,
+    storage_guard,
+)
 from nomask_app.config import get_settings
 from nomask_app.logs import configure_logging
 from nomask_app.middleware import SecurityMiddleware
@@ -52,10 +57,12 @@ share_preloaded_memory()
 os.environ["REFLEX_SOCKET_MAX_HTTP_BUFFER_SIZE"] = str(get_settings().max_socket_message_bytes)
 
 app = rx.App(
-    stylesheets=["/nomask.css", "/reply.css"],
+    stylesheets=["/nomask.css", "/layout.css", "/reply.css"],
     head_components=[
         rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml"),
         storage_guard(),
+        consent_known(),
+        drawer_script(),
     ],
     # The cookie banner comes first on every page (inside the theme, before the page).
     extra_app_wraps={(3, "CookieBanner"): cookie_banner_wrap},

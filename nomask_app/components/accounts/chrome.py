@@ -42,7 +42,6 @@ def verify_reminder() -> rx.Component:
             color_scheme="amber",
             high_contrast=True,
             role="status",
-            margin_bottom="1rem",
         ),
     )
 

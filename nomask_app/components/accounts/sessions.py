@@ -5,6 +5,7 @@ import json
 import reflex as rx
 from reflex.vars import Var
 
+from nomask_app.components.common.layout import scroll_box
 from nomask_app.config import get_settings
 from nomask_app.states.accounts.devices import DevicesState
 
@@ -69,19 +70,24 @@ def sessions_section() -> rx.Component:
                     DevicesState.notice != "",
                     rx.callout(DevicesState.notice, color_scheme="green", role="status"),
                 ),
-                rx.table.root(
-                    rx.el.caption("Active sessions", class_name="nm-sr"),
-                    rx.table.header(
-                        rx.table.row(
-                            rx.table.column_header_cell("Browser and device"),
-                            rx.table.column_header_cell("IP address"),
-                            rx.table.column_header_cell("Signed in"),
-                            rx.table.column_header_cell("Last seen"),
-                            rx.table.column_header_cell(rx.el.span("Action", class_name="nm-sr")),
-                        )
+                scroll_box(
+                    rx.table.root(
+                        rx.el.caption("Active sessions", class_name="nm-sr"),
+                        rx.table.header(
+                            rx.table.row(
+                                rx.table.column_header_cell("Browser and device"),
+                                rx.table.column_header_cell("IP address"),
+                                rx.table.column_header_cell("Signed in"),
+                                rx.table.column_header_cell("Last seen"),
+                                rx.table.column_header_cell(
+                                    rx.el.span("Action", class_name="nm-sr")
+                                ),
+                            )
+                        ),
+                        rx.table.body(rx.foreach(DevicesState.sessions, _row)),
+                        width="100%",
                     ),
-                    rx.table.body(rx.foreach(DevicesState.sessions, _row)),
-                    width="100%",
+                    "Active sessions",
                 ),
                 rx.button(
                     "Sign out everywhere",

@@ -111,28 +111,9 @@ def _queued() -> rx.Component:
     )
 
 
-def _notice() -> rx.Component:
-    return rx.cond(
-        ChatState.notice != "",
-        rx.callout.root(
-            rx.callout.text(
-                ChatState.notice,
-                rx.cond(
-                    ChatState.notice_link != "",
-                    rx.fragment(" ", rx.link("See plans and upgrade", href=ChatState.notice_link)),
-                ),
-            ),
-            color_scheme="red",
-            role="alert",
-            size="1",
-        ),
-    )
-
-
 def composer() -> rx.Component:
     """Where messages are written; text written while a reply streams waits its turn."""
     return rx.form(
-        _notice(),
         rx.cond(
             ChatState.attachments.length() > 0,
             rx.hstack(rx.foreach(ChatState.attachments, _pending), wrap="wrap", spacing="2"),

@@ -1,4 +1,10 @@
-"""Page chrome: the header with the account menu, and the main landmark."""
+"""Page chrome: the header with the account menu, the "Notices" region, the main landmark.
+
+Signed-in pages are a column (assets/layout.css): header, notices, then the
+page. The notices region has a height of its own, so a page that fills the
+window (the chat) gives the room it takes from its scrolling part, never
+from its composer.
+"""
 
 import reflex as rx
 
@@ -55,10 +61,11 @@ def account_menu() -> rx.Component:
     )
 
 
-def app_header() -> rx.Component:
-    """The top bar on pages behind sign-in."""
+def app_header(leading: rx.Component | None = None) -> rx.Component:
+    """The top bar on pages behind sign-in; `leading` goes first (the chat's drawer button)."""
     return rx.el.header(
         rx.hstack(
+            *([leading] if leading is not None else []),
             brand(),
             rx.el.nav(
                 rx.hstack(
@@ -68,17 +75,37 @@ def app_header() -> rx.Component:
                     spacing="4",
                 ),
                 aria_label="Main",
+                class_name="nm-main-nav",
             ),
             rx.spacer(),
             account_menu(),
             align="center",
             spacing="5",
-            padding_x="1.25rem",
-            padding_y="0.75rem",
+            class_name="nm-header-bar",
         ),
-        policy_banner(),
         class_name="nm-header",
     )
+
+
+def notices(*extra: rx.Component) -> rx.Component:
+    """The one "Notices" region: email confirmation, policy update, and a page's own notices."""
+    return rx.el.section(
+        account_notices(),
+        policy_banner(),
+        *extra,
+        role="region",
+        aria_label="Notices",
+        class_name="nm-notices",
+    )
+
+
+def scroll_box(table: rx.Component, label: str) -> rx.Component:
+    """A wide table that scrolls inside its own box on a phone, never the page.
+
+    The box is a named region the keyboard can reach and scroll, which the
+    table's own scroll area (no focusable cells) is not.
+    """
+    return rx.box(table, tab_index=0, role="region", aria_label=label, class_name="nm-table-scroll")
 
 
 def loading(label: str = "Loading", padding: str = "4rem") -> rx.Component:
@@ -90,17 +117,19 @@ def signed_in_page(title: str, *children: rx.Component) -> rx.Component:
     """A page behind sign-in; its content renders only once the user is known."""
     return rx.fragment(
         rx.el.a("Skip to content", href="#main", class_name="nm-skip"),
-        app_header(),
-        rx.el.main(
-            rx.cond(
-                SessionState.signed_in,
-                rx.container(
-                    account_notices(), rx.heading(title, as_="h1", size="7"), *children, size="3"
+        rx.box(
+            app_header(),
+            notices(),
+            rx.el.main(
+                rx.cond(
+                    SessionState.signed_in,
+                    rx.container(rx.heading(title, as_="h1", size="7"), *children, size="3"),
+                    loading(),
                 ),
-                loading(),
+                id="main",
+                padding_y="1.5rem",
             ),
-            id="main",
-            padding_y="1.5rem",
+            class_name="nm-app",
         ),
     )
 
@@ -111,12 +140,7 @@ def public_page(*children: rx.Component) -> rx.Component:
         rx.el.a("Skip to content", href="#main", class_name="nm-skip"),
         rx.el.header(
             rx.hstack(
-                brand(),
-                rx.spacer(),
-                theme_picker(),
-                align="center",
-                padding_x="1.25rem",
-                padding_y="0.75rem",
+                brand(), rx.spacer(), theme_picker(), align="center", class_name="nm-header-bar"
             ),
             class_name="nm-header",
         ),

@@ -1,9 +1,14 @@
 """The first-visit cookie banner, on every page (an app wrap), first in the page.
 
-It renders only after hydration, when the browser has no consent cookie
-yet, and not on the cookie page itself (which has the full controls). Like
-the GOV.UK banner it sits at the top, before the skip link, in the flow of
-the page: nothing is covered, and it is the first thing a screen reader meets.
+It shows while the browser has no consent cookie, and not on the cookie page
+itself (which has the full controls). Like the GOV.UK banner it sits at the
+top, before the skip link, in the flow of the page: nothing is covered, and
+it is the first thing a screen reader meets.
+
+It is in the page from the first paint (its buttons inert until hydration),
+so it never pushes the page down when the app connects (issue 19.3). Where
+the consent cookie is already set, a head script hides it from that same
+first paint; after hydration it is not rendered at all.
 """
 
 import reflex as rx
@@ -19,8 +24,9 @@ def _on_cookie_page() -> rx.Var[bool]:
 
 def cookie_banner() -> rx.Component:
     """The banner: "Accept all", "Essential only", "Customize"."""
+    waiting = ~rx.State.is_hydrated
     return rx.cond(
-        rx.State.is_hydrated & (ConsentState.choice == "") & ~_on_cookie_page(),
+        (~rx.State.is_hydrated | (ConsentState.choice == "")) & ~_on_cookie_page(),
         rx.el.section(
             rx.flex(
                 rx.heading("Cookies on NoMask AI", as_="h2", size="4", id="cookie-banner-title"),
@@ -31,11 +37,19 @@ def cookie_banner() -> rx.Component:
                     size="2",
                 ),
                 rx.flex(
-                    rx.button("Accept all", on_click=ConsentState.accept_all),
+                    rx.button("Accept all", on_click=ConsentState.accept_all, disabled=waiting),
                     rx.button(
-                        "Essential only", variant="soft", on_click=ConsentState.essential_only
+                        "Essential only",
+                        variant="soft",
+                        on_click=ConsentState.essential_only,
+                        disabled=waiting,
                     ),
-                    rx.button("Customize", variant="outline", on_click=rx.redirect(COOKIE_PAGE)),
+                    rx.button(
+                        "Customize",
+                        variant="outline",
+                        on_click=rx.redirect(COOKIE_PAGE),
+                        disabled=waiting,
+                    ),
                     spacing="3",
                     wrap="wrap",
                 ),
@@ -46,6 +60,8 @@ def cookie_banner() -> rx.Component:
             ),
             aria_labelledby="cookie-banner-title",
             class_name="nm-cookie-banner",
+            # Only the first paint's banner is hidden by the head script below.
+            custom_attrs={"data-before-hydration": rx.cond(waiting, "true", "false")},
         ),
     )
 
@@ -78,3 +94,23 @@ _STORAGE_GUARD = r"""
 def storage_guard() -> rx.Component:
     """A head script: no preference storage before consent (policy §7)."""
     return rx.el.script(_STORAGE_GUARD)
+
+
+# Runs in <head> before the first paint: where the browser already holds a
+# valid consent cookie (the pattern of services.privacy.consent.parse_cookie),
+# or on the cookie page, the banner rendered before hydration stays hidden.
+_CONSENT_KNOWN = r"""
+(function () {
+  var chosen = /(?:^|;\s*)nomask_consent=[0-9a-f]{32}\.(?:all|essential)(?:;|$)/;
+  if (chosen.test(document.cookie) || location.pathname.indexOf("COOKIE_PAGE") === 0) {
+    var style = document.createElement("style");
+    style.textContent = '.nm-cookie-banner[data-before-hydration="true"] { display: none; }';
+    document.head.appendChild(style);
+  }
+})();
+""".replace("COOKIE_PAGE", COOKIE_PAGE)
+
+
+def consent_known() -> rx.Component:
+    """A head script: no banner flashes where a cookie choice exists (issue 19.3)."""
+    return rx.el.script(_CONSENT_KNOWN)

@@ -38,8 +38,6 @@ def policy_banner() -> rx.Component:
                 color_scheme="blue",
                 high_contrast=True,
                 role="status",
-                margin_x="1.25rem",
-                margin_bottom="0.75rem",
             ),
         ),
         on_mount=PolicyNoticeState.load,

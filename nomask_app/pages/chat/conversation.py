@@ -2,11 +2,11 @@
 
 import reflex as rx
 
-from nomask_app.components.accounts.chrome import account_notices
 from nomask_app.components.chat.composer import composer
 from nomask_app.components.chat.conversation import conversation_header, message_item
+from nomask_app.components.chat.drawer import chat_notice, conversations_drawer
 from nomask_app.components.chat.sidebar import sidebar
-from nomask_app.components.common.layout import app_header, loading
+from nomask_app.components.common.layout import app_header, loading, notices
 from nomask_app.states.accounts.session import SessionState
 from nomask_app.states.chat.conversation import ChatState
 
@@ -69,7 +69,11 @@ def _conversation() -> rx.Component:
                     "The assistant is writing a reply.", class_name="nm-sr-only", role="status"
                 ),
             ),
+            # A scrolling area the keyboard can reach and scroll (banners may make it small).
             custom_attrs={"data-scroll-root": "true"},
+            tab_index=0,
+            role="region",
+            aria_label="Messages",
             class_name="nm-messages",
         ),
         composer(),
@@ -79,21 +83,25 @@ def _conversation() -> rx.Component:
 
 
 def chat_page() -> rx.Component:
+    """The chat fills the window: header, notices, then sidebar and conversation."""
     return rx.fragment(
         rx.el.a("Skip to the message box", href="#composer", class_name="nm-skip"),
-        app_header(),
-        rx.cond(
-            SessionState.signed_in,
-            rx.box(
-                sidebar(),
-                rx.el.main(
-                    rx.box(account_notices(), padding_x="1rem", padding_top="0.5rem"),
-                    rx.cond(ChatState.not_found, _not_found(), _conversation()),
-                    id="main",
-                    class_name="nm-chat-column",
+        rx.box(
+            app_header(leading=conversations_drawer()),
+            notices(chat_notice()),
+            rx.cond(
+                SessionState.signed_in,
+                rx.box(
+                    rx.box(sidebar(), class_name="nm-sidebar-slot"),
+                    rx.el.main(
+                        rx.cond(ChatState.not_found, _not_found(), _conversation()),
+                        id="main",
+                        class_name="nm-chat-column",
+                    ),
+                    class_name="nm-chat",
                 ),
-                class_name="nm-chat",
+                loading(),
             ),
-            loading(),
+            class_name="nm-app nm-app-fill",
         ),
     )

@@ -3,7 +3,7 @@
 import reflex as rx
 
 from nomask_app.components.accounts.chrome import theme_picker
-from nomask_app.components.common.layout import app_header, brand
+from nomask_app.components.common.layout import app_header, brand, scroll_box
 from nomask_app.services.privacy.consent import StorageItem, essential_storage, preference_storage
 from nomask_app.states.accounts.session import SessionState
 from nomask_app.states.privacy.consent import ConsentState
@@ -30,6 +30,10 @@ def _header() -> rx.Component:
 
 
 def _table(caption: str, items: list[StorageItem]) -> rx.Component:
+    return scroll_box(_rows_table(caption, items), caption)
+
+
+def _rows_table(caption: str, items: list[StorageItem]) -> rx.Component:
     return rx.table.root(
         rx.el.caption(caption, class_name="nm-sr"),
         rx.table.header(

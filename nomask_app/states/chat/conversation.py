@@ -304,11 +304,16 @@ class ChatState(
             self.messages = [view if item.id == view.id else item for item in self.messages]
         self.streaming_id = ""
         if self.notice == WAIT_NOTICE:
-            self.notice = ""
+            self.notice = ""  # its cause has ended
         events = [ChatState.name_conversation(view.id)]
         if self.queued:
             events.append(ChatState.send({"message": self._take_queued(), FROM_QUEUE: True}))
         return events
+
+    @rx.event
+    def dismiss_notice(self):
+        """Hide the notice about the last message (it comes back if the cause repeats)."""
+        self.notice, self.notice_link = "", ""
 
     @rx.event
     async def set_model(self, model_id: str):

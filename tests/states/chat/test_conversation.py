@@ -44,3 +44,25 @@ async def test_the_move_to_a_new_conversations_address_does_not_load_it_again(
     await run(moved, ChatState.open_conversation)
     assert len(loads) == 1 and moved.conversation_id == started
     assert [m.role for m in moved.messages] == ["user", "assistant"] and moved.recent == []
+
+
+async def test_the_wait_notice_clears_when_the_reply_ends(session, use_models):
+    use_models()
+    _, chat = _signed_in_tab(session)
+    await run(chat, ChatState.open_new)
+    await run(chat, ChatState.send, {"message": "first words"})
+    await run(chat, ChatState.send, {"message": "too soon"})
+    assert chat.notice == "Wait for the reply to finish, or stop it first."
+    await asyncio.wait_for(jobs.get(chat.streaming_id).task, 30)
+    await run(chat, ChatState.reply_finished)
+    assert chat.streaming_id == "" and chat.notice == ""
+
+
+async def test_a_notice_can_be_dismissed(session, use_models):
+    use_models()
+    _, chat = _signed_in_tab(session)
+    await run(chat, ChatState.open_new)
+    await run(chat, ChatState.send, {"message": ""})
+    assert chat.notice == "Type a message first."
+    await run(chat, ChatState.dismiss_notice)
+    assert chat.notice == "" and chat.notice_link == ""
