@@ -51,7 +51,8 @@ async def test_the_wait_notice_clears_when_the_reply_ends(session, use_models):
     _, chat = _signed_in_tab(session)
     await run(chat, ChatState.open_new)
     await run(chat, ChatState.send, {"message": "first words"})
-    await run(chat, ChatState.send, {"message": "too soon"})
+    # A new message would wait its turn (queued); regenerating cannot.
+    await run(chat, ChatState.regenerate)
     assert chat.notice == "Wait for the reply to finish, or stop it first."
     await asyncio.wait_for(jobs.get(chat.streaming_id).task, 30)
     await run(chat, ChatState.reply_finished)
