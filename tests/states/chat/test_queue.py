@@ -35,9 +35,11 @@ async def test_text_sent_during_a_reply_is_queued_then_sent_when_it_ends(session
     assert len(chat.recent) == 2  # nothing stored or sent yet
 
     await asyncio.wait_for(jobs.get(chat.streaming_id).task, 30)
-    follow_up = await run(chat, ChatState.reply_finished, "complete")
+    events = await run(chat, ChatState.reply_finished, "complete")
     assert chat.queued == "" and chat.streaming_id == ""
-    # The queued text goes through `send` again, with every check a typed message gets.
+    # The queued text goes through `send` again, with every check a typed message gets
+    # (after the title request of the first exchange).
+    follow_up = events[-1]
     assert follow_up.handler.fn is ChatState.send.fn
     assert "second" in str(follow_up.args[0][1]) and FROM_QUEUE in str(follow_up.args[0][1])
     await run(chat, ChatState.send, {"message": "second\n\nthird", FROM_QUEUE: True})
