@@ -1,6 +1,7 @@
 """The conversation sidebar: "New chat", "Search conversations", the list."""
 
 import reflex as rx
+from reflex.vars import Var
 
 from nomask_app.states.chat.conversation import ChatState
 from nomask_app.states.chat.sidebar import SidebarState
@@ -48,6 +49,10 @@ def _group(group: ConversationGroup) -> rx.Component:
         rx.heading(group.label, as_="h2", size="1", weight="medium", class_name="nm-group-heading"),
         rx.el.ul(rx.foreach(group.conversations, _entry), class_name="nm-list"),
     )
+
+
+# The browser's time zone, for the date groups and message times.
+_BROWSER_ZONE = Var("() => Intl.DateTimeFormat().resolvedOptions().timeZone")
 
 
 def sidebar() -> rx.Component:
@@ -98,4 +103,6 @@ def sidebar() -> rx.Component:
         ),
         aria_label="Conversations",
         class_name="nm-sidebar",
+        # Compiled into the bundle: the CSP forbids the `eval` of call_script.
+        on_mount=rx.call_function(_BROWSER_ZONE, callback=SidebarState.set_time_zone),
     )

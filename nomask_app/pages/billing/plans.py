@@ -3,7 +3,7 @@
 import reflex as rx
 
 from nomask_app.components.common.forms import form_alert
-from nomask_app.components.common.layout import loading, signed_in_page
+from nomask_app.components.common.layout import loading, scroll_box, signed_in_page
 from nomask_app.states.billing.subscription import BillingState, PlanView
 
 
@@ -120,29 +120,32 @@ def _chart() -> rx.Component:
 def _daily_table() -> rx.Component:
     return rx.el.details(
         rx.el.summary("Daily usage as a table"),
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    *(
-                        rx.table.column_header_cell(name, scope="col")
-                        for name in ("Date", "Messages", "Images", "Tokens", "Cost")
+        scroll_box(
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        *(
+                            rx.table.column_header_cell(name, scope="col")
+                            for name in ("Date", "Messages", "Images", "Tokens", "Cost")
+                        )
                     )
-                )
+                ),
+                rx.table.body(
+                    rx.foreach(
+                        BillingState.daily,
+                        lambda day: rx.table.row(
+                            rx.table.row_header_cell(day["date"], scope="row"),
+                            rx.table.cell(day["messages"]),
+                            rx.table.cell(day["images"]),
+                            rx.table.cell(day["tokens"]),
+                            rx.table.cell(day["cost"]),
+                        ),
+                    )
+                ),
+                size="1",
+                margin_top="0.5rem",
             ),
-            rx.table.body(
-                rx.foreach(
-                    BillingState.daily,
-                    lambda day: rx.table.row(
-                        rx.table.row_header_cell(day["date"], scope="row"),
-                        rx.table.cell(day["messages"]),
-                        rx.table.cell(day["images"]),
-                        rx.table.cell(day["tokens"]),
-                        rx.table.cell(day["cost"]),
-                    ),
-                )
-            ),
-            size="1",
-            margin_top="0.5rem",
+            "Daily usage",
         ),
         margin_top="0.75rem",
     )

@@ -18,6 +18,7 @@ from nomask_app.integrations.llm import Delta, ProviderError, get_gateway
 from nomask_app.models import Message
 from nomask_app.services.chat import conversations
 from nomask_app.services.common.errors import NotFound
+from nomask_app.services.privacy import provider_ledger
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +68,18 @@ def title_request(*, session: Session, user_id: str, reply_id: str) -> TitleRequ
     )
     if len(questions) != 1:
         return None
+    model = get_gateway().model(reply.model)
     question = questions[0].content
     exchange = f"User:\n{question[:_EXCERPT_CHARS]}\n\nAssistant:\n{reply.content[:_EXCERPT_CHARS]}"
+    if model is not None:  # the exchange goes to the provider once more: record it
+        provider_ledger.record(
+            session=session,
+            user_id=user_id,
+            provider=model.provider,
+            model=model.id,
+            conversation_id=conversation.id,
+            message_ids=(questions[0].id, reply.id),
+        )
     return TitleRequest(
         conversation_id=conversation.id,
         # The model that answered: a fallback's own id once the reply ended.

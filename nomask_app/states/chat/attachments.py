@@ -83,6 +83,10 @@ class AttachmentState(UploadLimitMixin, SessionState):
         user = await self.current_user()
         if user is None:
             return SessionState.require_user
+        if not uploads:
+            # The browser kept every file back (`refused` explains why): an empty
+            # drop must not clear that explanation.
+            return rx.clear_selected_files(UPLOAD_ID)
         conversation = await self.get_state(ChatState)
         problems: list[str] = []
         limit = get_settings().max_upload_bytes

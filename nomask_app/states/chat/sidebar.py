@@ -24,7 +24,6 @@ from nomask_app.states.chat.views import (
 )
 
 QUERY_MAX = 200
-_BROWSER_ZONE = "Intl.DateTimeFormat().resolvedOptions().timeZone"
 
 
 def _page(user_id: str, before: tuple[datetime, str] | None):
@@ -75,9 +74,6 @@ class SidebarState(SessionState):
         self._regroup()
         if self.query:
             self.results = await asyncio.to_thread(_search, user.id, self.query)
-        if not self.time_zone:
-            return rx.call_script(_BROWSER_ZONE, callback=SidebarState.set_time_zone)
-        return None
 
     @rx.event
     def set_time_zone(self, name: str):

@@ -45,6 +45,9 @@ def test_password_reset_signs_out_everywhere_and_works_once(
     _ask_for_reset(page, ghost)
     assert emails_to(app_server, ghost) == []
 
+    # This browser is signed in and shows a signed-in page while the reset happens elsewhere.
+    page.goto("/settings")
+    expect(page.get_by_role("button", name="Sign out everywhere")).to_be_visible()
     reset = browser.new_context(base_url=app_server.url).new_page()
     reset.goto(f"/reset-password?token={token}")
     _set_password(reset, "password123")

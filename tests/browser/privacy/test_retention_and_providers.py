@@ -82,7 +82,7 @@ def test_auto_delete_is_chosen_in_the_privacy_center_and_the_sweep_deletes_what_
 
     choice.select_option(label="After 30 days")
     expect(page.get_by_role("status").filter(has_text="untouched for 30 days")).to_contain_text(
-        "Next: “An old conversation about a trip”"
+        "Next: “Chat about An old conversation about”"
     )
     _at_both_sizes(page, assert_accessible, "auto-delete-30", "How long we keep it")
     page.reload()
@@ -138,9 +138,10 @@ def test_the_privacy_center_shows_what_each_ai_provider_received(
     _privacy_center(page)
     section = page.get_by_role("region", name="What AI providers received")
     expect(section.get_by_role("heading", name="OpenAI", level=3)).to_be_visible()
-    # Three messages went (two questions and the first answer, sent again as history).
-    expect(section).to_contain_text("3 messages from 1 conversation in 2 requests")
+    # Three messages went (two questions and the first answer, sent again as history)
+    # in three requests: two replies and the title of the first exchange.
+    expect(section).to_contain_text("3 messages from 1 conversation in 3 requests")
     expect(section).to_contain_text("Tokens: 20 sent, 10 received.")  # as the fake counts
-    link = section.get_by_role("link", name="Where does this message go?")
+    link = section.get_by_role("link", name="Chat about Where does this message")
     expect(link).to_have_attribute("href", f"/chat/{sent_to}")
     _at_both_sizes(page, assert_accessible, "providers", "What AI providers received")
