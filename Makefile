@@ -48,9 +48,10 @@ test: $(VENV)/.installed-dev
 migrate: $(VENV)/.installed
 	$(BIN)/alembic upgrade head
 
-## screenshots: the chat with every notice, and the phone drawer, light and dark, in docs/screenshots
+## screenshots: the chat page at 1280x800 and 390x844, light and dark, banners and drawer, in docs/screenshots
 screenshots: $(VENV)/.installed-dev
 	@scripts/ensure-chromium
+	$(BIN)/python bench/screenshots.py
 	NOMASK_SCREENSHOT_DIR=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest tests/browser/common/test_layout.py -q -k "notice or drawer"
 
 lint: $(VENV)/.installed-dev

@@ -88,19 +88,22 @@ def _seed(database_url: str) -> str:
             if title == OPENED:
                 question = "Plan my weekend trip to Porto, with a table of where we sleep."
             answer = REPLY if title == OPENED else f"Of course. Notes on {title.lower()}."
+            parent_id = None
             for seq, role, content in ((1, "user", question), (2, "assistant", answer)):
-                session.add(
-                    Message(
-                        conversation_id=conversation.id,
-                        user_id=user.id,
-                        seq=seq,
-                        role=role,
-                        content=content,
-                        model="fake-team" if role == "assistant" else "",
-                        created_at=when,
-                        updated_at=when,
-                    )
+                message = Message(
+                    conversation_id=conversation.id,
+                    user_id=user.id,
+                    seq=seq,
+                    parent_id=parent_id,  # one path: each message answers the one before
+                    role=role,
+                    content=content,
+                    model="fake-team" if role == "assistant" else "",
+                    created_at=when,
+                    updated_at=when,
                 )
+                session.add(message)
+                session.flush()
+                parent_id = message.id
             ids[title] = conversation.id
         session.commit()
     engine.dispose()

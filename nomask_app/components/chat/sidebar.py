@@ -12,7 +12,7 @@ def _entry(item: ConversationView) -> rx.Component:
     current = item.id == ChatState.conversation_id
     return rx.el.li(
         rx.link(
-            rx.text(item.title, size="2", weight="medium", trim="both", class_name="nm-ellipsis"),
+            rx.text(item.title, size="2", weight="medium", class_name="nm-ellipsis"),
             rx.cond(
                 item.snippet != "",
                 rx.text(item.snippet, size="1", color_scheme="gray", class_name="nm-ellipsis"),
