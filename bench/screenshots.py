@@ -167,7 +167,9 @@ def take(out: Path) -> list[Path]:
                 context = _signed_in(browser, server.url, viewport, "light")
                 page = context.new_page()
                 page.goto("/")
-                expect(page.get_by_role("button", name="Essential only")).to_be_visible()
+                # The banner is drawn from the first paint; wait for the page to be usable.
+                expect(page.get_by_role("button", name="Essential only")).to_be_enabled()
+                expect(page.get_by_role("textbox", name="Message")).to_be_visible()
                 path = out / f"chat-banners-{size}-light.png"
                 page.screenshot(path=str(path))
                 saved.append(path)

@@ -178,6 +178,9 @@ def test_the_sidebar_groups_conversations_by_date(browser, app_server, assert_ac
         nav = page.get_by_role("navigation", name="Conversations")
         if size == "phone" and not nav.is_visible():
             page.get_by_role("button", name="Conversations").click()
+            expect(page.get_by_role("dialog", name="Conversations")).to_be_visible()
+            # The pointer that opened the drawer would rest on an entry (a hover style).
+            page.mouse.move(389, 843)
         headings = nav.get_by_role("heading")
         expect(headings).to_have_text(["Today", "Yesterday", "Previous 7 days", "Older"])
         older = nav.locator("section").filter(has=page.get_by_role("heading", name="Older"))

@@ -1,10 +1,12 @@
 """The page layout: phones without sideways scrolling, the drawer, the "Notices" region."""
 
+import contextlib
 import os
 import re
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from sqlmodel import select
 
 from nomask_app.models import ConsentRecord, PolicyRelease, User
@@ -20,7 +22,13 @@ COOKIE_BANNER = "Cookies on NoMask AI"
 SCREENSHOTS = os.environ.get("NOMASK_SCREENSHOT_DIR", "")
 
 
+_FITS = "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+
+
 def _no_sideways_scroll(page: Page) -> None:
+    # After a resize, a chart takes the new width on its next resize-observer frame.
+    with contextlib.suppress(PlaywrightTimeoutError):
+        page.wait_for_function(_FITS, timeout=3000)
     widths = page.evaluate(
         "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
     )
