@@ -112,7 +112,8 @@ def test_published_releases_get_the_text_of_their_bundled_file(engine):
 
 def _insert(connection, table: str, **values) -> None:
     """A row with `values`, and a plain value in every other required column."""
-    plain = {"INTEGER": 0, "BOOLEAN": False, "FLOAT": 0.0, "DATETIME": "2026-11-01 10:00:00"}
+    # Type names differ by database (SQLite FLOAT, PostgreSQL DOUBLE_PRECISION, BIGINT...).
+    plain = {"INT": 0, "BOOL": False, "FLOAT": 0.0, "DOUBLE": 0.0, "REAL": 0.0, "NUMERIC": 0.0}
     for column in inspect(connection).get_columns(table):
         if column["name"] in values or column["nullable"] or column["default"] is not None:
             continue
