@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from nomask_app.components.common.forms import limited_upload
+from nomask_app.components.common.forms import limited_upload, upload_progress
 from nomask_app.states.chat.attachments import MAX_FILES, UPLOAD_ID, AttachmentState
 
 LIMIT_ID = "attach-limit"
@@ -21,15 +21,7 @@ def attach_button() -> rx.Component:
             max_files=MAX_FILES,
         ),
         rx.text(AttachmentState.upload_limit_label, id=LIMIT_ID, size="1", color_scheme="gray"),
-        rx.cond(
-            (AttachmentState.upload_progress > 0) & (AttachmentState.upload_progress < 100),
-            rx.progress(
-                value=AttachmentState.upload_progress,
-                max=100,
-                width="6rem",
-                aria_label="Upload progress",
-            ),
-        ),
+        upload_progress(AttachmentState, width="6rem"),
         on_mount=AttachmentState.load_limit,
         align="center",
         spacing="2",

@@ -152,3 +152,11 @@ def limited_upload(
         padding="0",
         **props,
     )
+
+
+def upload_progress(state, **props) -> rx.Component:
+    """The bar of a large upload under way (`state` uses UploadLimitMixin)."""
+    return rx.cond(
+        (state.upload_progress > 0) & (state.upload_progress < 100),
+        rx.progress(value=state.upload_progress, max=100, aria_label="Upload progress", **props),
+    )

@@ -5,7 +5,12 @@ import json
 import reflex as rx
 from reflex.vars import Var
 
-from nomask_app.components.common.forms import field_error, limited_upload, native_select
+from nomask_app.components.common.forms import (
+    field_error,
+    limited_upload,
+    native_select,
+    upload_progress,
+)
 from nomask_app.states.images.editor import EditorState
 from nomask_app.states.images.gallery import GalleryState
 from nomask_app.states.images.studio import PROMPT_ID, UPLOAD_ID, StudioState
@@ -143,15 +148,7 @@ def upload_panel() -> rx.Component:
             spacing="3",
             wrap="wrap",
         ),
-        rx.cond(
-            (StudioState.upload_progress > 0) & (StudioState.upload_progress < 100),
-            rx.progress(
-                value=StudioState.upload_progress,
-                max=100,
-                aria_label="Upload progress",
-                margin_top="0.5rem",
-            ),
-        ),
+        upload_progress(StudioState, margin_top="0.5rem"),
         problem(StudioState.upload_notice),
         aria_labelledby="studio-upload-heading",
         class_name="nm-panel",
