@@ -147,23 +147,21 @@ class ChatState(
         self._give_back(self._take_queued())  # it was written for the other conversation
         await self._leave_temporary(user_id, conversation_id)
         try:
-            title, views, has_more, model = await asyncio.to_thread(
-                load.load_conversation, user_id, conversation_id
-            )
-            # The switch follows what is shown: on for a temporary chat (a reload),
-            # off for a saved one, so no saved chat is ever labelled "not saved".
-            self.temporary = await asyncio.to_thread(load.is_temporary, user_id, conversation_id)
-            self._temporary_id = conversation_id if self.temporary else ""
+            loaded = await asyncio.to_thread(load.load_conversation, user_id, conversation_id)
         except NotFound:
             self.conversation_id, self.title = "", ""
             self.messages, self.recent = [], []
             self.not_found = True
             return SidebarState.load
         self.not_found = False
-        self.conversation_id, self.title = conversation_id, title
-        self.messages, self.recent, self.has_earlier = views, [], has_more
-        self.streaming_id = next((v.id for v in views if v.stream_src), "")
-        await self._pick_models(model)
+        # The switch follows what is shown: on for a temporary chat (a reload),
+        # off for a saved one, so no saved chat is ever labelled "not saved".
+        self.temporary = loaded.temporary
+        self._temporary_id = conversation_id if loaded.temporary else ""
+        self.conversation_id, self.title = conversation_id, loaded.title
+        self.messages, self.recent, self.has_earlier = loaded.views, [], loaded.has_more
+        self.streaming_id = next((v.id for v in loaded.views if v.stream_src), "")
+        await self._pick_models(loaded.model)
         return SidebarState.load
 
     def _conversation_in_url(self) -> str:
@@ -180,14 +178,14 @@ class ChatState(
             return
         first = await asyncio.to_thread(load.first_seq, user_id, shown[0].id)
         try:
-            _, views, has_more, _ = await asyncio.to_thread(
+            earlier = await asyncio.to_thread(
                 load.load_conversation, user_id, self.conversation_id, first
             )
         except NotFound:
             self.not_found = True
             return
-        self.messages = views + self.messages
-        self.has_earlier = has_more
+        self.messages = earlier.views + self.messages
+        self.has_earlier = earlier.has_more
 
     async def _begin(self, action, **kwargs):
         """Check who asks, store the turn, start its reply job; return what was prepared."""

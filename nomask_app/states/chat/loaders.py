@@ -1,9 +1,11 @@
 """Blocking work behind the chat state, run in worker threads (database, catalogue)."""
 
+from typing import NamedTuple
+
 from nomask_app.db import session_scope
 from nomask_app.integrations.llm import get_gateway
 from nomask_app.integrations.llm_images import get_image_gateway
-from nomask_app.models import Conversation, Message, User
+from nomask_app.models import Message, User
 from nomask_app.services.accounts.sessions import resolve_session
 from nomask_app.services.billing.quotas import QuotaExceeded
 from nomask_app.services.chat import branches, conversations, replies
@@ -32,8 +34,24 @@ def _views(session, user_id: str, rows: list[Message]) -> list[MessageView]:
     ]
 
 
-def load_conversation(user_id: str, conversation_id: str, before_seq: int | None = None):
-    """Title, the latest page of message views, whether earlier exist, and the model."""
+class LoadedConversation(NamedTuple):
+    """One page of a conversation as the chat page shows it."""
+
+    title: str
+    views: list[MessageView]
+    has_more: bool  # earlier messages exist
+    model: str | None  # the model its last reply used
+    temporary: bool  # a temporary chat (never listed, discarded when left)
+
+
+def load_conversation(
+    user_id: str, conversation_id: str, before_seq: int | None = None
+) -> LoadedConversation:
+    """The latest page of one of the person's conversations (or the page before `before_seq`).
+
+    Raises:
+        NotFound: no such conversation of this person.
+    """
     with session_scope() as session:
         conversation = conversations.get_conversation(
             session=session, user_id=user_id, conversation_id=conversation_id
@@ -41,7 +59,13 @@ def load_conversation(user_id: str, conversation_id: str, before_seq: int | None
         rows, has_more = conversations.list_messages(
             session=session, user_id=user_id, conversation_id=conversation_id, before_seq=before_seq
         )
-        return conversation.title, _views(session, user_id, rows), has_more, conversation.model
+        return LoadedConversation(
+            title=conversation.title,
+            views=_views(session, user_id, rows),
+            has_more=has_more,
+            model=conversation.model,
+            temporary=bool(conversation.temporary_session_id),
+        )
 
 
 # Why a send can be refused; the person is told, and nothing of the turn is stored.
@@ -121,10 +145,3 @@ def remember_model(user_id: str, model_id: str) -> None:
     """Store the person's default model."""
     with session_scope() as session:
         conversations.remember_model(session=session, user_id=user_id, model_id=model_id)
-
-
-def is_temporary(user_id: str, conversation_id: str) -> bool:
-    """Whether one of the person's conversations is a temporary chat."""
-    with session_scope() as session:
-        found = session.get(Conversation, conversation_id)
-        return bool(found and found.user_id == user_id and found.temporary_session_id)

@@ -24,14 +24,12 @@ class ChatVersionsMixin(rx.State, mixin=True):
     async def _show_path(self, user_id: str) -> None:
         """Load the shown path again (what a branch change altered)."""
         try:
-            _, views, has_more, _ = await asyncio.to_thread(
-                load.load_conversation, user_id, self.conversation_id
-            )
+            loaded = await asyncio.to_thread(load.load_conversation, user_id, self.conversation_id)
         except NotFound:
             self.not_found = True
             return
-        self.messages, self.recent, self.has_earlier = views, [], has_more
-        self.streaming_id = next((v.id for v in views if v.stream_src), "")
+        self.messages, self.recent, self.has_earlier = loaded.views, [], loaded.has_more
+        self.streaming_id = next((v.id for v in loaded.views if v.stream_src), "")
 
     @rx.event
     async def regenerate(self):
