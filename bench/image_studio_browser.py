@@ -13,7 +13,6 @@ then measures with a cold cache:
 
 import argparse
 import io
-import json
 import statistics
 import sys
 import tempfile
@@ -26,10 +25,12 @@ sys.path.insert(0, str(ROOT))
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from bench.image_studio import photo  # noqa: E402
+from bench.signin import signed_in_context  # noqa: E402
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tests.browser.server import AppServer  # noqa: E402
+from tests.factories import PASSWORD  # noqa: E402
 
-EMAIL, PASSWORD = "bench@example.com", "violet-harbor-lantern-42"
+EMAIL = "bench@example.com"
 KIB = 1024
 
 # Sets the slider like a person would (React listens to "input"), then resolves
@@ -77,14 +78,7 @@ def _seed(database_url: str) -> None:
 
 
 def _context(browser, base_url: str):
-    context = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900})
-    response = context.request.post(
-        "/api/auth/login",
-        data=json.dumps({"email": EMAIL, "password": PASSWORD}),
-        headers={"content-type": "application/json"},
-    )
-    assert response.ok, response.status
-    return context
+    return signed_in_context(browser, base_url, EMAIL, viewport={"width": 1280, "height": 900})
 
 
 def page_weight(browser, base_url: str, path: str) -> dict[str, float]:

@@ -18,6 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.signin import signed_in_context  # noqa: E402
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tests.browser.server import AppServer  # noqa: E402
 from tests.fakes.openai_server import FakeOpenAIServer  # noqa: E402
@@ -121,16 +122,7 @@ def _models_file(path: Path, base_url: str) -> Path:
 
 
 def _signed_in(browser, base_url: str, viewport: dict, scheme: str):
-    context = browser.new_context(base_url=base_url, viewport=viewport, color_scheme=scheme)
-    from tests.factories import PASSWORD
-
-    response = context.request.post(
-        "/api/auth/login",
-        data=json.dumps({"email": EMAIL, "password": PASSWORD}),
-        headers={"content-type": "application/json"},
-    )
-    assert response.ok, response.status
-    return context
+    return signed_in_context(browser, base_url, EMAIL, viewport=viewport, color_scheme=scheme)
 
 
 def _wait_for_reply(page) -> None:
