@@ -25,19 +25,30 @@ def theme_applier() -> rx.Component:
 def verify_reminder() -> rx.Component:
     """Until the address is verified: a reminder with a button to resend the link."""
     return rx.cond(
-        ~ChromeState.email_verified,
+        ~ChromeState.email_verified & ~ChromeState.reminder_hidden,
         rx.callout.root(
             rx.callout.text(
                 "Please confirm your email address: open the link we sent you. ",
                 ChromeState.verification_notice,
             ),
-            rx.button(
-                "Send the link again",
-                size="1",
-                variant="soft",
-                on_click=ChromeState.resend_verification,
-                width="fit-content",
-                high_contrast=True,
+            rx.hstack(
+                rx.button(
+                    "Send the link again",
+                    size="1",
+                    variant="soft",
+                    on_click=ChromeState.resend_verification,
+                    high_contrast=True,
+                ),
+                rx.button(
+                    "Remind me later",
+                    size="1",
+                    variant="ghost",
+                    on_click=ChromeState.hide_reminder,
+                    high_contrast=True,
+                ),
+                spacing="3",
+                align="center",
+                wrap="wrap",
             ),
             color_scheme="amber",
             high_contrast=True,

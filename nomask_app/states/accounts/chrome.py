@@ -22,6 +22,9 @@ class ChromeState(SessionState):
     theme: str = ""
     email_verified: bool = True
     verification_notice: str = ""
+    # "Remind me later": hidden in this tab (its state outlives a reload); a new
+    # tab or the next sign-in shows the reminder again until the address is confirmed.
+    reminder_hidden: bool = False
 
     @rx.event
     async def load(self):
@@ -43,3 +46,11 @@ class ChromeState(SessionState):
             self.verification_notice = f"We sent a new link to {user.email}."
         else:
             self.verification_notice = "We sent you a link less than a minute ago."
+
+    @rx.event
+    async def hide_reminder(self):
+        """Hide the verify reminder in this tab."""
+        if await self.current_user() is None:
+            return SessionState.require_user
+        self.reminder_hidden = True
+        return None

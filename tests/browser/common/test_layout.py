@@ -111,6 +111,12 @@ def test_send_stays_in_the_window_with_every_notice_showing(page, app_server, as
     page.reload()
     expect(confirm).to_be_visible()
     expect(policy).to_be_hidden()
+    # The reminder steps aside for this tab, reloads included, until the next sign-in.
+    confirm.get_by_role("button", name="Remind me later").click()
+    expect(confirm).to_be_hidden()
+    page.reload()
+    expect(page.get_by_role("heading", name="New chat", level=1)).to_be_visible()
+    expect(confirm).to_be_hidden()
 
 
 def _focused_name(page: Page) -> str:
