@@ -1,4 +1,4 @@
-"""`LocalTime`: a moment in the person's time zone, formatted by the browser.
+"""`LocalTime`: a moment in the person's time zone, formatted by the browser; `BrowserZone`.
 
 The React side lives in `local_time.jsx` next to this file.
 """
@@ -20,4 +20,14 @@ class LocalTime(rx.Component):
     fallback: Var[str]
 
 
+class BrowserZone(rx.Component):
+    """Renders nothing; calls `on_zone` with the browser's IANA time zone when mounted."""
+
+    library = _SOURCE.importable_path
+    tag = "BrowserZone"
+
+    on_zone: rx.EventHandler[lambda zone: [zone]]
+
+
 local_time = LocalTime.create
+browser_zone = BrowserZone.create

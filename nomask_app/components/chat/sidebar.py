@@ -1,8 +1,8 @@
 """The conversation sidebar: "New chat", "Search conversations", the list."""
 
 import reflex as rx
-from reflex.vars import Var
 
+from nomask_app.components.chat.local_time import browser_zone
 from nomask_app.states.chat.conversation import ChatState
 from nomask_app.states.chat.sidebar import SidebarState
 from nomask_app.states.chat.views import ConversationGroup, ConversationView
@@ -52,13 +52,11 @@ def _group(group: ConversationGroup) -> rx.Component:
 
 
 # The browser's time zone, for the date groups and message times.
-_BROWSER_ZONE = Var("() => Intl.DateTimeFormat().resolvedOptions().timeZone")
-
-
 def sidebar() -> rx.Component:
     """The sidebar of the chat page."""
     searching = SidebarState.query != ""
     return rx.el.nav(
+        browser_zone(on_zone=SidebarState.set_time_zone),
         rx.flex(
             rx.button(
                 rx.icon("square-pen", aria_hidden="true"),
@@ -103,6 +101,4 @@ def sidebar() -> rx.Component:
         ),
         aria_label="Conversations",
         class_name="nm-sidebar",
-        # Compiled into the bundle: the CSP forbids the `eval` of call_script.
-        on_mount=rx.call_function(_BROWSER_ZONE, callback=SidebarState.set_time_zone),
     )

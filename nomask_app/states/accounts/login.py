@@ -68,8 +68,12 @@ class LoginState(SessionState):
         self.step = "password"
 
     @rx.event
-    def load(self):
-        """Explain why the person landed here, then send signed-in people home."""
+    async def load(self):
+        """Send signed-in people home; explain to the others why they landed here."""
+        # First: a tab whose session ended elsewhere forgets that identity here,
+        # which resets this state too, so the explanation must come after it.
+        if await self.current_user() is not None:
+            return rx.redirect("/", replace=True)
         self.error = ""
         self._forget_pending()
         query = self.router.url.query_parameters
@@ -82,7 +86,7 @@ class LoginState(SessionState):
         )
         if query.get("suspended"):
             self.error = SUSPENDED_MESSAGE
-        return SessionState.redirect_if_signed_in
+        return None
 
     @rx.event
     async def submit(self, form_data: dict):

@@ -24,6 +24,9 @@ def request_context(state: rx.State) -> dict[str, str]:
     }
 
 
+SIGN_IN_PATH = "/login"
+
+
 class SessionEnded(Exception):
     """This tab's session stopped working: signed out elsewhere, expired or suspended.
 
@@ -46,7 +49,11 @@ def login_path(path: str, *, ended: bool = False) -> str:
     query = {"ended": "1"} if ended else {}
     if path != "/":
         query["next"] = path
-    return "/login" + (f"?{urlencode(query, safe='/')}" if query else "")
+    return SIGN_IN_PATH + (f"?{urlencode(query, safe='/')}" if query else "")
+
+
+def _is_sign_in_page(path: str) -> bool:
+    return path.rstrip("/") == SIGN_IN_PATH
 
 
 def on_backend_error(exception: Exception) -> EventSpec | None:
@@ -108,10 +115,14 @@ class SessionState(rx.State):
             # loaded substate, so nothing shown for the last identity survives.
             root.reset()
             root._user_id = ""
-            if user is None and self._session_token():
-                # The cookie is still here but no longer works (a deliberate
-                # sign-out deletes it): the session was ended from elsewhere.
-                raise SessionEnded(self.router.url.path)
+            # The cookie is still here but no longer works (a deliberate sign-out
+            # deletes it): the session was ended from elsewhere. Not on the sign-in
+            # page itself: a handler that raises is not saved by Reflex's Redis
+            # state manager, so the reset above only sticks once a handler returns,
+            # and raising there too would send the tab round in a redirect loop.
+            path = self.router.url.path
+            if user is None and self._session_token() and not _is_sign_in_page(path):
+                raise SessionEnded(path)
         if user is not None:
             root._user_id = user.id
             root.signed_in = True

@@ -1,8 +1,9 @@
 """Reading the chat: formatted replies, date groups in the person's zone, generated titles."""
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -143,13 +144,37 @@ def _age_conversations(app_server, email: str, ages: dict[str, timedelta]) -> No
         engine.dispose()
 
 
+BROWSER_ZONE = "Pacific/Kiritimati"  # UTC+14: "today" differs from the server's
+
+
+def _group_in(zone, now: datetime, moment: datetime) -> str:
+    days = (now.astimezone(zone).date() - moment.astimezone(zone).date()).days
+    return {0: "Today", 1: "Yesterday"}.get(days, "Previous 7 days")
+
+
+def _zone_sensitive_age() -> tuple[timedelta, str]:
+    """An age whose date group differs in UTC and in the browser's zone, and the latter.
+
+    Both groups hold for 20 minutes either side, so the seconds between now and
+    the page's rendering cannot move it.
+    """
+    now, browser = datetime.now(UTC), ZoneInfo(BROWSER_ZONE)
+    for half_hours in range(2, 96):
+        ages = [timedelta(minutes=30 * half_hours + drift) for drift in (-20, 0, 20)]
+        in_browser = {_group_in(browser, now, now - age) for age in ages}
+        in_utc = {_group_in(UTC, now, now - age) for age in ages}
+        if len(in_browser) == len(in_utc) == 1 and in_browser != in_utc:
+            return ages[1], in_browser.pop()
+    raise AssertionError("no age groups differently in the two zones")
+
+
 @pytest.mark.parametrize("size", list(SIZES))
 def test_the_sidebar_groups_conversations_by_date(browser, app_server, assert_accessible, size):
     width, height = SIZES[size]
     context = browser.new_context(
         base_url=app_server.url,
         viewport={"width": width, "height": height},
-        timezone_id="Pacific/Kiritimati",  # UTC+14: "today" differs from the server's
+        timezone_id=BROWSER_ZONE,
     )
     context.set_default_timeout(15_000)
     page = context.new_page()
@@ -160,11 +185,13 @@ def test_the_sidebar_groups_conversations_by_date(browser, app_server, assert_ac
             "Day before [[notitle]]",
             "Last week [[notitle]]",
             "Long ago [[notitle]]",
+            "Zone edge [[notitle]]",
         ):
             send(page, text)
             conversation_id(page)
             wait_for_reply_end(page)
             page.goto("/")
+        edge_age, edge_group = _zone_sensitive_age()
         _age_conversations(
             app_server,
             email,
@@ -172,6 +199,7 @@ def test_the_sidebar_groups_conversations_by_date(browser, app_server, assert_ac
                 "Day before": timedelta(days=1),
                 "Last week": timedelta(days=4),
                 "Long ago": timedelta(days=40),
+                "Zone edge": edge_age,
             },
         )
         page.reload()
@@ -185,6 +213,9 @@ def test_the_sidebar_groups_conversations_by_date(browser, app_server, assert_ac
         expect(headings).to_have_text(["Today", "Yesterday", "Previous 7 days", "Older"])
         older = nav.locator("section").filter(has=page.get_by_role("heading", name="Older"))
         expect(older.get_by_role("link", name=re.compile("Long ago"))).to_be_visible()
+        # Grouped by the browser's calendar, not the server's (UTC).
+        edge = nav.locator("section").filter(has=page.get_by_role("heading", name=edge_group))
+        expect(edge.get_by_role("link", name=re.compile("Zone edge"))).to_be_visible()
         assert_accessible(page)
         # Message times are in the browser's zone (UTC+14), not the server's.
         page.get_by_role("link", name=re.compile("Long ago")).click()

@@ -73,6 +73,9 @@ def test_auto_delete_is_chosen_in_the_privacy_center_and_the_sweep_deletes_what_
     send(page, "An old conversation about a trip")
     old = conversation_id(page)
     wait_for_reply_end(page)
+    # The title is asked for after the reply, off its path: wait until it is given.
+    sidebar = page.get_by_role("navigation", name="Conversations")
+    expect(sidebar.get_by_role("link", name="Chat about An old conversation about")).to_be_visible()
     _privacy_center(page)
     choice = page.get_by_role("combobox", name="Delete conversations automatically")
     expect(choice).to_have_value("0")  # Never, by default
@@ -135,6 +138,8 @@ def test_the_privacy_center_shows_what_each_ai_provider_received(
     send(page, "And this one?")
     expect(messages(page, "assistant")).to_have_count(2)  # the second reply, not the first
     wait_for_reply_end(page)
+    sidebar = page.get_by_role("navigation", name="Conversations")
+    expect(sidebar.get_by_role("link", name="Chat about Where does this message")).to_be_visible()
     _privacy_center(page)
     section = page.get_by_role("region", name="What AI providers received")
     expect(section.get_by_role("heading", name="OpenAI", level=3)).to_be_visible()

@@ -9,7 +9,7 @@ from nomask_app.states.accounts.login import SESSION_ENDED, LoginState
 from nomask_app.states.accounts.session import SessionEnded, SessionState, on_backend_error
 from nomask_app.states.chat.conversation import ChatState
 from tests.factories import make_user
-from tests.states.harness import root_state, run, substate
+from tests.states.harness import move_to, root_state, run, substate
 
 
 def _redirect_target(event) -> str | None:
@@ -44,6 +44,29 @@ async def test_a_revoked_session_ends_the_tab_instead_of_leaving_it_blank(sessio
     assert _redirect_target(on_backend_error(SessionEnded("/settings/"))) == (
         "/login?ended=1&next=/settings"
     )
+
+
+async def test_the_sign_in_page_ends_the_tab_even_where_the_failed_event_was_not_saved(
+    session, use_models
+):
+    use_models()
+    person, root = _tab(session)
+    chat = substate(root, ChatState)
+    await run(chat, ChatState.open_new)
+    session.exec(delete(UserSession).where(UserSession.user_id == person.id))
+    session.commit()
+    with pytest.raises(SessionEnded):
+        await run(chat, ChatState.set_model, "offline-demo")
+    # Reflex's Redis state manager does not save a handler that raised: the tab
+    # still remembers the person when it reaches the sign-in page.
+    tab = substate(root, SessionState)
+    tab._user_id, tab.signed_in = person.id, True
+    move_to(root, "/login?ended=1")
+    login = substate(root, LoginState)
+    assert await run(login, LoginState.load) is None  # no redirect, so no loop
+    assert tab._user_id == "" and not tab.signed_in
+    assert login.notice == SESSION_ENDED  # said after the reset, which clears the page
+    assert await run(tab, SessionState.redirect_if_signed_in) is None
 
 
 async def test_a_tab_signed_out_on_purpose_is_not_told_its_session_ended(session, use_models):
