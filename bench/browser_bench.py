@@ -34,10 +34,17 @@ PASSWORD = "violet-harbor-lantern-42"
 TTFT_MS, GAP_MS, TOKENS = 300, 15, 200
 PROMPT = f"[[ttft:{TTFT_MS}]] [[gap:{GAP_MS}]] [[tokens:{TOKENS}]] benchmark"
 OTHER_PAGES = ("/settings", "/privacy", "/images", "/billing")
+# Seeded conversations: title -> messages.
+SEEDED = {
+    "Ten messages": 10,
+    "Hundred exchanges": 200,
+    "Five hundred messages": 500,
+    "Thousand messages": 1000,
+}
 
 
 def _seed(database_url: str) -> dict:
-    """An account with a 100-exchange and a 1,000-message conversation."""
+    """An account with conversations of 10, 200 (100 exchanges), 500 and 1,000 messages."""
     from sqlmodel import Session
 
     from nomask_app.db import build_engine
@@ -60,7 +67,7 @@ def _seed(database_url: str) -> dict:
         user.activated_at = utcnow()  # as if the emailed sign-up link had been used
         session.flush()
         seeded = {}
-        for title, count in (("Hundred exchanges", 200), ("Thousand messages", 1000)):
+        for title, count in SEEDED.items():
             conversation = Conversation(user_id=user.id, title=title, model="bench")
             session.add(conversation)
             session.flush()
