@@ -32,6 +32,7 @@ FAST_TOKENS, FAST_GAP_MS = 500, 2
 FAST = f"[[ttft:200]] [[gap:{FAST_GAP_MS}]] [[tokens:{FAST_TOKENS}]] fast"
 REPLY_TOKENS = 200
 REPLY = f"[[ttft:200]] [[gap:5]] [[tokens:{REPLY_TOKENS}]] reply"
+SIZES = {"Ten messages": 10, "Hundred exchanges": 200, "Five hundred messages": 500}
 SETTLE_MS = 300  # after the last token: the final state update lands
 
 
@@ -137,7 +138,7 @@ def run(runs: int, profile: bool = False) -> list[tuple[str, str, str]]:
     from playwright.sync_api import sync_playwright
 
     rows: dict[str, list[float]] = {}
-    with sync_playwright() as playwright, _serving(playwright) as served:
+    with sync_playwright() as playwright, _serving(playwright, SIZES) as served:
         fake, _process, seeded, browser = served
         ten = f"/chat/{seeded['Ten messages']}"
         fifty = f"/chat/{seeded['Hundred exchanges']}"
