@@ -34,10 +34,12 @@ PASSWORD = "violet-harbor-lantern-42"
 TTFT_MS, GAP_MS, TOKENS = 300, 15, 200
 PROMPT = f"[[ttft:{TTFT_MS}]] [[gap:{GAP_MS}]] [[tokens:{TOKENS}]] benchmark"
 OTHER_PAGES = ("/settings", "/privacy", "/images", "/billing")
+# Seeded conversations: title -> messages (the sidebar, resent after each send, lists them).
+SEEDED = {"Hundred exchanges": 200, "Thousand messages": 1000}
 
 
-def _seed(database_url: str) -> dict:
-    """An account with a 100-exchange and a 1,000-message conversation."""
+def _seed(database_url: str, sizes: dict[str, int]) -> dict:
+    """An account with a conversation per entry of `sizes` (title -> messages)."""
     from sqlmodel import Session
 
     from nomask_app.db import build_engine
@@ -60,7 +62,7 @@ def _seed(database_url: str) -> dict:
         user.activated_at = utcnow()  # as if the emailed sign-up link had been used
         session.flush()
         seeded = {}
-        for title, count in (("Hundred exchanges", 200), ("Thousand messages", 1000)):
+        for title, count in sizes.items():
             conversation = Conversation(user_id=user.id, title=title, model="bench")
             session.add(conversation)
             session.flush()
@@ -235,8 +237,12 @@ def _summary(values: list[float]) -> str:
 
 
 @contextmanager
-def _serving(playwright):
+def _serving(playwright, sizes: dict[str, int] = SEEDED):
     """The production app on a fresh database, its fake provider, and a Chromium.
+
+    Args:
+        playwright: The running sync Playwright.
+        sizes: The conversations to seed, title -> number of messages.
 
     Yields:
         (fake provider, backend process, seeded conversation ids, browser).
@@ -268,7 +274,7 @@ def _serving(playwright):
     server = AppServer(workdir, database_url, extra_env=env, web_dir=".web-bench")
     try:
         server.start()
-        seeded = _seed(server.env["NOMASK_DATABASE_URL"])
+        seeded = _seed(server.env["NOMASK_DATABASE_URL"], sizes)
         browser = Browser(playwright, server.url)
         try:
             yield fake, server.process, seeded, browser

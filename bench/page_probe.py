@@ -49,19 +49,27 @@ PROBE_SCRIPT = r"""
   document.addEventListener("click", (event) => {
     if (event.target.closest("a")) nm.clickedAt = performance.now();
   }, true);
-  nm.watchReplies = () => {
+  // `lastWord`: the reply's last token (the fake provider's words count from word0).
+  nm.watchReplies = (lastWord = "word199") => {
     nm.firstTokenAt = nm.lastTokenAt = 0;
     const before = document.querySelectorAll('[data-role="assistant"]').length;
+    // The new reply, looked up again only when the page replaced it (the move from
+    // `/` to `/chat/<id>`): searching the page at every change would cost the page
+    // time that grows with its messages, and count in what is measured.
+    let reply = null;
     const observer = new MutationObserver(() => {
-      const replies = document.querySelectorAll('[data-role="assistant"]');
-      if (replies.length <= before) return;
-      const body = replies[replies.length - 1].querySelector(".nm-md");
+      if (!reply || !reply.isConnected) {
+        const replies = document.querySelectorAll('[data-role="assistant"]');
+        if (replies.length <= before) return;
+        reply = replies[replies.length - 1];
+      }
+      const body = reply.querySelector(".nm-md");
       const text = body ? body.textContent : "";
       if (!nm.firstTokenAt && text.includes("word0")) {
         nm.firstTokenAt = -1;
         painted((t) => (nm.firstTokenAt = t));
       }
-      if (!nm.lastTokenAt && text.includes("word199")) {
+      if (!nm.lastTokenAt && text.includes(lastWord)) {
         nm.lastTokenAt = -1;
         painted((t) => (nm.lastTokenAt = t));
         observer.disconnect();

@@ -3,9 +3,14 @@
 //   its value is set from the server (cleared after a send, or a restored text);
 // - `restoreText` (a cancelled queued message) goes back into the box in front of
 //   any draft typed meanwhile, so nothing is lost; `onRestored` tells the server;
+// - the server clears the box (rx.set_value "") once it has taken a message; by
+//   then more may have been typed, so that clear removes only the text that was
+//   sent, and a clear with nothing sent since the last one changes nothing;
+// - the move from `/` to `/chat/<id>` after a first message renders a new page,
+//   and with it a new box: the draft, its caret and focus move into the new box;
 // - the conversation follows new content while the reader is at its bottom, and
 //   offers "Jump to latest" once they scroll up; sending resumes following.
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useLayoutEffect, useRef, useState } from "react";
 
 const SCROLL_ROOT = "[data-scroll-root]";
 const AT_BOTTOM_PX = 48;
@@ -15,9 +20,25 @@ function fit(box) {
   box.style.height = `${box.scrollHeight + box.offsetHeight - box.clientHeight}px`;
 }
 
+// One composer is on screen at a time. This outlives its remounting: `sent` is
+// the box's text at its last submit, `carried` the draft of a box that a page
+// change removed (taken by the next box only if it comes at once).
+const draft = { sent: null, carried: null };
+const CARRY_MS = 2000;
+const CHAT_PATH = /^\/(chat\/[^/]+\/?)?$/;
+
+// What a clear from the server leaves: what was typed after the sent text.
+function afterSent(current) {
+  const sent = draft.sent;
+  draft.sent = null;
+  if (sent === null || !current.startsWith(sent)) return current;
+  return current.slice(sent.length);
+}
+
 // React and rx.set_value write `value` directly (no input event), so the box
-// wraps the property it already has to refit after every write.
-function refitOnWrite(box) {
+// wraps the property it already has to refit after every write, and to turn
+// the server's clear into removing only the sent text.
+function guardWrites(box) {
   const own =
     Object.getOwnPropertyDescriptor(box, "value") ||
     Object.getOwnPropertyDescriptor(HTMLTextAreaElement.prototype, "value");
@@ -27,10 +48,34 @@ function refitOnWrite(box) {
       return own.get.call(this);
     },
     set(value) {
-      own.set.call(this, value);
+      own.set.call(this, value === "" ? afterSent(own.get.call(this)) : value);
       fit(this);
     },
   });
+}
+
+// Runs as the old page is taken down, while its box is still in the document.
+function carry(box) {
+  draft.carried = null;
+  if (!CHAT_PATH.test(window.location.pathname) || !box.value) return;
+  draft.carried = {
+    text: box.value,
+    focused: document.activeElement === box,
+    start: box.selectionStart,
+    end: box.selectionEnd,
+    at: performance.now(),
+  };
+}
+
+function takeCarried(box) {
+  const carried = draft.carried;
+  draft.carried = null;
+  if (!carried || performance.now() - carried.at > CARRY_MS) return;
+  box.value = carried.text + box.value;
+  if (carried.focused) {
+    box.focus();
+    box.setSelectionRange(carried.start, carried.end);
+  }
 }
 
 function distanceToBottom(root) {
@@ -90,15 +135,25 @@ function useFollow() {
 
 export function ComposerHelper({ targetId = "", restoreText = "", onRestored }) {
   const [away, jump] = useFollow();
-  useEffect(() => {
+  // A layout effect: its cleanup runs while the old page's box is still in the
+  // document (focus included), and the new box has the draft before any paint.
+  useLayoutEffect(() => {
     const box = document.getElementById(targetId);
     if (!box) return undefined;
-    refitOnWrite(box);
+    guardWrites(box);
+    takeCarried(box);
     const input = () => fit(box);
+    const submitted = () => {
+      draft.sent = box.value;
+    };
+    const form = box.form;
     box.addEventListener("input", input);
+    form?.addEventListener("submit", submitted, true);
     fit(box);
     return () => {
+      carry(box);
       box.removeEventListener("input", input);
+      form?.removeEventListener("submit", submitted, true);
       delete box.value;
     };
   }, [targetId]);

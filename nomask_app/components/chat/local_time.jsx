@@ -5,11 +5,23 @@ import { useEffect } from "react";
 
 const FORMAT = { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hour12: false };
 
+// Building a formatter costs far more than using one, and every message shows a
+// time: one formatter per zone serves them all (issue 18: a reply re-renders
+// the whole list, 500 formatters a render with 500 messages on the page).
+const formatters = new Map();
+
+function formatter(zone) {
+  if (!formatters.has(zone)) {
+    const options = zone ? { ...FORMAT, timeZone: zone } : FORMAT;
+    formatters.set(zone, new Intl.DateTimeFormat("en-GB", options));
+  }
+  return formatters.get(zone);
+}
+
 export function LocalTime({ iso = "", zone = "", fallback = "" }) {
   let text = fallback;
   try {
-    const options = zone ? { ...FORMAT, timeZone: zone } : FORMAT;
-    text = new Intl.DateTimeFormat("en-GB", options).format(new Date(iso));
+    text = formatter(zone).format(new Date(iso));
   } catch {
     text = fallback;
   }

@@ -273,7 +273,9 @@ class ChatState(
         user_view.files = list(self.attachments)
         self._show([user_view, self._reply_view(prepared)])
         self.attachments = []
-        events = [rx.set_value(COMPOSER_ID, ""), SidebarState.load]
+        events = [SidebarState.load]
+        if not from_queue:  # a queued text left the box already; it may hold a new draft
+            events.insert(0, rx.set_value(COMPOSER_ID, ""))
         if new_conversation:
             self._started_here = turn.conversation.id
             events.append(rx.redirect(f"/chat/{turn.conversation.id}"))

@@ -7,7 +7,8 @@ from nomask_app.integrations.llm import ModelInfo
 from nomask_app.models import Conversation, Message, StoredFile
 from nomask_app.services.chat.date_groups import GROUPS, as_utc, date_group
 
-# The composer's DOM id: handlers clear it with `rx.set_value` after a send.
+# The composer's DOM id: handlers clear it with `rx.set_value` after a send
+# (the page then removes only the sent text: composer.jsx).
 COMPOSER_ID = "composer"
 
 

@@ -18,12 +18,18 @@ def _signed_in_tab(session):
     return substate(root_state(token=token, path="/"), ChatState)
 
 
+def _clears_the_box(events) -> bool:
+    handlers = (getattr(event, "handler", event) for event in events)  # spec or handler
+    return any(handler.fn.__qualname__ == "_set_value" for handler in handlers)
+
+
 async def _streaming_tab(session, use_models):
     use_models()
     chat = _signed_in_tab(session)
     await run(chat, ChatState.open_new)
-    await run(chat, ChatState.send, {"message": "first words"})
+    events = await run(chat, ChatState.send, {"message": "first words"})
     assert chat.streaming_id
+    assert _clears_the_box(events)  # the page removes the sent text from the box
     return chat
 
 
@@ -42,7 +48,9 @@ async def test_text_sent_during_a_reply_is_queued_then_sent_when_it_ends(session
     follow_up = events[-1]
     assert follow_up.handler.fn is ChatState.send.fn
     assert "second" in str(follow_up.args[0][1]) and FROM_QUEUE in str(follow_up.args[0][1])
-    await run(chat, ChatState.send, {"message": "second\n\nthird", FROM_QUEUE: True})
+    events = await run(chat, ChatState.send, {"message": "second\n\nthird", FROM_QUEUE: True})
+    # The queued text left the box when it was queued; the box may hold a new draft now.
+    assert not _clears_the_box(events)
     assert [m.content for m in chat.recent if m.role == "user"] == [
         "first words",
         "second\n\nthird",

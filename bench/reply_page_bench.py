@@ -1,0 +1,212 @@
+"""A reply as the page shows it: a fast provider's lag, and main-thread time by page size.
+
+Issue 18, targets 3 and 6, on the same production app, fake provider, seeded
+account and page probe as `browser_bench.py`:
+
+- Target 3, a fast provider (2 ms between 500 tokens): from the provider
+  writing the last token to that token painted in the page (both clocks read
+  as wall time on this one machine), in a new chat on `/` and in a
+  conversation with 50 messages on the page (of 200). Also send -> last token painted, minus the
+  provider's own time (request received -> last token written).
+- Target 6, main-thread time (Chromium's TaskDuration) from send until 300 ms
+  after the last token of a 200-token reply (TTFT 200 ms, 5 ms between
+  tokens, as the issue's measurement), with 10 messages in the page and with
+  500 (a 500-message conversation, "Load earlier messages" until all show).
+
+    .venv/bin/python bench/reply_page_bench.py --runs 3
+    .venv/bin/python bench/reply_page_bench.py --runs 1 --profile   # where the time goes
+"""
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import machine  # noqa: E402
+from bench.browser_bench import Browser, _serving, _summary, _task_ms, _wait  # noqa: E402
+
+FAST_TOKENS, FAST_GAP_MS = 500, 2
+FAST = f"[[ttft:200]] [[gap:{FAST_GAP_MS}]] [[tokens:{FAST_TOKENS}]] fast"
+REPLY_TOKENS = 200
+REPLY = f"[[ttft:200]] [[gap:5]] [[tokens:{REPLY_TOKENS}]] reply"
+SIZES = {"Ten messages": 10, "Hundred exchanges": 200, "Five hundred messages": 500}
+SETTLE_MS = 300  # after the last token: the final state update lands
+
+
+def _open(browser: Browser, path: str):
+    page, cdp, _traffic = browser.page()
+    page.goto(path)
+    _wait(page, "window.__nm.readyAt")
+    page.wait_for_load_state("networkidle")
+    return page, cdp
+
+
+def _shown(page) -> int:
+    return page.locator('[data-testid="message"]').count()
+
+
+def _load_all_earlier(page, at_least: int) -> int:
+    """Click "Load earlier messages" until `at_least` messages are on the page."""
+    button = page.get_by_role("button", name="Load earlier messages")
+    while _shown(page) < at_least:
+        before = _shown(page)
+        button.click()
+        deadline = time.monotonic() + 30
+        while _shown(page) == before:
+            if time.monotonic() > deadline:
+                raise TimeoutError("Load earlier messages showed nothing more")
+            time.sleep(0.05)
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(500)  # let layout and the scroll to the bottom settle
+    return _shown(page)
+
+
+def _send_and_watch(page, fake, prompt: str, last_word: str):
+    """Send `prompt`; return (its provider record, sentAt, lastTokenAt) once painted."""
+    page.evaluate(f"window.__nm.watchReplies({last_word!r})")
+    requests_before = len(fake.chat_requests())
+    # By id, not by accessible name: Playwright's role lookup runs in the page and,
+    # with hundreds of messages, would add its own main-thread time to the figure.
+    box = page.locator("#composer")
+    box.fill(prompt)
+    box.press("Enter")
+    last = _wait(page, "window.__nm.lastTokenAt", timeout=60)
+    return fake.chat_requests()[requests_before], page.evaluate("window.__nm.sentAt"), last
+
+
+def measure_fast(browser: Browser, fake, path: str) -> dict:
+    """Target 3: provider's last token -> painted, and the added time of the whole reply."""
+    page, _cdp = _open(browser, path)
+    record, sent, last = _send_and_watch(page, fake, FAST, f"word{FAST_TOKENS - 1}")
+    page_epoch = page.evaluate("performance.timeOrigin")
+    monotonic_epoch = time.time() - time.monotonic()
+    provider_own = (record.last_token_at - record.received_at) * 1000
+    result = {
+        "last_lag_ms": (page_epoch + last) - (record.last_token_at + monotonic_epoch) * 1000,
+        "added_last_ms": (last - sent) - provider_own,
+        "provider_ms": provider_own,
+    }
+    page.context.close()
+    return result
+
+
+def _self_times(profile: dict, top: int = 15) -> list[tuple[float, str]]:
+    """The functions with the most self time in a CDP CPU profile, in ms."""
+    nodes = {node["id"]: node for node in profile["nodes"]}
+    ms: dict[str, float] = {}
+    deltas = profile["timeDeltas"]
+    for sample, delta in zip(profile["samples"][1:], deltas[1:], strict=True):
+        frame = nodes[sample]["callFrame"]
+        name = frame["functionName"] or "(anonymous)"
+        line, column = frame["lineNumber"] + 1, frame["columnNumber"] + 1
+        where = f"{Path(frame['url']).name}:{line}:{column}" if frame["url"] else ""
+        key = f"{name} {where}".strip()
+        ms[key] = ms.get(key, 0.0) + delta / 1000
+    return sorted(((v, k) for k, v in ms.items()), reverse=True)[:top]
+
+
+def measure_busy(
+    browser: Browser, fake, path: str, at_least: int, profile: bool = False
+) -> tuple[float, int]:
+    """Target 6: main-thread ms for one 200-token reply, and how many messages were shown.
+
+    With `profile`, also prints where the main thread's time went (CPU profile).
+    """
+    page, cdp = _open(browser, path)
+    shown = _load_all_earlier(page, at_least)
+    if profile:
+        cdp.send("Profiler.enable")
+        cdp.send("Profiler.setSamplingInterval", {"interval": 200})
+        cdp.send("Profiler.start")
+    before = _task_ms(cdp)
+    _send_and_watch(page, fake, REPLY, f"word{REPLY_TOKENS - 1}")
+    page.wait_for_timeout(SETTLE_MS)
+    busy = _task_ms(cdp) - before
+    if profile:
+        print(f"CPU profile, {shown} messages in the page: self time, ms")
+        for ms, name in _self_times(cdp.send("Profiler.stop")["profile"]):
+            print(f"  {ms:7.1f}  {name}")
+    page.context.close()
+    return busy, shown
+
+
+def run(runs: int, profile: bool = False) -> list[tuple[str, str, str]]:
+    """Measure `runs` times; return rows of (measure, budget, result)."""
+    from playwright.sync_api import sync_playwright
+
+    rows: dict[str, list[float]] = {}
+    with sync_playwright() as playwright, _serving(playwright, SIZES) as served:
+        fake, _process, seeded, browser = served
+        ten = f"/chat/{seeded['Ten messages']}"
+        fifty = f"/chat/{seeded['Hundred exchanges']}"
+        five_hundred = f"/chat/{seeded['Five hundred messages']}"
+        shown: dict[str, list[int]] = {}
+        for _ in range(runs):
+            for name, path in (("new", "/"), ("fifty", fifty)):
+                result = measure_fast(browser, fake, path)
+                for key, value in result.items():
+                    rows.setdefault(f"{name}_{key}", []).append(value)
+            for name, path, at_least in (("busy10", ten, 10), ("busy500", five_hundred, 500)):
+                busy, count = measure_busy(browser, fake, path, at_least, profile)
+                rows.setdefault(name, []).append(busy)
+                shown.setdefault(name, []).append(count)
+
+    def messages(name: str) -> str:  # each run's reply adds two messages
+        low, high = min(shown[name]), max(shown[name])
+        return f"{low}" if low == high else f"{low}–{high}"
+
+    return [
+        (
+            f"fast provider ({FAST_GAP_MS} ms x {FAST_TOKENS} tokens): its last token -> "
+            "painted, ms (new chat / 50 messages)",
+            "<= 50",
+            f"{_summary(rows['new_last_lag_ms'])} / {_summary(rows['fifty_last_lag_ms'])}",
+        ),
+        (
+            "  send -> last token painted, minus the provider's own time, ms (new / 50)",
+            "(for reference)",
+            f"{_summary(rows['new_added_last_ms'])} / {_summary(rows['fifty_added_last_ms'])}",
+        ),
+        (
+            "  the provider's own time, request -> last token written, ms",
+            "(for reference)",
+            _summary(rows["fifty_provider_ms"]),
+        ),
+        (
+            f"main thread per {REPLY_TOKENS}-token reply, {messages('busy10')} messages "
+            "in the page, ms",
+            "<= 200",
+            _summary(rows["busy10"]),
+        ),
+        (
+            f"main thread per {REPLY_TOKENS}-token reply, {messages('busy500')} messages "
+            "in the page, ms",
+            "<= 200",
+            _summary(rows["busy500"]),
+        ),
+    ]
+
+
+def main() -> None:
+    """Parse arguments, run, print the table."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--profile", action="store_true", help="print where main-thread time goes per reply"
+    )
+    args = parser.parse_args()
+    started = time.monotonic()
+    table = run(args.runs, args.profile)
+    print(f"Machine: {machine.describe()}. {args.runs} runs, median (min–max).\n")
+    print("| measure | budget | result |\n|---|---|---|")
+    print("\n".join(f"| {name} | {budget} | {result} |" for name, budget, result in table))
+    print(f"\n(took {time.monotonic() - started:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()
