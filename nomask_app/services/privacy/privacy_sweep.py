@@ -176,6 +176,16 @@ def sweep(*, scrub: bool = False) -> SweepResult:
     mail = delivery.purge_outbox(now=now, forgotten=deleted)
     anyway = scrub or bool(again.erased) or bool(auto_deleted) or bool(removed) or bool(ended)
     scrubbed = storage_scrub.scrub_if_requested(anyway=anyway) > 0
+    # Operators (and the two-host test) can see which instance swept, and when.
+    log.info(
+        "privacy sweep ran",
+        extra={
+            "instance": leases.INSTANCE,
+            "sweep_started": now.isoformat(),
+            "exports_resumed": resumed,
+            "deletions_finished": finished,
+        },
+    )
     return SweepResult(
         expired,
         resumed,
@@ -212,16 +222,6 @@ def sweep_if_due(*, scrub: bool = False, now: datetime | None = None) -> SweepRe
     stop()
     # Held until the next sweep is due: the others skip it until then.
     leases.release(SWEEP_JOB, keep_until=now + interval)
-    # Operators (and the two-host test) can see which instance swept, and when.
-    log.info(
-        "privacy sweep ran",
-        extra={
-            "instance": leases.INSTANCE,
-            "sweep_started": now.isoformat(),
-            "exports_resumed": result.exports_resumed,
-            "deletions_finished": result.deletions_finished,
-        },
-    )
     return result
 
 
