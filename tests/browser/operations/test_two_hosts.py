@@ -13,6 +13,7 @@ memory cannot be shared between hosts.
 
 import json
 import os
+import shutil
 import signal
 import time
 import zipfile
@@ -28,6 +29,7 @@ import redis
 from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
 
+from nomask_app.config import PROJECT_ROOT
 from nomask_app.db import build_engine
 from nomask_app.models import Conversation, DataExport, JobLease, Message, StoredFile, User
 from nomask_app.services.privacy.privacy_sweep import SWEEP_JOB
@@ -47,9 +49,19 @@ pytestmark = pytest.mark.skipif(
     reason="two hosts share this machine's PostgreSQL and Redis (the PostgreSQL + Redis pass)",
 )
 
+# The hosts' own build folder: the suite's app keeps serving .web-test, built for its address.
+WEB_DIR = ".web-two-hosts"
 SWEEP_SECONDS = 6  # each instance looks this often; one of them sweeps
 LEASE_SECONDS = 3  # a dead host's export is taken over after two leases
 PREFIX = "two-hosts/"  # the bucket's key prefix of both hosts
+
+
+def _web_dir() -> str:
+    """The hosts' build folder, seeded once from the suite's (only the build runs, no install)."""
+    target, suite = PROJECT_ROOT / WEB_DIR, PROJECT_ROOT / ".web-test"
+    if not target.exists() and (suite / "node_modules").is_dir():
+        shutil.copytree(suite, target, symlinks=True)
+    return WEB_DIR
 
 
 def _redis_of_our_own(url: str) -> str:
@@ -143,21 +155,29 @@ def cluster(tmp_path_factory, fake_llm, browser):
         "NOMASK_PRIVACY_SWEEP_MINUTES": str(SWEEP_SECONDS / 60),
         "NOMASK_JOB_LEASE_SECONDS": str(LEASE_SECONDS),
     }
+    web_dir = _web_dir()
     hosts = []
     for name in ("a", "b"):
         folder = workdir / name
         folder.mkdir()
-        hosts.append(AppServer(folder, database_url, extra_env=shared, public_url=balancer.url))
-    # One after the other: both build the same frontend (for the balancer's
-    # address) into one folder, and B must not rewrite it while A starts.
-    a, b = (host.start() for host in hosts)
-    print(f"two hosts up in {time.monotonic() - started:.0f}s")
-    yield Cluster(a, b, balancer, bucket, database_url, browser)
-    for host in hosts:
-        host.stop()
-    balancer.stop()
-    bucket.stop()
-    drop_postgres_database(POSTGRES, urlsplit(database_url).path.strip("/"))
+        hosts.append(
+            AppServer(
+                folder, database_url, extra_env=shared, web_dir=web_dir, public_url=balancer.url
+            )
+        )
+    try:
+        # One after the other: both build the same frontend (for the balancer's
+        # address) into one folder, and B must not rewrite it while A starts.
+        for host in hosts:
+            host.start()
+        print(f"two hosts up in {time.monotonic() - started:.0f}s")
+        yield Cluster(*hosts, balancer, bucket, database_url, browser)
+    finally:  # A is stopped even when B failed to start
+        for host in hosts:
+            host.stop()
+        balancer.stop()
+        bucket.stop()
+        drop_postgres_database(POSTGRES, urlsplit(database_url).path.strip("/"))
 
 
 @pytest.fixture
