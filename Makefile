@@ -69,4 +69,4 @@ constraints: $(VENV)/.installed-dev
 	   $(BIN)/pip freeze --exclude-editable | sort -f; } > constraints.txt
 
 clean:
-	rm -rf .web .web-test .states reflex.lock
+	rm -rf .web .web-test .web-two-hosts .states reflex.lock

@@ -79,10 +79,14 @@ class Settings(BaseSettings):
         export_ttl_hours: A finished data export is downloadable this long, then deleted.
         export_interval_minutes: One data export per person per this many minutes.
         privacy_sweep_minutes: How often one instance of all hosts expires exports, finishes
-            interrupted account deletions and removes orphaned files.
+            interrupted account deletions and removes orphaned files (fractions allowed).
+        job_lease_seconds: How long a background job's claim lasts without renewal
+            (services/operations/leases.py): an export whose instance died is taken
+            over by another after about twice this.
         tombstone_ledger: The append-only file of deleted account ids
-            (services/privacy/tombstones.py); keep it off the database's volume
-            and never restore it with the database. Default:
+            (services/privacy/tombstones.py) with the local file store (with
+            ``s3`` the ledger is in the bucket); keep it off the database's
+            volume and never restore it with the database. Default:
             ``<data dir>/tombstones.jsonl``.
     """
 
@@ -206,7 +210,8 @@ class Settings(BaseSettings):
     # Privacy center (services/privacy/exports.py, services/privacy/account_deletion.py).
     export_ttl_hours: int = Field(default=24, ge=1, le=24 * 7)
     export_interval_minutes: int = Field(default=60, ge=0)
-    privacy_sweep_minutes: int = Field(default=10, ge=1)
+    privacy_sweep_minutes: float = Field(default=10, gt=0)
+    job_lease_seconds: float = Field(default=60, ge=1)
     tombstone_ledger: Path | None = None
 
     @model_validator(mode="after")

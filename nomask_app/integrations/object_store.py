@@ -79,10 +79,14 @@ class ObjectStore:
                 Delete={"Objects": [{"Key": name} for name in batch], "Quiet": True},
             )
 
-    def list(self) -> Iterator[tuple[str, datetime]]:
-        """Every key under the prefix, with when it was last written."""
+    def check(self) -> None:
+        """Raise unless the bucket answers to our credentials (changes nothing)."""
+        self.client.head_bucket(Bucket=self.bucket)
+
+    def list(self, under: str = "") -> Iterator[tuple[str, datetime]]:
+        """Every key under the prefix (and `under`), with when it was last written."""
         pages = self.client.get_paginator("list_objects_v2").paginate(
-            Bucket=self.bucket, Prefix=self.prefix
+            Bucket=self.bucket, Prefix=self.prefix + under
         )
         for page in pages:
             for item in page.get("Contents", []):

@@ -24,7 +24,12 @@ def free_port() -> int:
 
 
 class AppServer:
-    """The app in production mode on a free port, with its own database and files."""
+    """The app in production mode on a free port, with its own database and files.
+
+    With `public_url` (a load balancer in front of several instances) the
+    app is built for that address and listens on its own port behind it;
+    `url` is always this instance's own address.
+    """
 
     def __init__(
         self,
@@ -32,16 +37,18 @@ class AppServer:
         database_url: str,
         extra_env: dict[str, str] | None = None,
         web_dir: str = ".web-test",
+        public_url: str | None = None,
     ):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        behind = {"REFLEX_FRONTEND_PORT": str(self.port), "REFLEX_BACKEND_PORT": str(self.port)}
         self.workdir = workdir
         self.log_path = workdir / "server.log"
         self.env = {
             **{k: v for k, v in os.environ.items() if k not in PROVIDER_KEYS},
             "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
             "NOMASK_ENV": "test",
-            "NOMASK_APP_URL": self.url,
+            "NOMASK_APP_URL": public_url or self.url,
             "NOMASK_DATABASE_URL": database_url,
             "NOMASK_DATA_DIR": str(workdir / "data"),
             "NOMASK_BCRYPT_ROUNDS": "4",
@@ -51,6 +58,7 @@ class AppServer:
             "REFLEX_USE_NPM": "1",
             "REFLEX_TELEMETRY_ENABLED": "false",
             "REFLEX_CHECK_LATEST_VERSION": "false",
+            **(behind if public_url else {}),
             **(extra_env or {}),
         }
         self.process: subprocess.Popen | None = None

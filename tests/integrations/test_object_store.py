@@ -86,7 +86,8 @@ def test_deleting_an_account_removes_its_objects_and_keeps_the_others(session, s
 
     assert privacy_sweep.finish_deletion(alice.id) is True
 
-    assert _objects(s3_server, s3_store) == keys_of[bob.id]
+    # Left of Alice: her tombstone (her id and the time), which every host must see.
+    assert _objects(s3_server, s3_store) == keys_of[bob.id] | {f"tombstones/{alice.id}"}
     assert session.exec(select(StoredFile).where(StoredFile.user_id == alice.id)).all() == []
 
 

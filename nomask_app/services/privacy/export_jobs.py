@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from sqlmodel import Session
 
+from nomask_app.config import get_settings
 from nomask_app.db import get_engine, session_scope
 from nomask_app.models import DataExport
 from nomask_app.services.operations import leases
@@ -22,7 +23,6 @@ from nomask_app.services.privacy.export_archive import write_archive
 log = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL = 0.5  # seconds between progress writes
-LEASE = timedelta(minutes=1)  # a dead instance's export is taken over after this
 FAILED = "Something went wrong while building your export. Please try again."
 
 
@@ -40,8 +40,13 @@ def build(export_id: str) -> bool:
         export = session.get(DataExport, export_id)
         owner = export.user_id if export is not None else ""
     # Named after its owner too, so that deleting the account finds it (`erasure`).
-    with leases.held(lease_name(owner, export_id), ttl=LEASE) as mine:
+    with leases.held(lease_name(owner, export_id), ttl=lease_ttl()) as mine:
         return _build(export_id) if mine else False
+
+
+def lease_ttl() -> timedelta:
+    """How long a build's lease lasts unrenewed: a dead instance's export is taken over after."""
+    return timedelta(seconds=get_settings().job_lease_seconds)
 
 
 def lease_name(user_id: str, export_id: str) -> str:

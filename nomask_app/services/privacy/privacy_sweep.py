@@ -41,16 +41,17 @@ from nomask_app.services.privacy.export_store import ExportArchive
 
 log = logging.getLogger(__name__)
 
-DELETION_LEASE = timedelta(minutes=2)
 SWEEP_JOB = "privacy-sweep"
-SWEEP_LEASE = timedelta(minutes=5)  # renewed while sweeping; a dead sweeper's is taken over
-# An export job writes its progress at least every few seconds while it runs.
-EXPORT_STALLED_AFTER = timedelta(minutes=2)
 # Bytes written this recently may belong to an upload whose row is not committed yet.
 ORPHAN_MIN_AGE = timedelta(hours=1)
 # A sign-up whose link was not used by then is removed (the link expired after 3 days):
 # nobody proved the address, and the name may be anyone's.
 UNFINISHED_SIGN_UP_KEPT = timedelta(days=7)
+
+
+def _leases(times: int) -> timedelta:
+    """`times` the configured job lease (`NOMASK_JOB_LEASE_SECONDS`, a minute by default)."""
+    return timedelta(seconds=get_settings().job_lease_seconds * times)
 
 
 def remove_files(leftovers: list[erasure.Leftover]) -> None:
@@ -70,7 +71,7 @@ def finish_deletion(user_id: str) -> bool:
         reached or another instance is erasing it (the deletion stays
         pending and the sweep retries it).
     """
-    with leases.held(erasure.deletion_lease(user_id), ttl=DELETION_LEASE) as mine:
+    with leases.held(erasure.deletion_lease(user_id), ttl=_leases(2)) as mine:
         return _finish_deletion(user_id) if mine else False
 
 
@@ -140,7 +141,9 @@ def sweep(*, scrub: bool = False) -> SweepResult:
     now = utcnow()
     with session_scope() as session:
         expired, expired_ids = exports.expire(session=session, now=now)
-        stalled = exports.stalled(session=session, stale_before=now - EXPORT_STALLED_AFTER)
+        # A live build writes its progress every few seconds and renews its
+        # lease; one silent for two leases' time lost its instance.
+        stalled = exports.stalled(session=session, stale_before=now - _leases(2))
     export_store.remove(expired_ids)
     # Exports whose instance died: built here (a live builder holds its lease).
     resumed = sum(export_jobs.build(export_id) for export_id in stalled)
@@ -173,6 +176,16 @@ def sweep(*, scrub: bool = False) -> SweepResult:
     mail = delivery.purge_outbox(now=now, forgotten=deleted)
     anyway = scrub or bool(again.erased) or bool(auto_deleted) or bool(removed) or bool(ended)
     scrubbed = storage_scrub.scrub_if_requested(anyway=anyway) > 0
+    # Operators (and the two-host test) can see which instance swept, and when.
+    log.info(
+        "privacy sweep ran",
+        extra={
+            "instance": leases.INSTANCE,
+            "sweep_started": now.isoformat(),
+            "exports_resumed": resumed,
+            "deletions_finished": finished,
+        },
+    )
     return SweepResult(
         expired,
         resumed,
@@ -195,9 +208,11 @@ def sweep_if_due(*, scrub: bool = False, now: datetime | None = None) -> SweepRe
     """
     now = now or utcnow()
     interval = timedelta(minutes=get_settings().privacy_sweep_minutes)
-    if not leases.claim(SWEEP_JOB, ttl=SWEEP_LEASE):
+    # Renewed while sweeping; a dead sweeper's is taken over once it runs out.
+    lease = _leases(5)
+    if not leases.claim(SWEEP_JOB, ttl=lease):
         return None
-    stop = leases.heartbeat(SWEEP_JOB, ttl=SWEEP_LEASE)
+    stop = leases.heartbeat(SWEEP_JOB, ttl=lease)
     try:
         result = sweep(scrub=scrub)
     except BaseException:

@@ -65,7 +65,7 @@ def restore_backup(backup: Path) -> Restored:
         ledger = list(tombstones.read())
     except OSError as error:
         raise BackupRefused(
-            f"The tombstone ledger {tombstones.ledger_path()} cannot be read ({error}): "
+            f"The tombstone ledger {tombstones.location()} cannot be read ({error}): "
             "without it deleted accounts would come back. Nothing was changed."
         ) from error
     if len(ledger) < manifest.tombstones:

@@ -1,11 +1,16 @@
 """The tombstone ledger: which accounts were deleted and when, kept apart from the database.
 
 A backup restored after a deletion would bring the person back. So every
-account deletion first appends a tombstone (the account id and the time,
-nothing else) to an append-only file outside the database
-(``NOMASK_TOMBSTONE_LEDGER``, by default ``<data dir>/tombstones.jsonl``),
-inside the transaction that erases the rows: if the tombstone cannot be
-written the erasure rolls back and the deletion stays pending, loudly.
+account deletion first writes a tombstone (the account id and the time,
+nothing else) outside the database, inside the transaction that erases the
+rows: if the tombstone cannot be written the erasure rolls back and the
+deletion stays pending, loudly.
+
+Where: with ``NOMASK_FILE_STORE=s3``, in the bucket every host shares, one
+small object per deletion (``tombstones/{id}`` under the store's prefix: S3
+cannot append, and one object each never loses a neighbour's write), its
+time the object's. Otherwise in an append-only file
+(``NOMASK_TOMBSTONE_LEDGER``, by default ``<data dir>/tombstones.jsonl``).
 
 `enforce` erases every account that the ledger names and the database still
 holds: the restore command runs it before the restored database goes live,
@@ -13,8 +18,9 @@ and the privacy sweep runs it at every start (for restores made without our
 command, such as a managed database's point-in-time recovery). Erasing again
 is always right: ids are random 128-bit values, never reused.
 
-Format: one JSON object per line, ``{"v": 1, "user_id": ..., "deleted_at": ...}``,
-appended under an exclusive lock and synced to disk before the deletion commits.
+Format: one JSON object per line (or per object),
+``{"v": 1, "user_id": ..., "deleted_at": ...}``, appended under an exclusive
+lock and synced to disk (or stored by the bucket) before the deletion commits.
 """
 
 import fcntl
@@ -38,6 +44,7 @@ log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 _BATCH = 500  # ids per lookup in the database
+_FOLDER = "tombstones/"  # in the bucket, under the store's prefix
 
 
 class TombstoneUnwritable(RuntimeError):
@@ -52,17 +59,45 @@ class Tombstone:
     deleted_at: datetime
 
 
+def _in_s3() -> bool:
+    return get_settings().file_store == "s3"
+
+
+def _bucket():
+    # Imported on demand: boto3 costs memory that a local store does not need.
+    from nomask_app.integrations.object_store import object_store
+
+    return object_store()
+
+
 def ledger_path() -> Path:
-    """Where the ledger lives (``NOMASK_TOMBSTONE_LEDGER``)."""
+    """Where the ledger file lives (``NOMASK_TOMBSTONE_LEDGER``), when it is a file."""
     return get_settings().tombstone_ledger_path
+
+
+def location() -> str:
+    """Where the ledger lives, for messages to the operator."""
+    settings = get_settings()
+    if _in_s3():
+        return f"s3://{settings.s3_bucket}/{settings.s3_prefix}{_FOLDER}"
+    return str(ledger_path())
 
 
 def probe() -> None:
     """Check that a tombstone could be written now, changing nothing.
 
     Raises:
-        TombstoneUnwritable: the folder or the file is missing rights or space.
+        TombstoneUnwritable: the folder or the file is missing rights or space,
+            or the bucket does not answer.
     """
+    if _in_s3():
+        try:
+            _bucket().check()
+        # Whatever the client raises (network, credentials, no such bucket):
+        # no deletion may start that could not be recorded.
+        except Exception as error:
+            raise TombstoneUnwritable(type(error).__name__) from error
+        return
     path = ledger_path()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -84,6 +119,13 @@ def record(user_id: str, deleted_at: datetime) -> None:
     line = json.dumps(
         {"v": FORMAT_VERSION, "user_id": user_id, "deleted_at": deleted_at.isoformat()}
     )
+    if _in_s3():
+        try:  # stored durably once the bucket answers
+            _bucket().put(_FOLDER + user_id, (line + "\n").encode())
+        except Exception as error:  # whatever the client raises: the deletion must fail
+            log.error("tombstone ledger cannot be written: %s", type(error).__name__)
+            raise TombstoneUnwritable(type(error).__name__) from error
+        return
     path = ledger_path()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -110,11 +152,16 @@ def record(user_id: str, deleted_at: datetime) -> None:
 
 
 def read() -> Iterator[Tombstone]:
-    """Every tombstone, oldest first; a line torn by a crash is skipped.
+    """Every tombstone; a line torn by a crash is skipped.
+
+    With the bucket, the bucket's first, then those of a ledger file left from
+    before the store moved to the bucket (never written since, still binding).
 
     Raises:
-        OSError: the ledger exists but cannot be read.
+        OSError: the ledger exists but cannot be read (or the bucket does not answer).
     """
+    if _in_s3():
+        yield from _read_bucket()
     path = ledger_path()
     if not path.exists():
         return
@@ -125,6 +172,19 @@ def read() -> Iterator[Tombstone]:
                 yield Tombstone(entry["user_id"], datetime.fromisoformat(entry["deleted_at"]))
             except (ValueError, KeyError, TypeError):
                 log.warning("tombstone ledger line %d is unreadable; skipped", number)
+
+
+def _read_bucket() -> Iterator[Tombstone]:
+    # The listing says it all (the id in the name, the time the object's):
+    # no object needs to be fetched, however many accounts were deleted.
+    try:
+        listed = sorted(
+            ((modified, name.removeprefix(_FOLDER)) for name, modified in _bucket().list(_FOLDER)),
+        )
+    except Exception as error:  # whatever the client raises, as the file's OSError
+        raise OSError(f"tombstones cannot be listed: {type(error).__name__}") from error
+    for modified, user_id in listed:
+        yield Tombstone(user_id, modified)
 
 
 def ids() -> set[str]:
