@@ -10,6 +10,7 @@ head script turns that click into the Escape the dialog already handles.
 import reflex as rx
 
 from nomask_app.components.chat.sidebar import sidebar
+from nomask_app.components.common.callouts import answered_callout
 from nomask_app.states.chat.conversation import ChatState
 
 # Bubble phase: the link or button has done its work when the drawer closes.
@@ -76,31 +77,17 @@ def chat_notice() -> rx.Component:
     """
     return rx.cond(
         ChatState.notice != "",
-        rx.callout.root(
-            rx.flex(
-                rx.callout.text(
-                    ChatState.notice,
-                    rx.cond(
-                        ChatState.notice_link != "",
-                        rx.fragment(
-                            " ", rx.link("See plans and upgrade", href=ChatState.notice_link)
-                        ),
-                    ),
-                    role="alert",
+        answered_callout(
+            rx.callout.text(
+                ChatState.notice,
+                rx.cond(
+                    ChatState.notice_link != "",
+                    rx.fragment(" ", rx.link("See plans and upgrade", href=ChatState.notice_link)),
                 ),
-                rx.button(
-                    "Dismiss",
-                    size="1",
-                    variant="soft",
-                    high_contrast=True,
-                    type="button",
-                    on_click=ChatState.dismiss_notice,
-                ),
-                align="center",
-                justify="between",
-                gap="3",
-                wrap="wrap",
+                role="alert",
             ),
+            "Dismiss",
+            ChatState.dismiss_notice,
             color_scheme="red",
             size="1",
         ),

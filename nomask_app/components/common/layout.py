@@ -10,8 +10,10 @@ import reflex as rx
 
 from nomask_app.components.accounts.chrome import account_notices, theme_picker
 from nomask_app.components.accounts.handoff import sign_out_event
+from nomask_app.components.common.callouts import answered_callout
 from nomask_app.components.privacy.policy_banner import policy_banner
 from nomask_app.states.accounts.session import SessionState
+from nomask_app.states.common.problem import ProblemState
 
 
 def brand() -> rx.Component:
@@ -87,9 +89,24 @@ def app_header(leading: rx.Component | None = None) -> rx.Component:
     )
 
 
+def problem_notice() -> rx.Component:
+    """Said when an action failed on the server (see states/common/problem.py)."""
+    return rx.cond(
+        ProblemState.problem != "",
+        answered_callout(
+            rx.callout.text(ProblemState.problem),
+            "OK",
+            ProblemState.dismiss,
+            color_scheme="red",
+            role="alert",
+        ),
+    )
+
+
 def notices(*extra: rx.Component) -> rx.Component:
     """The one "Notices" region: email confirmation, policy update, and a page's own notices."""
     return rx.el.section(
+        problem_notice(),
         account_notices(),
         policy_banner(),
         *extra,
@@ -144,5 +161,7 @@ def public_page(*children: rx.Component) -> rx.Component:
             ),
             class_name="nm-header",
         ),
-        rx.el.main(rx.container(*children, size="2"), id="main", padding_y="2rem"),
+        rx.el.main(
+            rx.container(problem_notice(), *children, size="2"), id="main", padding_y="2rem"
+        ),
     )

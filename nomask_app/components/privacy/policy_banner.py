@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from nomask_app.components.common.callouts import answered_callout
 from nomask_app.states.privacy.policy_notice import PolicyNoticeState
 
 
@@ -10,31 +11,20 @@ def policy_banner() -> rx.Component:
     return rx.box(
         rx.cond(
             PolicyNoticeState.policy_notice != "",
-            rx.callout.root(
-                rx.flex(
-                    rx.callout.text(
-                        PolicyNoticeState.policy_notice,
-                        " ",
-                        rx.link(
-                            "Read the privacy policy",
-                            href="/policy",
-                            underline="always",
-                            high_contrast=True,
-                        ),
-                        ".",
-                    ),
-                    rx.button(
-                        "Got it",
-                        size="1",
-                        variant="soft",
+            answered_callout(
+                rx.callout.text(
+                    PolicyNoticeState.policy_notice,
+                    " ",
+                    rx.link(
+                        "Read the privacy policy",
+                        href="/policy",
+                        underline="always",
                         high_contrast=True,
-                        on_click=PolicyNoticeState.acknowledge,
                     ),
-                    align="center",
-                    justify="between",
-                    gap="3",
-                    wrap="wrap",
+                    ".",
                 ),
+                "Got it",
+                PolicyNoticeState.acknowledge,
                 color_scheme="blue",
                 high_contrast=True,
                 role="status",

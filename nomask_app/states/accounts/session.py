@@ -14,6 +14,7 @@ from reflex.event import EventSpec
 from nomask_app.db import session_scope
 from nomask_app.models import User
 from nomask_app.services.accounts.sessions import SESSION_COOKIE, resolve_session, safe_next_path
+from nomask_app.states.common.problem import ProblemState
 
 
 def request_context(state: rx.State) -> dict[str, str]:
@@ -59,11 +60,14 @@ def _is_sign_in_page(path: str) -> bool:
 def on_backend_error(exception: Exception) -> EventSpec | None:
     """The app's handler of errors raised by event handlers (rx.App backend_exception_handler).
 
-    A lost session leads to the sign-in page; anything else is Reflex's default.
+    A lost session leads to the sign-in page. Anything else is logged by
+    Reflex's default handler, whose toast the CSP would refuse (it is sent as
+    a string to evaluate), and shown as the page's problem notice instead.
     """
     if isinstance(exception, SessionEnded):
         return rx.redirect(login_path(exception.path, ended=True), replace=True)
-    return default_backend_exception_handler(exception)
+    default_backend_exception_handler(exception)
+    return ProblemState.show()
 
 
 def lookup_user(token: str | None) -> User | None:

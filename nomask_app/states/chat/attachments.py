@@ -17,7 +17,7 @@ from nomask_app.states.chat.conversation import ChatState
 from nomask_app.states.chat.views import FileView, file_view
 from nomask_app.states.common.uploads import UploadLimitMixin
 
-UPLOAD_ID = "chat-attach"
+UPLOAD_ID = "chat-attach"  # dropped files go straight to the handler: no selection to clear
 MAX_FILES = 5
 
 
@@ -86,7 +86,7 @@ class AttachmentState(UploadLimitMixin, SessionState):
         if not uploads:
             # The browser kept every file back (`refused` explains why): an empty
             # drop must not clear that explanation.
-            return rx.clear_selected_files(UPLOAD_ID)
+            return None
         conversation = await self.get_state(ChatState)
         problems: list[str] = []
         limit = get_settings().max_upload_bytes
@@ -109,7 +109,7 @@ class AttachmentState(UploadLimitMixin, SessionState):
             conversation.attachments = [*conversation.attachments, view]
         conversation.notice = " ".join(problems)
         self.upload_progress = 0
-        return rx.clear_selected_files(UPLOAD_ID)
+        return None
 
     @rx.event
     async def remove(self, file_id: str):

@@ -25,7 +25,7 @@ from nomask_app.states.images.views import (
     model_option,
 )
 
-UPLOAD_ID = "studio-upload"
+UPLOAD_ID = "studio-upload"  # dropped files go straight to the handler: no selection to clear
 PROMPT_ID = "prompt"
 MAX_FILES = 5  # the request size cap (middleware.py) leaves room for five of the largest
 SHARE_CHOICES = 20
@@ -235,7 +235,7 @@ class StudioState(UploadLimitMixin, SessionState):
         if user is None:
             return SessionState.require_user
         if not uploads:  # every file was kept back by the browser: `refused` explains
-            return rx.clear_selected_files(UPLOAD_ID)
+            return None
         problems: list[str] = []
         stored: list[str] = []
         self.upload_progress = 0
@@ -253,7 +253,7 @@ class StudioState(UploadLimitMixin, SessionState):
         if len(uploads) > MAX_FILES:
             problems.append(f"At most {MAX_FILES} images at a time.")
         self.upload_notice = " ".join(problems)
-        events = [rx.clear_selected_files(UPLOAD_ID), GalleryState.refresh]
+        events = [GalleryState.refresh]
         if stored:
             events.append(EditorState.open(stored[-1]))
         return events

@@ -8,6 +8,7 @@ from nomask_app.services.accounts import sessions
 from nomask_app.states.accounts.login import SESSION_ENDED, LoginState
 from nomask_app.states.accounts.session import SessionEnded, SessionState, on_backend_error
 from nomask_app.states.chat.conversation import ChatState
+from nomask_app.states.common.problem import PROBLEM, ProblemState
 from tests.factories import make_user
 from tests.states.harness import move_to, root_state, run, substate
 
@@ -87,5 +88,16 @@ async def test_the_sign_in_page_says_the_session_was_ended(session):
     assert login.notice == SESSION_ENDED
 
 
-def test_other_errors_keep_reflexs_default_handling():
-    assert _redirect_target(on_backend_error(ValueError("boom"))) is None
+def test_other_errors_are_logged_and_shown_without_script(caplog):
+    event = on_backend_error(ValueError("boom"))
+    # Reflex's own toast is a string of JavaScript to evaluate, which the CSP refuses.
+    assert event.handler.fn.__qualname__ == "ProblemState.show"
+    assert "[Reflex Backend Exception]" in caplog.text and "boom" in caplog.text
+
+
+async def test_the_problem_notice_is_shown_and_dismissed():
+    problem = substate(root_state(), ProblemState)
+    await run(problem, ProblemState.show)
+    assert problem.problem == PROBLEM
+    await run(problem, ProblemState.dismiss)
+    assert problem.problem == ""
