@@ -195,15 +195,6 @@ function useStream(content, streamSrc, onDone) {
   return text;
 }
 
-function useStickToBottom(ref, text) {
-  useEffect(() => {
-    const root = ref.current?.closest("[data-scroll-root]");
-    if (!root) return;
-    const nearBottom = root.scrollHeight - root.scrollTop - root.clientHeight < 120;
-    if (nearBottom) root.scrollTop = root.scrollHeight;
-  }, [text]);
-}
-
 // Split at blank lines outside fenced code: while a reply streams only its
 // last block changes, so only that block is parsed again on each update.
 function blocks(text) {
@@ -236,12 +227,12 @@ const Rendered = memo(function Rendered({ text, math }) {
 });
 
 export function ChatMarkdown({ content = "", streamSrc = "", onDone, className = "" }) {
+  // Keeping the view at the bottom as the text grows is the composer's
+  // follow (composer.jsx), once per frame for the whole page.
   const text = useStream(content, streamSrc, onDone);
-  const ref = useRef(null);
-  useStickToBottom(ref, text);
   const math = useLoaded(MATH.test(text), mathPlugins, loadMath);
   return (
-    <div ref={ref} className={`nm-md ${className}`}>
+    <div className={`nm-md ${className}`}>
       {streamSrc ? (
         blocks(text).map((block, index) => <Rendered key={index} text={block} math={math} />)
       ) : (

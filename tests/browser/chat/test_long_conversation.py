@@ -1,0 +1,92 @@
+"""A long conversation opens at its latest message and follows a reply to its end.
+
+Issue 18, target 6: a streamed reply no longer reads the page's height after
+each render (a forced layout of every message on the page); the composer's
+follow (composer.jsx), once per frame, keeps the view at the end.
+"""
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlmodel import Session, select
+
+from nomask_app.db import build_engine
+from nomask_app.models import Conversation, Message, User
+from tests.browser.chat_steps import messages, send, wait_for_reply_end
+from tests.browser.helpers import sign_up
+
+SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+SEEDED = 60  # more than a page (50): "Load earlier messages" shows the rest
+
+
+def _paragraphs(seq: int) -> str:
+    """Messages of one to five paragraphs: the page is many screens tall."""
+    paragraph = "words " * 30
+    return "\n\n".join(f"Message {seq}, paragraph {n}: {paragraph}" for n in range(seq % 5 + 1))
+
+
+def _seed_conversation(app_server, email: str) -> str:
+    engine = build_engine(app_server.env["NOMASK_DATABASE_URL"])
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            user_id = session.exec(select(User.id).where(User.email == email)).one()
+            conversation = Conversation(user_id=user_id, title="A long talk")
+            session.add(conversation)
+            session.flush()
+            session.add_all(
+                Message(
+                    conversation_id=conversation.id,
+                    user_id=user_id,
+                    seq=seq,
+                    role="user" if seq % 2 else "assistant",
+                    content=_paragraphs(seq),
+                )
+                for seq in range(1, SEEDED + 1)
+            )
+            session.commit()
+            return conversation.id
+    finally:
+        engine.dispose()
+
+
+def _wait_at_bottom(page: Page) -> None:
+    """Wait until the messages are scrolled to their end (within the follow's margin)."""
+    page.wait_for_function(
+        "() => { const r = document.querySelector('[data-scroll-root]');"
+        " return r.scrollHeight - r.scrollTop - r.clientHeight < 48; }"
+    )
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_a_long_conversation_opens_at_its_end_and_follows_a_reply(
+    page, app_server, assert_accessible, size
+):
+    page.set_viewport_size(SIZES[size])
+    email = sign_up(page)
+    page.get_by_role("button", name="Essential only").click()
+    page.goto(f"/chat/{_seed_conversation(app_server, email)}")
+    shown = messages(page)
+    expect(shown).to_have_count(50)
+    expect(page.get_by_role("button", name="Load earlier messages")).to_be_visible()
+
+    # It opens at the latest message.
+    expect(shown.last).to_be_in_viewport()
+    _wait_at_bottom(page)
+
+    # Scrolled up and back with "Jump to latest".
+    page.locator("[data-scroll-root]").evaluate("(root) => { root.scrollTop = 0; }")
+    jump = page.get_by_role("button", name="Jump to latest")
+    expect(jump).to_be_visible()
+    expect(shown.first).to_be_in_viewport()
+    assert_accessible(page)
+    jump.click()
+    expect(jump).to_have_count(0)
+    _wait_at_bottom(page)
+
+    # A reply many lines long streams in view, and the page stays at its end.
+    send(page, "[[tokens:300]] one more")
+    expect(messages(page, "assistant").last).to_contain_text("word150")
+    _wait_at_bottom(page)
+    wait_for_reply_end(page)
+    expect(page.get_by_role("button", name="Regenerate").last).to_be_in_viewport()
+    _wait_at_bottom(page)
+    assert_accessible(page)
