@@ -1,10 +1,14 @@
 """Chat steps shared by browser tests, by accessible names only."""
 
 import re
+from urllib.parse import urlsplit
 
 from playwright.sync_api import Locator, Page, expect
 
 CHAT_URL = re.compile(r"/chat/([0-9a-f]{32})/?$")
+# Marks the message box of `/` that sent a first message: the move to
+# /chat/<id> replaces the page, and with it this box.
+LEFT_BEHIND = "#composer[data-first-send]"
 ENDED = re.compile(r"^(complete|stopped|failed)$")
 
 
@@ -19,6 +23,8 @@ PHONE_MAX_WIDTH = 767  # up to this width, Enter starts a new line and "Send" se
 def send(page: Page, text: str) -> None:
     """Write `text` and send it as the person would: Enter on a desktop, "Send" on a phone."""
     box = page.get_by_role("textbox", name="Message")
+    if urlsplit(page.url).path == "/":
+        box.evaluate("(el) => { el.dataset.firstSend = 'true'; }")
     box.fill(text)
     if page.viewport_size["width"] <= PHONE_MAX_WIDTH:
         page.get_by_role("button", name="Send", exact=True).click()
@@ -41,6 +47,12 @@ def pick_model(page: Page, label: str) -> None:
 
 
 def conversation_id(page: Page) -> str:
-    """Wait until the page shows a stored conversation, and return its id."""
+    """Wait until the page shows a stored conversation, and return its id.
+
+    The address changes a moment before the `/chat/<id>` page replaces the page
+    of `/` (a reply can end in between): what a test does next must reach the
+    new page, so this also waits for the first page's message box to be gone.
+    """
     expect(page).to_have_url(CHAT_URL)
+    expect(page.locator(LEFT_BEHIND)).to_have_count(0)
     return CHAT_URL.search(page.url).group(1)

@@ -210,6 +210,7 @@ def test_text_attachments_reach_the_model_and_images_need_vision(page, fake_llm,
     page.locator("input[type=file]").set_input_files(str(notes))
     expect(page.get_by_text("notes.txt")).to_be_visible()
     send(page, "What is in my notes?")
+    conversation_id(page)
     wait_for_reply_end(page)
     sent = fake_llm.chat_requests()[-1].body["messages"][-1]["content"]
     assert "cardamom" in sent and "What is in my notes?" in sent
