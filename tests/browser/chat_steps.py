@@ -9,6 +9,13 @@ CHAT_URL = re.compile(r"/chat/([0-9a-f]{32})/?$")
 # Marks the message box of `/` that sent a first message: the move to
 # /chat/<id> replaces the page, and with it this box.
 LEFT_BEHIND = "#composer[data-first-send]"
+# No move between pages under way: the router is idle, and once the address has
+# left `/`, the page of `/` that sent the first message has been replaced.
+SETTLED = f"""() => {{
+  const router = window.__reactRouterDataRouter;
+  if (router && router.state.navigation.state !== "idle") return false;
+  return location.pathname === "/" || !document.querySelector("{LEFT_BEHIND}");
+}}"""
 ENDED = re.compile(r"^(complete|stopped|failed)$")
 
 
@@ -23,6 +30,7 @@ PHONE_MAX_WIDTH = 767  # up to this width, Enter starts a new line and "Send" se
 def send(page: Page, text: str) -> None:
     """Write `text` and send it as the person would: Enter on a desktop, "Send" on a phone."""
     box = page.get_by_role("textbox", name="Message")
+    page.wait_for_function(SETTLED)
     if urlsplit(page.url).path == "/":
         box.evaluate("(el) => { el.dataset.firstSend = 'true'; }")
     box.fill(text)
