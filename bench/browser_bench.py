@@ -237,12 +237,13 @@ def _summary(values: list[float]) -> str:
 
 
 @contextmanager
-def _serving(playwright, sizes: dict[str, int] = SEEDED):
+def _serving(playwright, sizes: dict[str, int] = SEEDED, limits: dict[str, str] | None = None):
     """The production app on a fresh database, its fake provider, and a Chromium.
 
     Args:
         playwright: The running sync Playwright.
         sizes: The conversations to seed, title -> number of messages.
+        limits: Rate limits to lift besides sign-in's (NOMASK_RATE_LIMITS entries).
 
     Yields:
         (fake provider, backend process, seeded conversation ids, browser).
@@ -269,8 +270,8 @@ def _serving(playwright, sizes: dict[str, int] = SEEDED):
     )
     database_url = f"sqlite:///{workdir}/bench.db"
     # One account signs in for every measurement: lift the sign-in limits.
-    limits = {"signin": "100000/minute", "signin:ip": "100000/minute"}
-    env = {"NOMASK_MODELS_FILE": str(models), "NOMASK_RATE_LIMITS": json.dumps(limits)}
+    lifted = {"signin": "100000/minute", "signin:ip": "100000/minute", **(limits or {})}
+    env = {"NOMASK_MODELS_FILE": str(models), "NOMASK_RATE_LIMITS": json.dumps(lifted)}
     server = AppServer(workdir, database_url, extra_env=env, web_dir=".web-bench")
     try:
         server.start()

@@ -39,7 +39,7 @@ from reflex.state import OnLoadInternalState  # noqa: E402
 
 from bench import machine  # noqa: E402
 from nomask_app.states.chat.conversation import ChatState  # noqa: E402
-from nomask_app.states.chat.sidebar import SidebarState  # noqa: E402
+from nomask_app.states.chat.views import COMPOSER_ID  # noqa: E402
 from tests.browser.server import AppServer  # noqa: E402
 
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -51,7 +51,6 @@ EXPECTED = " ".join(f"word{i}" for i in range(TOKENS))
 # The page names states by module and class: read the names where they are defined.
 ROOT_STATE = rx.State.get_full_name()
 CHAT = ChatState.get_full_name()
-SIDEBAR = SidebarState.get_full_name()
 HYDRATE = f"{ROOT_STATE}.hydrate_and_load"
 ON_LOAD = f"{OnLoadInternalState.get_full_name()}.on_load_internal"
 NAMESPACE = "/_event"  # the page's io(".../_event") names the namespace after the path
@@ -145,7 +144,7 @@ class Tab:
         self.sio = socketio.AsyncClient(reconnection=False)
         self.sio.on("event", self._on_update, namespace=NAMESPACE)
         self.hydrated, self.reply_seen = asyncio.Event(), asyncio.Event()
-        self.sidebar = self.loaded = False
+        self.opened = self.loaded = False
         self.tasks: set[asyncio.Task] = set()
 
     def _event(self, name: str, payload: dict) -> dict:
@@ -154,10 +153,11 @@ class Tab:
 
     async def _on_update(self, update: dict) -> None:
         delta = update.get("delta") or {}
-        # Hydrated once on_load ran and the sidebar it asked for has arrived.
-        self.sidebar = self.sidebar or SIDEBAR in delta
+        # Hydrated once on_load ran and opened the chat (its list of shown messages:
+        # the sidebar of an account without conversations sends nothing new).
+        self.opened = self.opened or "log_rx_state_" in delta.get(CHAT, {})
         self.loaded = self.loaded or bool(delta.get(ROOT_STATE, {}).get("is_hydrated_rx_state_"))
-        if self.sidebar and self.loaded:
+        if self.opened and self.loaded:
             self.hydrated.set()
         if reply_id := delta.get(CHAT, {}).get("streaming_id_rx_state_"):
             self.reply_id = reply_id
@@ -192,7 +192,7 @@ class Tab:
         """Send the prompt and follow the reply's SSE stream; when each token arrived."""
         self.reply_seen.clear()
         sent = time.monotonic()
-        await self.emit(f"{CHAT}.send", {"form_data": {"message": PROMPT}})
+        await self.emit(f"{CHAT}.send", {"form_data": {COMPOSER_ID: PROMPT}})
         # A send that failed on the server never names a reply: it counts as lost.
         await asyncio.wait_for(self.reply_seen.wait(), TIMEOUT / 3)
         named = time.monotonic()  # the send handler has stored the turn and started the job

@@ -3,7 +3,8 @@
 `root_state(cookie=...)` builds the whole state tree with the router data a
 real connection carries (the session cookie in the websocket's headers);
 `run(state, handler, *args)` calls one handler and returns what it returned
-(the last value yielded, for handlers that yield).
+(the last value yielded, for handlers that yield); as after a real event, the
+changed vars then count as sent (`_clean`).
 """
 
 import inspect
@@ -40,6 +41,16 @@ def move_to(root, path: str) -> None:
     root.router_data = root._update_router_vars(moved, root.router_data)
 
 
+def reload(root, path: str, session_id: str = "test-sid-reloaded") -> None:
+    """The tab's page is loaded again at `path`: same tab token, a new websocket session."""
+    data = {
+        constants.RouteVar.PATH: path,
+        constants.RouteVar.ORIGIN: path,
+        constants.RouteVar.SESSION_ID: session_id,
+    }
+    root.router_data = root._update_router_vars(data, root.router_data)
+
+
 def substate(root, state_class):
     """The instance of `state_class` inside `root`'s tree."""
     return root.get_substate(state_class.get_full_name().split(".")[1:])
@@ -52,7 +63,16 @@ async def run(state, handler, *args):
         last = None
         async for value in result:
             last = value if value is not None else last
-        return last
-    if inspect.isawaitable(result):
-        return await result
-    return result
+    elif inspect.isawaitable(result):
+        last = await result
+    else:
+        last = result
+    state._get_root_state()._clean()
+    return last
+
+
+def sent_items(log) -> list[dict]:
+    """The items of a chat `MessageLog` change, with the defaults the page fills in."""
+    from nomask_app.states.chat.views import MESSAGE_DEFAULTS
+
+    return [{**MESSAGE_DEFAULTS, **item} for item in log.items]

@@ -89,7 +89,8 @@ async def test_event_handlers_treat_foreign_ids_as_missing(session, owner_data):
 
     chat_state = substate(root, ChatState)
     await run(chat_state, ChatState.open_conversation)
-    assert chat_state.not_found and chat_state.messages == [] and chat_state.title == ""
+    assert chat_state.not_found and chat_state.title == ""
+    assert chat_state.log.items == [] and chat_state._shown == []
 
     # Even with Alice's ids forced into Bob's state, nothing of hers is reached.
     chat_state.conversation_id = data["conversation"]
@@ -134,7 +135,7 @@ async def test_signed_out_handlers_do_nothing(session, owner_data):
     root = root_state(path=f"/chat/{data['conversation']}")
     chat_state = substate(root, ChatState)
     await run(chat_state, ChatState.open_conversation)
-    assert chat_state.messages == []
+    assert chat_state.log.items == [] and chat_state._shown == []
     await run(substate(root, DevicesState), DevicesState.revoke, data["alice_session"])
     await run(substate(root, AttachmentState), AttachmentState.remove, data["file"])
     _unchanged(session, data)

@@ -82,7 +82,7 @@ async def test_no_flow_logs_a_secret(session, engine, use_models, captured):
     # Chat: a message holding a secret, answered by a reply job.
     chat = substate(root_state(token=token, path="/"), ChatState)
     await run(chat, ChatState.open_new)
-    await run(chat, ChatState.send, {"message": MESSAGE_SECRET})
+    await run(chat, ChatState.send, {"composer": MESSAGE_SECRET})
     job = jobs.get(chat.streaming_id)
     await asyncio.wait_for(job.task, 30)
     # Settings: a new name and a new password.

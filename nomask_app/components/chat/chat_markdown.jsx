@@ -5,8 +5,12 @@
 //   so a reply cannot make the browser contact a third party.
 // Code highlighting (lowlight) and LaTeX (KaTeX) are loaded only when a reply
 // needs them. With `streamSrc`, the reply grows from a Server-Sent Events stream
-// that carries only new text, and `onDone(status)` fires when it ends.
+// that carries only new text, and `onDone(status)` fires when it ends. The
+// server does not send a streamed reply's text again when it ends: with
+// `messageId`, the whole text is kept (reply_texts.js) for the reply's "Copy"
+// button and for this component, should the page mount it again.
 import { Fragment, memo, useEffect, useRef, useState } from "react";
+import { replyTexts } from "../message_copy/reply_texts.js";
 import Markdown from "react-markdown";
 import remarkGfm from "remark-gfm";
 import { toJsxRuntime } from "hast-util-to-jsx-runtime";
@@ -148,18 +152,20 @@ function Table({ children }) {
 
 const components = { pre: CodeBlock, img: SafeImage, a: SafeLink, table: Table };
 
-function useStream(content, streamSrc, onDone) {
-  const [text, setText] = useState(content);
+function useStream(content, streamSrc, onDone, messageId) {
+  // A stream goes on from `content`; without one, a streamed reply's kept text wins.
+  const shown = () => (streamSrc ? content : (replyTexts.get(messageId) ?? content));
+  const [text, setText] = useState(shown);
   const pending = useRef("");
   const timer = useRef(null);
   const doneRef = useRef(onDone);
   doneRef.current = onDone;
 
   useEffect(() => {
-    setText(content);
-  }, [content]);
-
-  useEffect(() => {
+    // Also when the stream address goes (the reply ended): a page that mounted this
+    // reply again, from the database's stream, may not have had all of it yet.
+    setText(shown());
+    pending.current = "";
     if (!streamSrc) return undefined;
     const flush = () => {
       timer.current = null;
@@ -169,8 +175,11 @@ function useStream(content, streamSrc, onDone) {
     };
     const source = new EventSource(streamSrc);
     let first = true;
+    let whole = content;
     source.addEventListener("delta", (event) => {
-      pending.current += JSON.parse(event.data).t;
+      const piece = JSON.parse(event.data).t;
+      whole += piece;
+      pending.current += piece;
       if (first) {
         // The first words show at once; later ones are batched per frame budget.
         first = false;
@@ -183,6 +192,7 @@ function useStream(content, streamSrc, onDone) {
       source.close();
       clearTimeout(timer.current);
       flush();
+      if (messageId) replyTexts.set(messageId, whole);
       const { status } = JSON.parse(event.data);
       if (doneRef.current) doneRef.current(status);
     });
@@ -191,7 +201,7 @@ function useStream(content, streamSrc, onDone) {
       clearTimeout(timer.current);
       timer.current = null;
     };
-  }, [streamSrc]);
+  }, [content, streamSrc]);
   return text;
 }
 
@@ -226,10 +236,16 @@ const Rendered = memo(function Rendered({ text, math }) {
   );
 });
 
-export function ChatMarkdown({ content = "", streamSrc = "", onDone, className = "" }) {
+export function ChatMarkdown({
+  content = "",
+  streamSrc = "",
+  onDone,
+  messageId = "",
+  className = "",
+}) {
   // Keeping the view at the bottom as the text grows is the composer's
   // follow (composer.jsx), once per frame for the whole page.
-  const text = useStream(content, streamSrc, onDone);
+  const text = useStream(content, streamSrc, onDone, messageId);
   const math = useLoaded(MATH.test(text), mathPlugins, loadMath);
   return (
     <div className={`nm-md ${className}`}>

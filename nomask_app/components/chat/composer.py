@@ -131,7 +131,8 @@ def composer() -> rx.Component:
         rx.el.label("Message", html_for=COMPOSER_ID, class_name="nm-sr-only"),
         rx.el.textarea(
             id=COMPOSER_ID,
-            name="message",
+            # Named as its id: the form sends the text once (Reflex adds fields by id too).
+            name=COMPOSER_ID,
             placeholder=rx.cond(
                 ChatState.image_model_picked,
                 "Describe the picture to create",

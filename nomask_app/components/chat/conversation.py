@@ -33,6 +33,7 @@ def _reply_body(message: MessageView) -> rx.Component:
             content=message.content,
             stream_src=message.stream_src,
             on_done=ChatState.reply_finished,
+            message_id=message.id,
         ),
         rx.cond(
             message.status == "failed",
@@ -47,7 +48,19 @@ def _reply_body(message: MessageView) -> rx.Component:
             message.status == "stopped",
             rx.text("Stopped.", size="1", color_scheme="gray"),
         ),
-        rx.cond(message.note != "", rx.text(message.note, size="1", color_scheme="amber")),
+        rx.cond(
+            message.left_out > 0,
+            rx.text(
+                rx.cond(
+                    message.left_out == 1,
+                    "1 earlier message was left out",
+                    f"{message.left_out} earlier messages were left out",
+                ),
+                " to fit the model's context window.",
+                size="1",
+                color_scheme="amber",
+            ),
+        ),
         rx.hstack(
             copy_button(message),
             rx.cond(
@@ -161,7 +174,7 @@ def message_item(message: MessageView) -> rx.Component:
     return rx.el.article(
         rx.hstack(
             rx.text(rx.cond(is_user, "You", "Assistant"), weight="bold", size="2"),
-            local_time(iso=message.time_iso, zone=SidebarState.time_zone, fallback=message.time),
+            local_time(iso=message.time_iso, zone=SidebarState.time_zone),
             rx.cond(message.model != "", rx.badge(message.model, variant="soft", size="1")),
             align="center",
             spacing="2",
@@ -183,6 +196,8 @@ def message_item(message: MessageView) -> rx.Component:
             "data-status": message.status,
         },
         class_name=rx.cond(is_user, "nm-message nm-message-user", "nm-message"),
+        # By id: a message keeps its elements when earlier ones are put before it.
+        key=message.id,
     )
 
 

@@ -1,6 +1,7 @@
 // A moment shown in the person's time zone, e.g. "5 Dec, 14:05".
 // `zone` is the IANA name the server accepted (it asked this browser for it);
 // while it is unknown the browser's own zone is used, which is the same one.
+// Should the browser not know that zone, the moment shows in UTC, so marked.
 import { useEffect } from "react";
 
 const FORMAT = { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hour12: false };
@@ -18,13 +19,20 @@ function formatter(zone) {
   return formatters.get(zone);
 }
 
-export function LocalTime({ iso = "", zone = "", fallback = "" }) {
-  let text = fallback;
+function format(iso, zone) {
   try {
-    text = formatter(zone).format(new Date(iso));
+    return formatter(zone).format(new Date(iso));
   } catch {
-    text = fallback;
+    try {
+      return `${formatter("UTC").format(new Date(iso))} UTC`;
+    } catch {
+      return "";
+    }
   }
+}
+
+export function LocalTime({ iso = "", zone = "" }) {
+  const text = format(iso, zone);
   return (
     <time dateTime={iso} className="nm-time">
       {text}

@@ -17,7 +17,6 @@ class LocalTime(rx.Component):
 
     iso: Var[str]
     zone: Var[str]
-    fallback: Var[str]
 
 
 class BrowserZone(rx.Component):

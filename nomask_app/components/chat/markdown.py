@@ -27,6 +27,8 @@ class ChatMarkdown(rx.Component):
     content: Var[str]
     stream_src: Var[str]
     on_done: rx.EventHandler[lambda status: [status]]
+    # The message whose streamed text is kept (chat_markdown.jsx).
+    message_id: Var[str]
 
 
 chat_markdown = ChatMarkdown.create

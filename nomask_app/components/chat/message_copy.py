@@ -9,6 +9,8 @@ from reflex.vars import Var
 from nomask_app.states.chat.views import MessageView
 
 _SOURCE = rx.asset("message_copy.jsx", shared=True)
+# Shared with chat_markdown.jsx, which imports it from here.
+rx.asset("reply_texts.js", shared=True)
 
 
 class MessageCopy(rx.Component):
@@ -18,8 +20,12 @@ class MessageCopy(rx.Component):
     tag = "MessageCopy"
 
     text: Var[str]
+    message_id: Var[str]
 
 
 def copy_button(message: MessageView) -> rx.Component:
     """The "Copy" button of one message (hidden while its reply is still being written)."""
-    return rx.cond(message.status != "streaming", MessageCopy.create(text=message.content))
+    return rx.cond(
+        message.status != "streaming",
+        MessageCopy.create(text=message.content, message_id=message.id),
+    )

@@ -5,6 +5,7 @@ import reflex as rx
 from nomask_app.components.chat.composer import composer
 from nomask_app.components.chat.conversation import conversation_header, message_item
 from nomask_app.components.chat.drawer import chat_notice, conversations_drawer
+from nomask_app.components.chat.message_log import follow_shown_messages, shown_messages
 from nomask_app.components.chat.sidebar import sidebar
 from nomask_app.components.common.layout import app_header, loading, notices
 from nomask_app.states.accounts.session import SessionState
@@ -57,10 +58,7 @@ def _conversation() -> rx.Component:
             ),
             rx.cond(
                 ChatState.has_messages,
-                rx.fragment(
-                    rx.foreach(ChatState.messages, message_item),
-                    rx.foreach(ChatState.recent, message_item),
-                ),
+                rx.foreach(shown_messages(), message_item),
                 _empty(),
             ),
             rx.cond(
@@ -85,6 +83,7 @@ def _conversation() -> rx.Component:
 def chat_page() -> rx.Component:
     """The chat fills the window: header, notices, then sidebar and conversation."""
     return rx.fragment(
+        follow_shown_messages(),
         rx.el.a("Skip to the message box", href="#composer", class_name="nm-skip"),
         rx.box(
             app_header(leading=conversations_drawer()),

@@ -14,6 +14,7 @@ from reflex.event import EventSpec
 from nomask_app.db import session_scope
 from nomask_app.models import User
 from nomask_app.services.accounts.sessions import SESSION_COOKIE, resolve_session, safe_next_path
+from nomask_app.states.common.changes import assign
 from nomask_app.states.common.problem import ProblemState
 
 
@@ -129,9 +130,7 @@ class SessionState(rx.State):
                 raise SessionEnded(path)
         if user is not None:
             root._user_id = user.id
-            root.signed_in = True
-            root.user_name = user.name
-            root.user_email = user.email
+            assign(root, signed_in=True, user_name=user.name, user_email=user.email)
         return user
 
     async def forget_tab(self) -> None:

@@ -4,10 +4,9 @@ Replies are written by server-side jobs (services.chat.generation); this state o
 starts and stops them and shows their result. The growing text reaches the
 page through the reply's event stream, not through this state.
 
-Reflex sends a changed list var whole, so the messages are kept in two lists:
-`messages`, loaded when the conversation opens, and `recent`, what was added
-since. Sending or finishing a reply only resends `recent`, whose size does not
-grow with the conversation.
+The page keeps the list of shown messages and gets only changes to it
+(states/chat/shown.py), so what a send costs on the websocket does not grow
+with the conversation.
 """
 
 import asyncio
@@ -25,6 +24,7 @@ from nomask_app.states.accounts.session import SessionState
 from nomask_app.states.chat import loaders as load
 from nomask_app.states.chat.images import ChatImageMixin
 from nomask_app.states.chat.queue import FROM_QUEUE, ChatQueueMixin
+from nomask_app.states.chat.shown import ShownMessagesMixin
 from nomask_app.states.chat.sidebar import SidebarState
 from nomask_app.states.chat.temporary import TemporaryChatMixin
 from nomask_app.states.chat.titles import ChatTitleMixin
@@ -37,8 +37,8 @@ from nomask_app.states.chat.views import (
     message_view,
     model_option,
 )
+from nomask_app.states.common.changes import assign
 
-RECENT_MAX = 40  # past this, `recent` is folded into `messages` (one resend)
 # Picker values of image models: chat and image model ids are separate namespaces.
 IMAGE_PREFIX = "image:"
 # Regenerate or edit during a reply; it goes once the reply has ended.
@@ -51,14 +51,13 @@ class ChatState(
     ChatImageMixin,
     ChatVersionsMixin,
     TemporaryChatMixin,
+    ShownMessagesMixin,
     SessionState,
 ):
     """The conversation on screen and everything the composer needs."""
 
     conversation_id: str = ""
     title: str = ""
-    messages: list[MessageView] = []
-    recent: list[MessageView] = []
     has_earlier: bool = False
     not_found: bool = False
     models: list[ModelOption] = []
@@ -69,19 +68,10 @@ class ChatState(
     notice_link: str = ""
     attachments: list[FileView] = []
     # Server-side only: the conversation this tab just started and already shows,
-    # so the move to its address does not load it again.
+    # with the websocket session of the page that shows it, so the move to its
+    # address does not load it again. Only that page skips the load: a reload
+    # (a new websocket) starts from nothing and must get the list.
     _started_here: str = ""
-
-    @rx.var
-    def has_messages(self) -> bool:
-        """Whether the conversation shows any message."""
-        return bool(self.messages or self.recent)
-
-    @rx.var
-    def last_reply_id(self) -> str:
-        """The last reply, if the conversation ends with one ("Regenerate" / "Retry")."""
-        shown = self.messages + self.recent
-        return shown[-1].id if shown and shown[-1].role == "assistant" else ""
 
     @rx.var
     def image_model_picked(self) -> bool:
@@ -110,13 +100,6 @@ class ChatState(
         chosen = replies.pick_model(preferred, user.default_model if user else "")
         self.model_id = chosen.id
 
-    def _show(self, views: list[MessageView]) -> None:
-        recent = self.recent + views
-        if len(recent) > RECENT_MAX:
-            self.messages, self.recent = self.messages + recent, []
-        else:
-            self.recent = recent
-
     @rx.event
     async def open_new(self):
         """`/`: an empty conversation, ready for the first message."""
@@ -125,7 +108,7 @@ class ChatState(
             return SessionState.require_user
         await self._leave_temporary(user.id)
         self.conversation_id, self.title = "", ""
-        self.messages, self.recent = [], []
+        self._show_only([])
         self.has_earlier = self.not_found = False
         self.editing_id = ""
         self.streaming_id = self.notice = self.notice_link = ""
@@ -141,8 +124,8 @@ class ChatState(
             return SessionState.require_user
         conversation_id = self._conversation_in_url()
         started_here, self._started_here = self._started_here, ""
-        if conversation_id and conversation_id == started_here == self.conversation_id:
-            return None  # the page already shows it, reply stream included
+        if started_here and started_here == self._page_key(conversation_id):
+            return None  # this page already shows it, reply stream included
         self.notice, self.notice_link, self.editing_id = "", "", ""
         self._give_back(self._take_queued())  # it was written for the other conversation
         await self._leave_temporary(user_id, conversation_id)
@@ -150,7 +133,7 @@ class ChatState(
             loaded = await asyncio.to_thread(load.load_conversation, user_id, conversation_id)
         except NotFound:
             self.conversation_id, self.title = "", ""
-            self.messages, self.recent = [], []
+            self._show_only([])
             self.not_found = True
             return SidebarState.load
         self.not_found = False
@@ -159,10 +142,21 @@ class ChatState(
         self.temporary = loaded.temporary
         self._temporary_id = conversation_id if loaded.temporary else ""
         self.conversation_id, self.title = conversation_id, loaded.title
-        self.messages, self.recent, self.has_earlier = loaded.views, [], loaded.has_more
+        self._show_only(loaded.views)
+        self.has_earlier = loaded.has_more
         self.streaming_id = next((v.id for v in loaded.views if v.stream_src), "")
         await self._pick_models(loaded.model)
         return SidebarState.load
+
+    def _page_key(self, conversation_id: str) -> str:
+        """`conversation_id` as shown on the page this event came from.
+
+        The websocket session id changes when the page is loaded again, while
+        the state (and `conversation_id`) stays with the tab.
+        """
+        if conversation_id != self.conversation_id:
+            return ""
+        return f"{conversation_id}@{self.router.session.session_id}"
 
     def _conversation_in_url(self) -> str:
         """The id in a `/chat/<id>` address ("" elsewhere)."""
@@ -173,10 +167,9 @@ class ChatState(
     async def load_earlier(self):
         """Prepend the previous page of messages."""
         user_id = await self._user_id()
-        shown = self.messages + self.recent
-        if user_id is None or not self.conversation_id or not shown:
+        if user_id is None or not self.conversation_id or not self._first_shown():
             return
-        first = await asyncio.to_thread(load.first_seq, user_id, shown[0].id)
+        first = await asyncio.to_thread(load.first_seq, user_id, self._first_shown())
         try:
             earlier = await asyncio.to_thread(
                 load.load_conversation, user_id, self.conversation_id, first
@@ -184,7 +177,7 @@ class ChatState(
         except NotFound:
             self.not_found = True
             return
-        self.messages = earlier.views + self.messages
+        self._show_earlier(earlier.views)
         self.has_earlier = earlier.has_more
 
     async def _begin(self, action, **kwargs):
@@ -202,7 +195,7 @@ class ChatState(
         )
         if await self.remember_identity(user) is None:
             return SessionState.require_user
-        self.notice, self.notice_link = "", ""
+        assign(self, notice="", notice_link="")
         if not isinstance(outcome, replies.PreparedReply):
             self._refused(outcome)
             return None
@@ -242,7 +235,7 @@ class ChatState(
         """
         if await self.current_user() is None:
             return SessionState.require_user
-        text = str(form_data.get("message", ""))
+        text = str(form_data.get(COMPOSER_ID, ""))
         from_queue = form_data.get(FROM_QUEUE) is True
         if self.streaming_id:
             return self._queue(text)
@@ -266,18 +259,18 @@ class ChatState(
             return prepared  # nothing sent: the text stays in the composer
         turn = prepared.turn
         new_conversation = not conversation_id
-        self.conversation_id, self.title = turn.conversation.id, turn.conversation.title
+        assign(self, conversation_id=turn.conversation.id, title=turn.conversation.title)
         if turn.conversation.temporary_session_id:
             self._temporary_id = turn.conversation.id
         user_view = message_view(turn.user_message)
         user_view.files = list(self.attachments)
-        self._show([user_view, self._reply_view(prepared)])
-        self.attachments = []
+        self._show_added([user_view, self._reply_view(prepared)])
+        assign(self, attachments=[])
         events = [SidebarState.load]
         if not from_queue:  # a queued text left the box already; it may hold a new draft
             events.insert(0, rx.set_value(COMPOSER_ID, ""))
         if new_conversation:
-            self._started_here = turn.conversation.id
+            self._started_here = self._page_key(turn.conversation.id)
             events.append(rx.redirect(f"/chat/{turn.conversation.id}"))
         return events
 
@@ -298,16 +291,14 @@ class ChatState(
         view = await asyncio.to_thread(load.one_view, user_id, self.streaming_id)
         if view is None or view.status == "streaming":
             return
-        if any(item.id == view.id for item in self.recent):
-            self.recent = [view if item.id == view.id else item for item in self.recent]
-        else:
-            self.messages = [view if item.id == view.id else item for item in self.messages]
+        if self._is_shown(view.id):
+            self._show_finished(view)
         self.streaming_id = ""
         if self.notice == WAIT_NOTICE:
             self.notice = ""  # its cause has ended
         events = [ChatState.name_conversation(view.id)]
         if self.queued:
-            events.append(ChatState.send({"message": self._take_queued(), FROM_QUEUE: True}))
+            events.append(ChatState.send({COMPOSER_ID: self._take_queued(), FROM_QUEUE: True}))
         return events
 
     @rx.event

@@ -6,6 +6,7 @@ for a name the server does not know, UTC.
 """
 
 import asyncio
+from dataclasses import replace
 from datetime import datetime
 
 import reflex as rx
@@ -22,6 +23,7 @@ from nomask_app.states.chat.views import (
     conversation_view,
     group_by_date,
 )
+from nomask_app.states.common.changes import assign
 
 QUERY_MAX = 200
 
@@ -41,8 +43,7 @@ def _search(user_id: str, query: str) -> list[ConversationView]:
     with session_scope() as session:
         hits = search_conversations(session=session, user_id=user_id, query=query)
         return [
-            ConversationView(id=h.conversation_id, title=h.title, when="", snippet=h.snippet)
-            for h in hits
+            ConversationView(id=h.conversation_id, title=h.title, snippet=h.snippet) for h in hits
         ]
 
 
@@ -61,7 +62,15 @@ class SidebarState(SessionState):
 
     def _regroup(self) -> None:
         zone = self.time_zone or DEFAULT_ZONE
-        self.groups = group_by_date(self._conversations, zone, utcnow())
+        groups = [
+            # The page needs no moment: a send moves a conversation, it does not rename it.
+            ConversationGroup(
+                group.label, [replace(item, updated_iso="") for item in group.conversations]
+            )
+            for group in group_by_date(self._conversations, zone, utcnow())
+        ]
+        # After a send in the conversation already on top, nothing goes to the page.
+        assign(self, groups=groups)
 
     @rx.event
     async def load(self):
@@ -70,7 +79,8 @@ class SidebarState(SessionState):
         if user is None:
             return
         views, has_more, cursor = await asyncio.to_thread(_page, user.id, None)
-        self._conversations, self.has_more, self._cursor = views, has_more, cursor
+        self._conversations, self._cursor = views, cursor
+        assign(self, has_more=has_more)
         self._regroup()
         if self.query:
             self.results = await asyncio.to_thread(_search, user.id, self.query)

@@ -28,7 +28,8 @@ class ChatVersionsMixin(rx.State, mixin=True):
         except NotFound:
             self.not_found = True
             return
-        self.messages, self.recent, self.has_earlier = loaded.views, [], loaded.has_more
+        self._show_only(loaded.views)
+        self.has_earlier = loaded.has_more
         self.streaming_id = next((v.id for v in loaded.views if v.stream_src), "")
 
     @rx.event

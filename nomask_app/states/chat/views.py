@@ -33,15 +33,53 @@ class MessageView:
     content: str = ""
     status: str = "complete"
     error: str = ""
-    time: str = ""
     time_iso: str = ""
     model: str = ""
-    note: str = ""
+    # Earlier messages left out of the model's context for this reply (the page says so).
+    left_out: int = 0
     stream_src: str = ""
     files: list[FileView] = dataclasses.field(default_factory=list)
     # Which version this is, of how many (0 of 0 when it has no other version).
     version: int = 0
     versions: int = 0
+
+
+@dataclasses.dataclass
+class MessageLog:
+    """One change to the messages the page shows; the page applies each once, in order.
+
+    `mode` is "reset" (these are all the messages), "add" (each is merged into
+    the message with its id, or goes at the end) or "earlier" (these go first). A
+    change other than "reset" applies only on top of change `after`: a page that
+    has not seen it (a reload) waits for the next "reset". Each item is a
+    MessageView as a dict without its default values (`compact`), or, merged
+    into a shown message, only what changed (`changed`).
+    """
+
+    seq: int = 0
+    after: int = -1
+    mode: str = "reset"
+    items: list[dict] = dataclasses.field(default_factory=list)
+
+
+# What the page fills in for a field an item leaves out (components/chat/message_log.py).
+MESSAGE_DEFAULTS = dataclasses.asdict(MessageView())
+
+
+def compact(view: MessageView) -> dict:
+    """`view` as a dict, without the fields that hold their default value (but its id)."""
+    values = dataclasses.asdict(view)
+    return {
+        name: value
+        for name, value in values.items()
+        if name == "id" or value != MESSAGE_DEFAULTS[name]
+    }
+
+
+def changed(before: MessageView, after: MessageView) -> dict:
+    """The id of `after` and the fields in which it differs from `before`."""
+    old, new = dataclasses.asdict(before), dataclasses.asdict(after)
+    return {"id": after.id} | {name: value for name, value in new.items() if value != old[name]}
 
 
 @dataclasses.dataclass
@@ -58,8 +96,8 @@ class ConversationView:
 
     id: str = ""
     title: str = ""
-    when: str = ""
     snippet: str = ""
+    # When it last changed (server-side, for the date headings; "" on the page).
     updated_iso: str = ""
 
 
@@ -75,14 +113,12 @@ class ConversationGroup:
 THUMB_MIN_SIDE = 160
 
 
-def short_time(moment: datetime) -> str:
-    """A compact UTC timestamp ("29 Nov 14:05 UTC"); the page shows the person's zone."""
-    return f"{as_utc(moment):%d %b %H:%M} UTC"
-
-
 def iso_time(moment: datetime) -> str:
-    """An ISO 8601 moment with its UTC offset, for `<time datetime>` and the browser."""
-    return as_utc(moment).isoformat()
+    """An ISO 8601 moment in UTC to the second ("2026-12-06T05:35:24Z"), for `<time datetime>`.
+
+    The page shows minutes; every message sent carries one, so it is kept short.
+    """
+    return as_utc(moment).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def group_by_date(
@@ -118,13 +154,6 @@ def message_view(
 
     `position` is (which version, of how many) for a message with versions.
     """
-    note = ""
-    if message.context_dropped:
-        count = message.context_dropped
-        note = (
-            f"{count} earlier message{'s were' if count > 1 else ' was'} left out "
-            "to fit the model's context window."
-        )
     streaming = message.role == "assistant" and message.status == "streaming"
     model = (labels or {}).get(message.model, message.model) if message.role == "assistant" else ""
     return MessageView(
@@ -133,10 +162,9 @@ def message_view(
         content=message.content,
         status=message.status,
         error=message.error,
-        time=short_time(message.created_at),
         time_iso=iso_time(message.created_at),
         model=model,
-        note=note,
+        left_out=message.context_dropped,
         stream_src=(
             f"/api/messages/{message.id}/stream?offset={len(message.content)}" if streaming else ""
         ),
@@ -156,7 +184,6 @@ def conversation_view(conversation: Conversation, snippet: str = "") -> Conversa
     return ConversationView(
         id=conversation.id,
         title=conversation.title,
-        when=short_time(conversation.updated_at),
         snippet=snippet,
         updated_iso=iso_time(conversation.updated_at),
     )

@@ -180,6 +180,15 @@ def test_copy_puts_the_markdown_source_on_the_clipboard(sized, app_server, asser
     expect(messages(sized, "user").get_by_role("status")).to_have_text("Copied to clipboard")
     assert sized.evaluate("navigator.clipboard.readText()") == source
 
+    # A reply streamed into this page: its text reached the page by its stream only.
+    send(sized, "A _second_ one")
+    expect(messages(sized, "assistant")).to_have_count(2)  # not the first reply's end
+    wait_for_reply_end(sized)
+    second = messages(sized, "assistant").last
+    second.get_by_role("button", name="Copy", exact=True).click()
+    expect(second.get_by_role("status")).to_have_text("Copied to clipboard")
+    assert sized.evaluate("navigator.clipboard.readText()") == "Echo: A _second_ one"
+
 
 def test_on_a_phone_enter_starts_a_new_line_and_send_sends(page):
     page.set_viewport_size(SIZES["phone"])

@@ -90,3 +90,39 @@ def test_a_long_conversation_opens_at_its_end_and_follows_a_reply(
     expect(page.get_by_role("button", name="Regenerate").last).to_be_in_viewport()
     _wait_at_bottom(page)
     assert_accessible(page)
+
+
+def test_sends_carry_only_their_own_messages_and_the_list_stays_whole(page, app_server):
+    """Issue 18, target 4: the page keeps its list; a send brings only what it adds."""
+    email = sign_up(page)
+    page.get_by_role("button", name="Essential only").click()
+    frames: list[str] = []
+    page.on(
+        "websocket",
+        lambda socket: socket.on("framereceived", lambda payload: frames.append(str(payload))),
+    )
+    page.goto(f"/chat/{_seed_conversation(app_server, email)}")
+    shown = messages(page)
+    expect(shown).to_have_count(50)
+    page.get_by_role("button", name="Load earlier messages").click()
+    expect(shown).to_have_count(SEEDED)
+    expect(page.get_by_role("button", name="Load earlier messages")).to_have_count(0)
+    frames.clear()
+
+    for text in ("first new words", "second new words"):
+        send(page, f"[[tokens:5]] {text}")  # a reply that does not repeat the text
+        wait_for_reply_end(page)
+    expect(shown).to_have_count(SEEDED + 4)
+    expect(shown.first).to_contain_text("Message 1, paragraph 0")
+    expect(shown.nth(SEEDED)).to_contain_text("first new words")
+    expect(shown.nth(SEEDED + 2)).to_contain_text("second new words")
+    expect(shown.last).to_have_attribute("data-role", "assistant")
+    received = "".join(frames)
+    assert "second new words" in received  # the frames were watched
+    assert "Message 1, paragraph" not in received and "Message 60, paragraph" not in received
+    assert received.count("first new words") == 1  # sent once, not again with the second
+
+    # A reload starts again from the latest page of the conversation.
+    page.reload()
+    expect(shown).to_have_count(50)
+    expect(shown.nth(48)).to_contain_text("second new words")

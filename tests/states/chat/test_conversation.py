@@ -7,7 +7,7 @@ from nomask_app.services.chat.generation import jobs
 from nomask_app.states.chat import loaders
 from nomask_app.states.chat.conversation import ChatState
 from tests.factories import make_user
-from tests.states.harness import move_to, root_state, run, substate
+from tests.states.harness import move_to, reload, root_state, run, sent_items, substate
 
 
 def _signed_in_tab(session):
@@ -24,9 +24,9 @@ async def test_the_move_to_a_new_conversations_address_does_not_load_it_again(
     use_models()
     root, chat = _signed_in_tab(session)
     await run(chat, ChatState.open_new)
-    await run(chat, ChatState.send, {"message": "first words"})
+    await run(chat, ChatState.send, {"composer": "first words"})
     started = chat.conversation_id
-    assert started and [m.role for m in chat.recent] == ["user", "assistant"]
+    assert started and [m["role"] for m in sent_items(chat.log)] == ["user", "assistant"]
     await asyncio.wait_for(jobs.get(chat.streaming_id).task, 30)
 
     loads = []
@@ -38,19 +38,45 @@ async def test_the_move_to_a_new_conversations_address_does_not_load_it_again(
     move_to(root, f"/chat/{started}")
     moved = substate(root, ChatState)
     await run(moved, ChatState.open_conversation)
-    assert loads == [] and [m.role for m in moved.recent] == ["user", "assistant"]
+    assert loads == [] and [role for _, role in moved._shown] == ["user", "assistant"]
 
     # Opening it again later (a sidebar click, a reload) loads it from the database.
     await run(moved, ChatState.open_conversation)
     assert len(loads) == 1 and moved.conversation_id == started
-    assert [m.role for m in moved.messages] == ["user", "assistant"] and moved.recent == []
+    assert moved.log.mode == "reset"
+    assert [m["role"] for m in sent_items(moved.log)] == ["user", "assistant"]
+
+
+async def test_a_reload_after_a_first_message_gets_the_whole_list(session, use_models):
+    """The move's load never ran (a later event superseded it); the page is then reloaded.
+
+    The reloaded page starts from nothing, so it must get a "reset" even though
+    this tab started the conversation (the last CI's postgres-restart failure:
+    0 messages after the reload).
+    """
+    use_models()
+    root, chat = _signed_in_tab(session)
+    await run(chat, ChatState.open_new)
+    await run(chat, ChatState.send, {"composer": "first words"})
+    started, streaming_id = chat.conversation_id, chat.streaming_id
+    await asyncio.wait_for(jobs.get(streaming_id).task, 30)
+    await run(chat, ChatState.reply_finished, "complete")
+    before = chat.log.seq
+
+    reload(root, f"/chat/{started}")
+    reloaded = substate(root, ChatState)
+    await run(reloaded, ChatState.open_conversation)
+    assert reloaded.log.mode == "reset" and reloaded.log.seq > before
+    shown = sent_items(reloaded.log)
+    assert [m["role"] for m in shown] == ["user", "assistant"]
+    assert shown[0]["content"] == "first words" and shown[1]["status"] == "complete"
 
 
 async def test_the_wait_notice_clears_when_the_reply_ends(session, use_models):
     use_models()
     _, chat = _signed_in_tab(session)
     await run(chat, ChatState.open_new)
-    await run(chat, ChatState.send, {"message": "first words"})
+    await run(chat, ChatState.send, {"composer": "first words"})
     # A new message would wait its turn (queued); regenerating cannot.
     await run(chat, ChatState.regenerate)
     assert chat.notice == "Wait for the reply to finish, or stop it first."
@@ -63,7 +89,7 @@ async def test_a_notice_can_be_dismissed(session, use_models):
     use_models()
     _, chat = _signed_in_tab(session)
     await run(chat, ChatState.open_new)
-    await run(chat, ChatState.send, {"message": ""})
+    await run(chat, ChatState.send, {"composer": ""})
     assert chat.notice == "Type a message first."
     await run(chat, ChatState.dismiss_notice)
     assert chat.notice == "" and chat.notice_link == ""
