@@ -15,6 +15,7 @@ account and page probe as `browser_bench.py`:
 
     .venv/bin/python bench/reply_page_bench.py --runs 3
     .venv/bin/python bench/reply_page_bench.py --runs 1 --profile   # where the time goes
+    .venv/bin/python bench/reply_page_bench.py --runs 1 --trace     # by rendering phase
 """
 
 import argparse
@@ -108,12 +109,58 @@ def _self_times(profile: dict, top: int = 15) -> list[tuple[float, str]]:
     return sorted(((v, k) for k, v in ms.items()), reverse=True)[:top]
 
 
+# Rendering phases and the tasks around them, as Chromium's timeline names them.
+_PHASES = (
+    "RunTask",
+    "FunctionCall",
+    "EventDispatch",
+    "UpdateLayoutTree",
+    "Layout",
+    "PrePaint",
+    "Paint",
+    "Layerize",
+    "UpdateLayer",
+    "HitTest",
+    "ScrollLayer",
+    "IntersectionObserverController::computeIntersections",
+    "MajorGC",
+    "MinorGC",
+    "V8.GC_SCAVENGER",
+)
+
+
+def _phase_times(page, cdp) -> list[tuple[str, int, float]]:
+    """Stop the trace started on `cdp`; (phase, count, ms) on the page's main thread."""
+    events: list[dict] = []
+    done = []
+    cdp.on("Tracing.dataCollected", lambda event: events.extend(event["value"]))
+    cdp.on("Tracing.tracingComplete", lambda _event: done.append(True))
+    cdp.send("Tracing.end")
+    deadline = time.monotonic() + 30
+    while not done and time.monotonic() < deadline:
+        page.wait_for_timeout(50)  # not time.sleep: Playwright delivers events while it waits
+    main = {
+        (e["pid"], e["tid"])
+        for e in events
+        if e.get("name") == "thread_name" and e["args"].get("name") == "CrRendererMain"
+    }
+    totals: dict[str, list[float]] = {}
+    for event in events:
+        on_main = (event.get("pid"), event.get("tid")) in main
+        if on_main and event.get("ph") == "X" and event["name"] in _PHASES:
+            total = totals.setdefault(event["name"], [0, 0.0])
+            total[0] += 1
+            total[1] += event.get("dur", 0) / 1000
+    return [(name, int(count), ms) for name, (count, ms) in totals.items()]
+
+
 def measure_busy(
-    browser: Browser, fake, path: str, at_least: int, profile: bool = False
+    browser: Browser, fake, path: str, at_least: int, profile: bool = False, trace: bool = False
 ) -> tuple[float, int]:
     """Target 6: main-thread ms for one 200-token reply, and how many messages were shown.
 
-    With `profile`, also prints where the main thread's time went (CPU profile).
+    With `profile`, also prints where the main thread's time went (CPU profile);
+    with `trace`, the time per rendering phase (a Chromium trace).
     """
     page, cdp = _open(browser, path)
     shown = _load_all_earlier(page, at_least)
@@ -121,6 +168,9 @@ def measure_busy(
         cdp.send("Profiler.enable")
         cdp.send("Profiler.setSamplingInterval", {"interval": 200})
         cdp.send("Profiler.start")
+    if trace:
+        categories = "devtools.timeline,disabled-by-default-devtools.timeline,v8"
+        cdp.send("Tracing.start", {"categories": categories, "transferMode": "ReportEvents"})
     before = _task_ms(cdp)
     _send_and_watch(page, fake, REPLY, f"word{REPLY_TOKENS - 1}")
     page.wait_for_timeout(SETTLE_MS)
@@ -129,11 +179,15 @@ def measure_busy(
         print(f"CPU profile, {shown} messages in the page: self time, ms")
         for ms, name in _self_times(cdp.send("Profiler.stop")["profile"]):
             print(f"  {ms:7.1f}  {name}")
+    if trace:
+        print(f"Trace, {shown} messages in the page ({busy:.0f} ms of tasks): phase, count, ms")
+        for name, count, ms in sorted(_phase_times(page, cdp), key=lambda row: -row[2]):
+            print(f"  {name:<28} {count:6d} {ms:8.1f}")
     page.context.close()
     return busy, shown
 
 
-def run(runs: int, profile: bool = False) -> list[tuple[str, str, str]]:
+def run(runs: int, profile: bool = False, trace: bool = False) -> list[tuple[str, str, str]]:
     """Measure `runs` times; return rows of (measure, budget, result)."""
     from playwright.sync_api import sync_playwright
 
@@ -150,7 +204,7 @@ def run(runs: int, profile: bool = False) -> list[tuple[str, str, str]]:
                 for key, value in result.items():
                     rows.setdefault(f"{name}_{key}", []).append(value)
             for name, path, at_least in (("busy10", ten, 10), ("busy500", five_hundred, 500)):
-                busy, count = measure_busy(browser, fake, path, at_least, profile)
+                busy, count = measure_busy(browser, fake, path, at_least, profile, trace)
                 rows.setdefault(name, []).append(busy)
                 shown.setdefault(name, []).append(count)
 
@@ -199,9 +253,12 @@ def main() -> None:
     parser.add_argument(
         "--profile", action="store_true", help="print where main-thread time goes per reply"
     )
+    parser.add_argument(
+        "--trace", action="store_true", help="print main-thread time per rendering phase"
+    )
     args = parser.parse_args()
     started = time.monotonic()
-    table = run(args.runs, args.profile)
+    table = run(args.runs, args.profile, args.trace)
     print(f"Machine: {machine.describe()}. {args.runs} runs, median (min–max).\n")
     print("| measure | budget | result |\n|---|---|---|")
     print("\n".join(f"| {name} | {budget} | {result} |" for name, budget, result in table))

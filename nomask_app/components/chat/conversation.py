@@ -27,7 +27,7 @@ def _file(item: FileView) -> rx.Component:
     )
 
 
-def _reply_body(message: MessageView) -> rx.Component:
+def _reply_body(message: MessageView, can_regenerate: rx.Var[bool]) -> rx.Component:
     return rx.fragment(
         chat_markdown(
             content=message.content,
@@ -64,7 +64,7 @@ def _reply_body(message: MessageView) -> rx.Component:
         rx.hstack(
             copy_button(message),
             rx.cond(
-                (message.id == ChatState.last_reply_id) & (ChatState.streaming_id == ""),
+                can_regenerate,
                 rx.cond(
                     message.status == "failed",
                     rx.button("Retry", size="1", on_click=ChatState.regenerate),
@@ -104,27 +104,33 @@ def _edit_form(message: MessageView) -> rx.Component:
     )
 
 
-def _user_body(message: MessageView) -> rx.Component:
+def _user_body(message: MessageView, editing: rx.Var[bool]) -> rx.Component:
     return rx.cond(
-        ChatState.editing_id == message.id,
+        editing,
         _edit_form(message),
         rx.text(message.content, class_name="nm-user-text"),
     )
 
 
-def edit_button(message: MessageView) -> rx.Component:
-    """The "Edit" button of a user message: its new text starts a new branch there."""
+@rx.memo
+def edit_button(message_id: rx.Var[str]) -> rx.Component:
+    """The "Edit" button of a user message: its new text starts a new branch there.
+
+    Its own component: it alone of a message follows the conversation's state.
+    """
     return rx.button(
         rx.icon("pencil", size=14, aria_hidden="true"),
         "Edit",
         size="1",
         variant="ghost",
         disabled=(ChatState.streaming_id != "") | (ChatState.editing_id != ""),
-        on_click=ChatState.start_editing(message.id),
+        on_click=ChatState.start_editing(message_id),
     )
 
 
-def _version_step(message: MessageView, step: int) -> rx.Component:
+def _version_step(
+    message_id: rx.Var[str], version: rx.Var[int], versions: rx.Var[int], step: int
+) -> rx.Component:
     earlier = step < 0
     return rx.icon_button(
         rx.icon("chevron-left" if earlier else "chevron-right", size=14, aria_hidden="true"),
@@ -133,34 +139,51 @@ def _version_step(message: MessageView, step: int) -> rx.Component:
         variant="soft",
         color_scheme="gray",
         disabled=(ChatState.streaming_id != "")
-        | (message.version <= 1 if earlier else message.version >= message.versions),
-        on_click=ChatState.show_version(message.id, step),
+        | (version <= 1 if earlier else version >= versions),
+        on_click=ChatState.show_version(message_id, step),
     )
 
 
-def version_switcher(message: MessageView) -> rx.Component:
-    """< n / m >: switch between the versions of a regenerated reply or an edited message."""
+@rx.memo
+def version_switcher(
+    message_id: rx.Var[str], version: rx.Var[int], versions: rx.Var[int]
+) -> rx.Component:
+    """< n / m >: switch between the versions of a regenerated reply or an edited message.
+
+    Its own component: it follows the conversation's state (no switching while a
+    reply is written), the message around it does not.
+    """
     return rx.hstack(
-        _version_step(message, -1),
+        _version_step(message_id, version, versions, -1),
         rx.text(
-            f"{message.version} / {message.versions}",
+            f"{version} / {versions}",
             size="1",
             white_space="nowrap",
             aria_live="polite",
         ),
-        _version_step(message, 1),
+        _version_step(message_id, version, versions, 1),
         align="center",
         spacing="2",
         flex_shrink="0",
     )
 
 
-def _message_actions(message: MessageView) -> rx.Component:
+def _message_actions(message: MessageView, editing: rx.Var[bool]) -> rx.Component:
     return rx.hstack(
-        rx.cond(message.versions > 1, version_switcher(message)),
         rx.cond(
-            (message.role == "user") & (ChatState.editing_id != message.id),
-            rx.hstack(copy_button(message), edit_button(message), align="center", spacing="2"),
+            message.versions > 1,
+            version_switcher(
+                message_id=message.id, version=message.version, versions=message.versions
+            ),
+        ),
+        rx.cond(
+            (message.role == "user") & ~editing,
+            rx.hstack(
+                copy_button(message),
+                edit_button(message_id=message.id),
+                align="center",
+                spacing="2",
+            ),
         ),
         align="center",
         spacing="4",
@@ -168,18 +191,30 @@ def _message_actions(message: MessageView) -> rx.Component:
     )
 
 
-def message_item(message: MessageView) -> rx.Component:
-    """One message, with `data-testid="message"` and its role."""
+@rx.memo
+def message_row(
+    message: rx.Var[MessageView],
+    editing: rx.Var[bool],
+    can_regenerate: rx.Var[bool],
+    zone: rx.Var[str],
+) -> rx.Component:
+    """One message, with `data-testid="message"` and its role.
+
+    A memoized component that reads no state itself, only its props: an update of
+    the conversation's state renders again only the messages it changes, not
+    every message on the page (with hundreds shown, that was most of a reply's
+    main-thread time).
+    """
     is_user = message.role == "user"
     return rx.el.article(
         rx.hstack(
             rx.text(rx.cond(is_user, "You", "Assistant"), weight="bold", size="2"),
-            local_time(iso=message.time_iso, zone=SidebarState.time_zone),
+            local_time(iso=message.time_iso, zone=zone),
             rx.cond(message.model != "", rx.badge(message.model, variant="soft", size="1")),
             align="center",
             spacing="2",
         ),
-        rx.cond(is_user, _user_body(message), _reply_body(message)),
+        rx.cond(is_user, _user_body(message, editing), _reply_body(message, can_regenerate)),
         rx.cond(
             message.files.length() > 0,
             rx.hstack(
@@ -189,13 +224,23 @@ def message_item(message: MessageView) -> rx.Component:
                 class_name="nm-attachments",
             ),
         ),
-        _message_actions(message),
+        _message_actions(message, editing),
         custom_attrs={
             "data-testid": "message",
             "data-role": message.role,
             "data-status": message.status,
         },
         class_name=rx.cond(is_user, "nm-message nm-message-user", "nm-message"),
+    )
+
+
+def message_item(message: MessageView) -> rx.Component:
+    """One message of `rx.foreach`, given only the state that concerns it."""
+    return message_row(
+        message=message,
+        editing=ChatState.editing_id == message.id,
+        can_regenerate=(message.id == ChatState.last_reply_id) & (ChatState.streaming_id == ""),
+        zone=SidebarState.time_zone,
         # By id: a message keeps its elements when earlier ones are put before it.
         key=message.id,
     )
