@@ -112,25 +112,23 @@ def _user_body(message: MessageView, editing: rx.Var[bool]) -> rx.Component:
     )
 
 
-@rx.memo
-def edit_button(message_id: rx.Var[str]) -> rx.Component:
+def edit_button(message: MessageView, edit_open: rx.Var[bool]) -> rx.Component:
     """The "Edit" button of a user message: its new text starts a new branch there.
 
-    Its own component: it alone of a message follows the conversation's state.
+    Disabled only while another message's editor is open; while a reply is
+    written it stays enabled and the server says to wait (states/chat/versions.py).
     """
     return rx.button(
         rx.icon("pencil", size=14, aria_hidden="true"),
         "Edit",
         size="1",
         variant="ghost",
-        disabled=(ChatState.streaming_id != "") | (ChatState.editing_id != ""),
-        on_click=ChatState.start_editing(message_id),
+        disabled=edit_open,
+        on_click=ChatState.start_editing(message.id),
     )
 
 
-def _version_step(
-    message_id: rx.Var[str], version: rx.Var[int], versions: rx.Var[int], step: int
-) -> rx.Component:
+def _version_step(message: MessageView, step: int) -> rx.Component:
     earlier = step < 0
     return rx.icon_button(
         rx.icon("chevron-left" if earlier else "chevron-right", size=14, aria_hidden="true"),
@@ -138,49 +136,38 @@ def _version_step(
         size="1",
         variant="soft",
         color_scheme="gray",
-        disabled=(ChatState.streaming_id != "")
-        | (version <= 1 if earlier else version >= versions),
-        on_click=ChatState.show_version(message_id, step),
+        disabled=message.version <= 1 if earlier else message.version >= message.versions,
+        on_click=ChatState.show_version(message.id, step),
     )
 
 
-@rx.memo
-def version_switcher(
-    message_id: rx.Var[str], version: rx.Var[int], versions: rx.Var[int]
-) -> rx.Component:
-    """< n / m >: switch between the versions of a regenerated reply or an edited message.
-
-    Its own component: it follows the conversation's state (no switching while a
-    reply is written), the message around it does not.
-    """
+def version_switcher(message: MessageView) -> rx.Component:
+    """< n / m >: switch between the versions of a regenerated reply or an edited message."""
     return rx.hstack(
-        _version_step(message_id, version, versions, -1),
+        _version_step(message, -1),
         rx.text(
-            f"{version} / {versions}",
+            f"{message.version} / {message.versions}",
             size="1",
             white_space="nowrap",
             aria_live="polite",
         ),
-        _version_step(message_id, version, versions, 1),
+        _version_step(message, 1),
         align="center",
         spacing="2",
         flex_shrink="0",
     )
 
 
-def _message_actions(message: MessageView, editing: rx.Var[bool]) -> rx.Component:
+def _message_actions(
+    message: MessageView, editing: rx.Var[bool], edit_open: rx.Var[bool]
+) -> rx.Component:
     return rx.hstack(
-        rx.cond(
-            message.versions > 1,
-            version_switcher(
-                message_id=message.id, version=message.version, versions=message.versions
-            ),
-        ),
+        rx.cond(message.versions > 1, version_switcher(message)),
         rx.cond(
             (message.role == "user") & ~editing,
             rx.hstack(
                 copy_button(message),
-                edit_button(message_id=message.id),
+                edit_button(message, edit_open),
                 align="center",
                 spacing="2",
             ),
@@ -195,6 +182,7 @@ def _message_actions(message: MessageView, editing: rx.Var[bool]) -> rx.Componen
 def message_row(
     message: rx.Var[MessageView],
     editing: rx.Var[bool],
+    edit_open: rx.Var[bool],
     can_regenerate: rx.Var[bool],
     zone: rx.Var[str],
 ) -> rx.Component:
@@ -224,7 +212,7 @@ def message_row(
                 class_name="nm-attachments",
             ),
         ),
-        _message_actions(message, editing),
+        _message_actions(message, editing, edit_open),
         custom_attrs={
             "data-testid": "message",
             "data-role": message.role,
@@ -239,6 +227,7 @@ def message_item(message: MessageView) -> rx.Component:
     return message_row(
         message=message,
         editing=ChatState.editing_id == message.id,
+        edit_open=ChatState.editing_id != "",
         can_regenerate=(message.id == ChatState.last_reply_id) & (ChatState.streaming_id == ""),
         zone=SidebarState.time_zone,
         # By id: a message keeps its elements when earlier ones are put before it.

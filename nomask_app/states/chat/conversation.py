@@ -28,7 +28,7 @@ from nomask_app.states.chat.shown import ShownMessagesMixin
 from nomask_app.states.chat.sidebar import SidebarState
 from nomask_app.states.chat.temporary import TemporaryChatMixin
 from nomask_app.states.chat.titles import ChatTitleMixin
-from nomask_app.states.chat.versions import ChatVersionsMixin
+from nomask_app.states.chat.versions import WAIT_NOTICE, ChatVersionsMixin
 from nomask_app.states.chat.views import (
     COMPOSER_ID,
     FileView,
@@ -41,10 +41,9 @@ from nomask_app.states.common.changes import assign
 
 # Picker values of image models: chat and image model ids are separate namespaces.
 IMAGE_PREFIX = "image:"
+
+
 # Regenerate or edit during a reply; it goes once the reply has ended.
-WAIT_NOTICE = "Wait for the reply to finish, or stop it first."
-
-
 class ChatState(
     ChatQueueMixin,
     ChatTitleMixin,

@@ -14,6 +14,11 @@ from nomask_app.services.chat import replies
 from nomask_app.services.common.errors import NotFound
 from nomask_app.states.chat import loaders as load
 
+# Said when an action needs the reply being written to end first. The buttons
+# stay enabled while a reply is written: disabling them all would change every
+# message on the page twice per reply (the main-thread cost of a long chat).
+WAIT_NOTICE = "Wait for the reply to finish, or stop it first."
+
 
 class ChatVersionsMixin(rx.State, mixin=True):
     """Branching actions on the open conversation (mixed into `ChatState`)."""
@@ -45,8 +50,11 @@ class ChatVersionsMixin(rx.State, mixin=True):
 
     @rx.event
     def start_editing(self, message_id: str):
-        """Show the editor for one of the person's messages."""
-        self.editing_id = "" if self.streaming_id else str(message_id)
+        """Show the editor for one of the person's messages (not while a reply is written)."""
+        if self.streaming_id:
+            self.editing_id, self.notice = "", WAIT_NOTICE
+        else:
+            self.editing_id = str(message_id)
 
     @rx.event
     def cancel_editing(self):
@@ -75,7 +83,10 @@ class ChatVersionsMixin(rx.State, mixin=True):
         user = await self.current_user()
         if user is None:
             return self.require_user
-        if self.streaming_id or int(step) not in (-1, 1):
+        if self.streaming_id:
+            self.notice = WAIT_NOTICE
+            return None
+        if int(step) not in (-1, 1):
             return None
         switched = await asyncio.to_thread(load.switch_version, user.id, str(message_id), int(step))
         if switched is None or switched != self.conversation_id:

@@ -113,3 +113,24 @@ def test_editing_an_earlier_message_starts_a_branch_and_keeps_the_old_one(
     messages(page, "user").first.get_by_role("button", name="Next version").click()
     expect(messages(page)).to_have_count(2)
     expect(messages(page, "user")).to_contain_text("a better first question")
+
+
+def test_edit_during_a_reply_says_to_wait_and_works_after_it(page, assert_accessible):
+    """Edit stays enabled while a reply is written (cheap on long pages); using it says why not."""
+    sign_up(page)
+    send(page, "First question")
+    wait_for_reply_end(page)
+    send(page, "[[slow]] [[tokens:200]] second question")
+    expect(messages(page, "assistant").last).to_contain_text("word2")
+    first = messages(page, "user").first
+    first.get_by_role("button", name="Edit").click()
+    expect(page.get_by_text("Wait for the reply to finish, or stop it first.")).to_be_visible()
+    expect(page.get_by_role("textbox", name="Edit message")).to_have_count(0)
+    assert_accessible(page)
+
+    page.get_by_role("button", name="Stop").click()
+    wait_for_reply_end(page)
+    first.get_by_role("button", name="Edit").click()
+    expect(page.get_by_role("textbox", name="Edit message")).to_have_value("First question")
+    # Only one editor at a time: the other message's Edit waits for this one.
+    expect(messages(page, "user").last.get_by_role("button", name="Edit")).to_be_disabled()

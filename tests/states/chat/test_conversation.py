@@ -9,6 +9,8 @@ from nomask_app.states.chat.conversation import ChatState
 from tests.factories import make_user
 from tests.states.harness import move_to, reload, root_state, run, sent_items, substate
 
+WAIT = "Wait for the reply to finish, or stop it first."
+
 
 def _signed_in_tab(session):
     person = make_user(session)
@@ -79,10 +81,35 @@ async def test_the_wait_notice_clears_when_the_reply_ends(session, use_models):
     await run(chat, ChatState.send, {"composer": "first words"})
     # A new message would wait its turn (queued); regenerating cannot.
     await run(chat, ChatState.regenerate)
-    assert chat.notice == "Wait for the reply to finish, or stop it first."
+    assert chat.notice == WAIT
     await asyncio.wait_for(jobs.get(chat.streaming_id).task, 30)
     await run(chat, ChatState.reply_finished)
     assert chat.streaming_id == "" and chat.notice == ""
+
+
+async def test_edit_and_versions_while_a_reply_is_written_say_to_wait(session, use_models):
+    """Their buttons stay enabled during a reply (cheaper for a long page); the server refuses."""
+    use_models()
+    _, chat = _signed_in_tab(session)
+    await run(chat, ChatState.open_new)
+    await run(chat, ChatState.send, {"composer": "first words"})
+    await asyncio.wait_for(jobs.get(chat.streaming_id).task, 30)
+    await run(chat, ChatState.reply_finished, "complete")
+    await run(chat, ChatState.regenerate)
+    question = chat._shown[0][0]
+    assert chat.streaming_id
+
+    await run(chat, ChatState.start_editing, question)
+    assert chat.editing_id == "" and chat.notice == WAIT
+    await run(chat, ChatState.dismiss_notice)
+    shown_before = list(chat._shown)
+    await run(chat, ChatState.show_version, chat._shown[-1][0], -1)
+    assert chat.notice == WAIT and chat._shown == shown_before
+
+    await asyncio.wait_for(jobs.get(chat.streaming_id).task, 30)
+    await run(chat, ChatState.reply_finished, "complete")
+    await run(chat, ChatState.start_editing, question)
+    assert chat.editing_id == question and chat.notice == ""
 
 
 async def test_a_notice_can_be_dismissed(session, use_models):
