@@ -185,6 +185,7 @@ def message_row(
     edit_open: rx.Var[bool],
     can_regenerate: rx.Var[bool],
     zone: rx.Var[str],
+    rest: rx.RestProp,
 ) -> rx.Component:
     """One message, with `data-testid="message"` and its role.
 
@@ -213,6 +214,7 @@ def message_row(
             ),
         ),
         _message_actions(message, editing, edit_open),
+        rest,  # the call's other props (its `key`) reach the article
         custom_attrs={
             "data-testid": "message",
             "data-role": message.role,
