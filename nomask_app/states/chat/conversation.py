@@ -43,7 +43,6 @@ from nomask_app.states.common.changes import assign
 IMAGE_PREFIX = "image:"
 
 
-# Regenerate or edit during a reply; it goes once the reply has ended.
 class ChatState(
     ChatQueueMixin,
     ChatTitleMixin,

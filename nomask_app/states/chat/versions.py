@@ -14,7 +14,8 @@ from nomask_app.services.chat import replies
 from nomask_app.services.common.errors import NotFound
 from nomask_app.states.chat import loaders as load
 
-# Said when an action needs the reply being written to end first. The buttons
+# Said when an action needs the reply being written to end first (regenerate,
+# edit, switch versions); it goes once the reply has ended. The buttons
 # stay enabled while a reply is written: disabling them all would change every
 # message on the page twice per reply (the main-thread cost of a long chat).
 WAIT_NOTICE = "Wait for the reply to finish, or stop it first."
