@@ -43,9 +43,11 @@ export function LocalTime({ iso = "", zone = "" }) {
 // Tells the server the browser's time zone once, when mounted (the sidebar's
 // date groups follow it). A component, not `call_function`: the callback of
 // that event is a string Reflex evaluates, which the CSP refuses.
-export function BrowserZone({ onZone }) {
+export function BrowserZone({ onZone, known = "" }) {
   useEffect(() => {
-    if (onZone) onZone(Intl.DateTimeFormat().resolvedOptions().timeZone);
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    // Each page that mounts this would say it again: only a zone the server lacks is sent.
+    if (onZone && zone !== known) onZone(zone);
   }, []);
   return null;
 }

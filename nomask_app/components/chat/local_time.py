@@ -20,12 +20,16 @@ class LocalTime(rx.Component):
 
 
 class BrowserZone(rx.Component):
-    """Renders nothing; calls `on_zone` with the browser's IANA time zone when mounted."""
+    """Renders nothing; calls `on_zone` with the browser's IANA time zone when mounted.
+
+    Not when it is `known`, the zone the server already has.
+    """
 
     library = _SOURCE.importable_path
     tag = "BrowserZone"
 
     on_zone: rx.EventHandler[lambda zone: [zone]]
+    known: Var[str]
 
 
 local_time = LocalTime.create

@@ -1,19 +1,11 @@
 // The messages the chat page shows. The server sends changes, not the list
 // (states/chat/shown.py: a list var would be resent whole at every send), and
-// this keeps the list they make. It lives in the module, not in a component,
-// and follows the state store itself: every change applies once, in order,
-// whether or not the list is on screen (the `/` page shows none until the
-// first send, and is replaced by the `/chat/<id>` page just after it). A
-// reload starts from nothing and waits for a "reset". Items leave out fields
-// that hold their default (`defaults`, from the server's MessageView), and a
-// change to a shown message holds only what changed.
-import { useContext, useSyncExternalStore } from "react";
-import { StateStoreContext } from "$/utils/context-registry";
+// this keeps the list they make (kept_var.js). A reload starts from nothing
+// and waits for a "reset". Items leave out fields that hold their default
+// (`defaults`, from the server's MessageView), and a change to a shown message
+// holds only what changed.
+import { keptVar } from "../kept_var/kept_var.js";
 import { replyTexts } from "../message_copy/reply_texts.js";
-
-let kept = { seq: -1, items: [] };
-const listeners = new Set();
-let followed = null;
 
 function put(items, changes, defaults) {
   const at = new Map(items.map((item, index) => [item.id, index]));
@@ -30,46 +22,25 @@ function put(items, changes, defaults) {
   return merged;
 }
 
-// Apply one change (a MessageLog); whether the list changed.
-function take(log, defaults) {
-  if (!log || log.seq === kept.seq) return false;
+// The list after one change (a MessageLog).
+function take(kept, log, defaults) {
+  if (log.seq === kept.seq) return kept;
   const whole = (items) => items.map((item) => ({ ...defaults, ...item }));
   if (log.mode === "reset") {
-    kept = { seq: log.seq, items: whole(log.items) };
     replyTexts.clear();
-  } else if (log.after === kept.seq) {
-    const items =
-      log.mode === "earlier"
-        ? [...whole(log.items), ...kept.items]
-        : put(kept.items, log.items, defaults);
-    kept = { seq: log.seq, items };
-  } else {
-    return false; // a change on top of one this page never had: wait for a reset
+    return { seq: log.seq, items: whole(log.items) };
   }
-  return true;
+  if (log.after !== kept.seq) return kept; // on top of a change this page never had
+  const items =
+    log.mode === "earlier" ? [...whole(log.items), ...kept.items] : put(kept.items, log.items, defaults);
+  return { seq: log.seq, items };
 }
 
-function follow(store, state, field, defaults) {
-  if (followed === store) return;
-  followed = store;
-  const latest = () => store.getSnapshot(state)?.[field];
-  store.subscribe(state, () => {
-    if (take(latest(), defaults)) listeners.forEach((listener) => listener());
-  });
-  take(latest(), defaults); // during a render: its readers read it next
-}
-
-function subscribe(listener) {
-  listeners.add(listener);
-  return () => listeners.delete(listener);
-}
-
-const snapshot = () => kept.items;
+const useKept = keptVar({ seq: -1, items: [] }, take);
 
 // The shown messages; `state` and `field` name the MessageLog var in the store.
 export function useShownMessages(state, field, defaults) {
-  follow(useContext(StateStoreContext), state, field, defaults);
-  return useSyncExternalStore(subscribe, snapshot, snapshot);
+  return useKept(state, field, defaults).items;
 }
 
 // Renders nothing: keeps the list following the store while the chat page is open.

@@ -8,10 +8,10 @@ state store, and gives the list to `rx.foreach`.
 import json
 
 import reflex as rx
-from reflex.vars import Var, VarData
+from reflex.vars import Var
 from reflex_base.constants.state import FIELD_MARKER
-from reflex_base.utils.imports import ImportVar
 
+from nomask_app.components.chat.kept_var import kept_var
 from nomask_app.states.chat.conversation import ChatState
 from nomask_app.states.chat.views import MESSAGE_DEFAULTS, MessageView
 
@@ -40,11 +40,5 @@ def follow_shown_messages() -> rx.Component:
 
 def shown_messages() -> Var[list[MessageView]]:
     """The shown messages, in order, for `rx.foreach`."""
-    return Var(
-        _js_expr=_NAME,
-        _var_type=list[MessageView],
-        _var_data=VarData(
-            imports={_SOURCE.importable_path: [ImportVar(tag="useShownMessages")]},
-            hooks={f"const {_NAME} = useShownMessages({_STATE!r}, {_FIELD!r}, {_DEFAULTS});": None},
-        ),
-    )
+    arguments = f"{_STATE!r}, {_FIELD!r}, {_DEFAULTS}"
+    return kept_var(_NAME, list[MessageView], _SOURCE, "useShownMessages", arguments)

@@ -1,11 +1,44 @@
-"""The conversation sidebar: "New chat", "Search conversations", the list."""
+"""The conversation sidebar: "New chat", "Search conversations", the list.
+
+The list's rows reach the page as changes (`SidebarState.rows`); the React
+side (`sidebar_rows.js` next to this file) keeps them and makes the groups.
+"""
 
 import reflex as rx
+from reflex.vars import Var
+from reflex_base.constants.state import FIELD_MARKER
 
+from nomask_app.components.chat.kept_var import kept_var
 from nomask_app.components.chat.local_time import browser_zone
 from nomask_app.states.chat.conversation import ChatState
 from nomask_app.states.chat.sidebar import SidebarState
 from nomask_app.states.chat.views import ConversationGroup, ConversationView
+
+_SOURCE = rx.asset("sidebar_rows.js", shared=True)
+_NAME = "nmSidebarGroups"
+_STATE = SidebarState.get_full_name()
+_FIELD = "rows" + FIELD_MARKER
+
+
+class FollowSidebarRows(rx.Component):
+    """Renders nothing; applies every change to the list from the moment the page opens."""
+
+    library = _SOURCE.importable_path
+    tag = "FollowSidebarRows"
+
+    state: Var[str]
+    field: Var[str]
+
+
+def follow_sidebar_rows() -> rx.Component:
+    """Put once on the chat page, outside anything shown only sometimes."""
+    return FollowSidebarRows.create(state=_STATE, field=_FIELD)
+
+
+def _groups() -> Var[list[ConversationGroup]]:
+    """The conversations under their date headings, as the page keeps them."""
+    arguments = f"{_STATE!r}, {_FIELD!r}"
+    return kept_var(_NAME, list[ConversationGroup], _SOURCE, "useSidebarGroups", arguments)
 
 
 def _entry(item: ConversationView) -> rx.Component:
@@ -56,7 +89,7 @@ def sidebar() -> rx.Component:
     """The sidebar of the chat page."""
     searching = SidebarState.query != ""
     return rx.el.nav(
-        browser_zone(on_zone=SidebarState.set_time_zone),
+        browser_zone(on_zone=SidebarState.set_time_zone, known=SidebarState.time_zone),
         rx.flex(
             rx.button(
                 rx.icon("square-pen", aria_hidden="true"),
@@ -89,7 +122,7 @@ def sidebar() -> rx.Component:
                     rx.el.ul(rx.foreach(SidebarState.results, _entry), class_name="nm-list"),
                 ),
                 rx.fragment(
-                    rx.foreach(SidebarState.groups, _group),
+                    rx.foreach(_groups(), _group),
                     rx.cond(
                         SidebarState.has_more,
                         rx.button("Load more", variant="ghost", on_click=SidebarState.load_more),

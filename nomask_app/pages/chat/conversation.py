@@ -6,7 +6,7 @@ from nomask_app.components.chat.composer import composer
 from nomask_app.components.chat.conversation import conversation_header, message_item
 from nomask_app.components.chat.drawer import chat_notice, conversations_drawer
 from nomask_app.components.chat.message_log import follow_shown_messages, shown_messages
-from nomask_app.components.chat.sidebar import sidebar
+from nomask_app.components.chat.sidebar import follow_sidebar_rows, sidebar
 from nomask_app.components.common.layout import app_header, loading, notices
 from nomask_app.states.accounts.session import SessionState
 from nomask_app.states.chat.conversation import ChatState
@@ -84,6 +84,7 @@ def chat_page() -> rx.Component:
     """The chat fills the window: header, notices, then sidebar and conversation."""
     return rx.fragment(
         follow_shown_messages(),
+        follow_sidebar_rows(),
         rx.el.a("Skip to the message box", href="#composer", class_name="nm-skip"),
         rx.box(
             app_header(leading=conversations_drawer()),

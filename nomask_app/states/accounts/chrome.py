@@ -8,6 +8,7 @@ from nomask_app.db import session_scope
 from nomask_app.services.accounts.profile import get_user
 from nomask_app.services.accounts.verification import start_email_verification
 from nomask_app.states.accounts.session import SessionState
+from nomask_app.states.common.changes import assign
 
 
 def _resend(user_id: str) -> bool:
@@ -32,8 +33,8 @@ class ChromeState(SessionState):
         user = await self.current_user()
         if user is None:
             return
-        self.theme = user.theme
-        self.email_verified = user.email_verified_at is not None
+        # Each page that mounts asks again; the page has the values unless they changed.
+        assign(self, theme=user.theme, email_verified=user.email_verified_at is not None)
 
     @rx.event
     async def resend_verification(self):

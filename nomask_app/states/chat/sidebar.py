@@ -3,10 +3,13 @@
 Dates are grouped in the person's time zone, which the browser names once per
 tab (`Intl.DateTimeFormat().resolvedOptions().timeZone`); until it has, and
 for a name the server does not know, UTC.
+
+The page keeps the list and gets changes to it (`rows`, a `ListPatch`): a
+send moves one conversation to the top, and sending the whole list again
+would cost every send ~100 bytes per conversation listed (issue 18, target 4).
 """
 
 import asyncio
-from dataclasses import replace
 from datetime import datetime
 
 import reflex as rx
@@ -17,13 +20,8 @@ from nomask_app.services.chat import conversations
 from nomask_app.services.chat.date_groups import DEFAULT_ZONE, valid_zone
 from nomask_app.services.chat.search import search_conversations
 from nomask_app.states.accounts.session import SessionState
-from nomask_app.states.chat.views import (
-    ConversationGroup,
-    ConversationView,
-    conversation_view,
-    group_by_date,
-)
-from nomask_app.states.common.changes import assign
+from nomask_app.states.chat.views import ConversationView, conversation_view, group_by_date
+from nomask_app.states.common.changes import ListPatch, assign, patch_rows
 
 QUERY_MAX = 200
 
@@ -50,7 +48,9 @@ def _search(user_id: str, query: str) -> list[ConversationView]:
 class SidebarState(SessionState):
     """What the sidebar lists."""
 
-    groups: list[ConversationGroup] = []
+    # The list as rows: {"h": label} starts a date group, {"id", "title"} is an
+    # entry (components/chat/sidebar_rows.js makes the groups again).
+    rows: ListPatch = ListPatch()
     has_more: bool = False
     query: str = ""
     results: list[ConversationView] = []
@@ -59,18 +59,17 @@ class SidebarState(SessionState):
     # Server-side only: every loaded entry, newest first (the page gets `groups`).
     _conversations: list[ConversationView] = []
     _cursor: tuple[str, str] | None = None
+    # Server-side only: what the page has of `rows` (changes.patch_rows).
+    _rows_kept: tuple[str, list[dict], list[dict]] = ("", [], [])
 
     def _regroup(self) -> None:
         zone = self.time_zone or DEFAULT_ZONE
-        groups = [
-            # The page needs no moment: a send moves a conversation, it does not rename it.
-            ConversationGroup(
-                group.label, [replace(item, updated_iso="") for item in group.conversations]
-            )
-            for group in group_by_date(self._conversations, zone, utcnow())
-        ]
+        rows: list[dict] = []
+        for group in group_by_date(self._conversations, zone, utcnow()):
+            rows.append({"h": group.label})
+            rows.extend({"id": item.id, "title": item.title} for item in group.conversations)
         # After a send in the conversation already on top, nothing goes to the page.
-        assign(self, groups=groups)
+        patch_rows(self, "rows", "_rows_kept", rows)
 
     @rx.event
     async def load(self):
@@ -88,7 +87,7 @@ class SidebarState(SessionState):
     @rx.event
     def set_time_zone(self, name: str):
         """The browser's time zone: dates regroup in it (an unknown name means UTC)."""
-        self.time_zone = valid_zone(name)
+        assign(self, time_zone=valid_zone(name))
         self._regroup()
 
     @rx.event

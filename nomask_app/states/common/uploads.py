@@ -6,6 +6,7 @@ import reflex as rx
 
 from nomask_app.db import session_scope
 from nomask_app.services.billing.quotas import UploadLimit, upload_limit
+from nomask_app.states.common.changes import assign
 
 
 def upload_percent(status: object) -> int | None:
@@ -39,7 +40,7 @@ class UploadLimitMixin(rx.State, mixin=True):
 
     async def _read_limit(self, user_id: str) -> UploadLimit:
         limit = await asyncio.to_thread(current_upload_limit, user_id)
-        self.upload_limit_bytes, self.upload_limit_label = limit.max_bytes, limit.label
+        assign(self, upload_limit_bytes=limit.max_bytes, upload_limit_label=limit.label)
         return limit
 
     async def _say_refused(self, message: str) -> None:

@@ -7,6 +7,7 @@ import reflex as rx
 from nomask_app.db import session_scope
 from nomask_app.services.privacy import policy_releases
 from nomask_app.states.accounts.session import SessionState
+from nomask_app.states.common.changes import assign
 
 
 def _pending(user_id: str) -> tuple[str, str]:
@@ -36,7 +37,8 @@ class PolicyNoticeState(SessionState):
         """Show the banner if a policy was published since the person last saw one."""
         user = await self.current_user()
         pending = await asyncio.to_thread(_pending, user.id) if user else ("", "")
-        self.policy_notice, self._notice_version = pending
+        assign(self, policy_notice=pending[0])
+        self._notice_version = pending[1]
 
     @rx.event
     async def acknowledge(self):

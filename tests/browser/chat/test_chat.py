@@ -158,6 +158,32 @@ def test_rename_search_and_delete_conversations(page, assert_accessible):
     expect(messages(page, "user")).to_have_text(re.compile("photosynthesis"))
 
 
+def test_the_sidebar_follows_each_send_and_a_reload(page):
+    # The page keeps the list and gets only changes (states/chat/sidebar.py).
+    sent = []
+    page.on("websocket", lambda socket: socket.on("framesent", lambda frame: sent.append(frame)))
+    sign_up(page)
+    nav = page.get_by_role("navigation", name="Conversations")
+    links = nav.get_by_role("link")
+    for text in ("Oldest talk [[notitle]]", "Middle talk [[notitle]]", "Newest talk [[notitle]]"):
+        page.goto("/")
+        send(page, text)
+        conversation_id(page)
+        wait_for_reply_end(page)
+    expect(links).to_have_text([re.compile(name) for name in ("Newest", "Middle", "Oldest")])
+
+    nav.get_by_role("link", name=re.compile("Oldest")).click()
+    expect(page.get_by_role("heading", name=re.compile("Oldest"), level=1)).to_be_visible()
+    send(page, "one more [[notitle]]")
+    wait_for_reply_end(page)
+    expect(links).to_have_text([re.compile(name) for name in ("Oldest", "Newest", "Middle")])
+    expect(links.first).to_have_attribute("aria-current", "page")
+    page.reload()
+    expect(links).to_have_text([re.compile(name) for name in ("Oldest", "Newest", "Middle")])
+    # The browser's time zone went to the server once, not at each page it opened.
+    assert sum("set_time_zone" in str(frame) for frame in sent) == 1
+
+
 def test_another_user_cannot_open_my_conversation(page, browser, app_server):
     sign_up(page)
     send(page, "my private plans")

@@ -1,0 +1,111 @@
+"""The sidebar's list reaches the page as changes, not whole at every send (issue 18, target 4)."""
+
+from datetime import timedelta
+
+from reflex_base.utils.format import json_dumps
+
+from nomask_app.models import Conversation
+from nomask_app.models.common import utcnow
+from nomask_app.services.accounts import sessions
+from nomask_app.states.chat.sidebar import SidebarState
+from tests.factories import make_user
+from tests.states.common.test_changes import applied
+from tests.states.harness import reload, root_state, run, substate
+
+
+class Page:
+    """The rows as the page keeps them, by the rules of sidebar_rows.js."""
+
+    def __init__(self):
+        self.seq, self.rows = -1, []
+
+    def take(self, patch) -> bool:
+        if patch.after not in (-1, self.seq):
+            return False
+        self.seq, self.rows = patch.seq, applied(self.rows, patch.parts)
+        return True
+
+
+def _account(session, conversations: int):
+    person = make_user(session)
+    _, token = sessions.create_session(session=session, user_id=person.id)
+    now = utcnow()
+    listed = [
+        Conversation(user_id=person.id, title=f"Talk {n}", updated_at=now - timedelta(hours=n))
+        for n in range(conversations)
+    ]
+    session.add_all(listed)
+    session.commit()
+    return token, listed
+
+
+def _touch(session, conversation: Conversation, **changes) -> None:
+    for name, value in {"updated_at": utcnow(), **changes}.items():
+        setattr(conversation, name, value)
+    session.add(conversation)
+    session.commit()
+
+
+def _entries(rows: list[dict]) -> list[str]:
+    return [row["title"] for row in rows if "title" in row]
+
+
+async def test_a_send_moves_one_entry_and_costs_the_same_with_a_long_list(session):
+    sizes = []
+    for count in (5, 40):
+        token, listed = _account(session, count)
+        sidebar = substate(root_state(token=token), SidebarState)
+        page = Page()
+        await run(sidebar, SidebarState.load)
+        assert sidebar.rows.after == -1 and page.take(sidebar.rows)
+        assert _entries(page.rows)[:3] == ["Talk 0", "Talk 1", "Talk 2"]
+        assert page.rows[0] == {"h": "Today"}
+
+        _touch(session, listed[3])  # a message sent there
+        await run(sidebar, SidebarState.load)
+        assert sidebar.rows.after == sidebar.rows.seq - 1 and page.take(sidebar.rows)
+        assert _entries(page.rows)[:2] == ["Talk 3", "Talk 0"]
+        assert len(_entries(page.rows)) == count
+        sizes.append(len(json_dumps(sidebar.rows)))
+
+        _touch(session, listed[3], title="Renamed")  # its title, once the reply is in
+        await run(sidebar, SidebarState.load)
+        assert page.take(sidebar.rows) and _entries(page.rows)[0] == "Renamed"
+        assert len(json_dumps(sidebar.rows)) < 150
+
+        seq = sidebar.rows.seq
+        await run(sidebar, SidebarState.load)  # nothing changed: nothing to send
+        assert sidebar.rows.seq == seq
+    # The same runs and one entry; only the runs' numbers have more digits.
+    assert abs(sizes[0] - sizes[1]) <= 4 and max(sizes) < 150
+
+
+async def test_a_reloaded_page_gets_every_row(session):
+    token, listed = _account(session, 3)
+    root = root_state(token=token)
+    sidebar = substate(root, SidebarState)
+    await run(sidebar, SidebarState.load)
+    reload(root, "/")
+    fresh = Page()
+    # Reflex hands the reloaded page the last change, which it cannot apply ...
+    _touch(session, listed[2])
+    assert not fresh.take(sidebar.rows) or sidebar.rows.after == -1
+    # ... and the page's load brings all rows, even when none changed.
+    await run(sidebar, SidebarState.load)
+    assert sidebar.rows.after == -1 and fresh.take(sidebar.rows)
+    assert _entries(fresh.rows) == ["Talk 2", "Talk 0", "Talk 1"]
+
+
+async def test_two_changes_in_one_event_reach_the_page_as_one(session):
+    token, listed = _account(session, 3)
+    sidebar = substate(root_state(token=token), SidebarState)
+    page = Page()
+    await run(sidebar, SidebarState.load)
+    page.take(sidebar.rows)
+    _touch(session, listed[1])
+    await SidebarState.load.fn(sidebar)  # no _clean between: one event
+    _touch(session, listed[2])
+    await SidebarState.load.fn(sidebar)
+    sidebar._get_root_state()._clean()
+    assert page.take(sidebar.rows)
+    assert _entries(page.rows) == ["Talk 2", "Talk 1", "Talk 0"]
