@@ -119,6 +119,7 @@ async def test_event_handlers_treat_foreign_ids_as_missing(session, owner_data):
     sidebar = substate(root, SidebarState)
     await run(sidebar, SidebarState.search, "private")
     await run(sidebar, SidebarState.load)
+    await run(sidebar, SidebarState.open)
     assert sidebar.results == [] and sidebar.rows.parts == []
 
     admin = substate(root, AdminState)

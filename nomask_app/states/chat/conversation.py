@@ -112,7 +112,7 @@ class ChatState(
         self.streaming_id = self.notice = self.notice_link = ""
         self._give_back(self._take_queued())
         await self._pick_models()
-        return SidebarState.load
+        return SidebarState.open
 
     @rx.event
     async def open_conversation(self):
@@ -133,7 +133,7 @@ class ChatState(
             self.conversation_id, self.title = "", ""
             self._show_only([])
             self.not_found = True
-            return SidebarState.load
+            return SidebarState.open
         self.not_found = False
         # The switch follows what is shown: on for a temporary chat (a reload),
         # off for a saved one, so no saved chat is ever labelled "not saved".
@@ -144,7 +144,7 @@ class ChatState(
         self.has_earlier = loaded.has_more
         self.streaming_id = next((v.id for v in loaded.views if v.stream_src), "")
         await self._pick_models(loaded.model)
-        return SidebarState.load
+        return SidebarState.open
 
     def _page_key(self, conversation_id: str) -> str:
         """`conversation_id` as shown on the page this event came from.

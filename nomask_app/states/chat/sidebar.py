@@ -62,25 +62,37 @@ class SidebarState(SessionState):
     # Server-side only: what the page has of `rows` (changes.patch_rows).
     _rows_kept: tuple[str, list[dict], list[dict]] = ("", [], [])
 
-    def _regroup(self) -> None:
+    def _regroup(self, *, whole: bool = False) -> None:
         zone = self.time_zone or DEFAULT_ZONE
         rows: list[dict] = []
         for group in group_by_date(self._conversations, zone, utcnow()):
             rows.append({"h": group.label})
             rows.extend({"id": item.id, "title": item.title} for item in group.conversations)
         # After a send in the conversation already on top, nothing goes to the page.
-        patch_rows(self, "rows", "_rows_kept", rows)
+        patch_rows(self, "rows", "_rows_kept", rows, whole=whole)
 
     @rx.event
     async def load(self):
-        """The first page of conversations."""
+        """The first page of conversations again, after a change (the page gets the change)."""
+        await self._load()
+
+    @rx.event
+    async def open(self):
+        """The first page of conversations for a page that opens: all of it.
+
+        Each chat page that opens starts from the whole list, so a page that
+        missed a change (its connection dropped) is right again.
+        """
+        await self._load(whole=True)
+
+    async def _load(self, *, whole: bool = False) -> None:
         user = await self.current_user()
         if user is None:
             return
         views, has_more, cursor = await asyncio.to_thread(_page, user.id, None)
         self._conversations, self._cursor = views, cursor
         assign(self, has_more=has_more)
-        self._regroup()
+        self._regroup(whole=whole)
         if self.query:
             self.results = await asyncio.to_thread(_search, user.id, self.query)
 

@@ -54,23 +54,26 @@ def list_patch(old: list[dict], new: list[dict]) -> list[list[int] | dict]:
     return parts
 
 
-def patch_rows(state: rx.State, name: str, kept: str, rows: list[dict]) -> None:
+def patch_rows(
+    state: rx.State, name: str, kept: str, rows: list[dict], *, whole: bool = False
+) -> None:
     """Send `rows` to the page as var `name` (a `ListPatch`): only what changed.
 
     `kept` names a server-side var holding (websocket session, the rows the
     page had before the change in `name`, the rows now). A page loaded again
-    (a new websocket session) gets all the rows.
+    (a new websocket session) gets all the rows, and so does any page with
+    `whole`: one that missed a change waits for that.
     """
     page = state.router.session.session_id
     patch: ListPatch = getattr(state, name)
     had_page, base, had_rows = getattr(state, kept)
     if name in state.dirty_vars:  # one event, one change: Reflex sends the last value
         seq, after = patch.seq, patch.after
-    elif page == had_page and rows == had_rows:
+    elif page == had_page and rows == had_rows and not whole:
         return
     else:
         seq, after, base = patch.seq + 1, patch.seq, had_rows
-    if page != had_page or after == -1:
+    if page != had_page or after == -1 or whole:
         after, parts = -1, list(rows)
     else:
         parts = list_patch(base, rows)

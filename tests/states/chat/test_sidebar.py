@@ -56,7 +56,7 @@ async def test_a_send_moves_one_entry_and_costs_the_same_with_a_long_list(sessio
         token, listed = _account(session, count)
         sidebar = substate(root_state(token=token), SidebarState)
         page = Page()
-        await run(sidebar, SidebarState.load)
+        await run(sidebar, SidebarState.open)
         assert sidebar.rows.after == -1 and page.take(sidebar.rows)
         assert _entries(page.rows)[:3] == ["Talk 0", "Talk 1", "Talk 2"]
         assert page.rows[0] == {"h": "Today"}
@@ -109,3 +109,20 @@ async def test_two_changes_in_one_event_reach_the_page_as_one(session):
     sidebar._get_root_state()._clean()
     assert page.take(sidebar.rows)
     assert _entries(page.rows) == ["Talk 2", "Talk 1", "Talk 0"]
+
+
+async def test_a_page_that_opens_gets_every_row_and_one_that_missed_a_change_is_mended(session):
+    token, listed = _account(session, 3)
+    sidebar = substate(root_state(token=token), SidebarState)
+    page = Page()
+    await run(sidebar, SidebarState.open)
+    page.take(sidebar.rows)
+    _touch(session, listed[2])
+    await run(sidebar, SidebarState.load)  # a change this page never gets
+    _touch(session, listed[1])
+    await run(sidebar, SidebarState.load)
+    assert not page.take(sidebar.rows)  # it cannot apply the next one ...
+    assert _entries(page.rows) == ["Talk 0", "Talk 1", "Talk 2"]
+    await run(sidebar, SidebarState.open)  # ... until it opens another chat page
+    assert sidebar.rows.after == -1 and page.take(sidebar.rows)
+    assert _entries(page.rows) == ["Talk 1", "Talk 2", "Talk 0"]
