@@ -96,12 +96,18 @@ async def test_a_reloaded_page_gets_every_row(session):
     assert _entries(fresh.rows) == ["Talk 2", "Talk 0", "Talk 1"]
 
 
-async def test_two_changes_in_one_event_reach_the_page_as_one(session):
-    token, listed = _account(session, 3)
+async def _opened(session, conversations: int):
+    """An account's conversations, its tab's SidebarState and a page that opened the list."""
+    token, listed = _account(session, conversations)
     sidebar = substate(root_state(token=token), SidebarState)
     page = Page()
-    await run(sidebar, SidebarState.load)
-    page.take(sidebar.rows)
+    await run(sidebar, SidebarState.open)
+    assert page.take(sidebar.rows)
+    return listed, sidebar, page
+
+
+async def test_two_changes_in_one_event_reach_the_page_as_one(session):
+    listed, sidebar, page = await _opened(session, 3)
     _touch(session, listed[1])
     await SidebarState.load.fn(sidebar)  # no _clean between: one event
     _touch(session, listed[2])
@@ -112,11 +118,7 @@ async def test_two_changes_in_one_event_reach_the_page_as_one(session):
 
 
 async def test_a_page_that_opens_gets_every_row_and_one_that_missed_a_change_is_mended(session):
-    token, listed = _account(session, 3)
-    sidebar = substate(root_state(token=token), SidebarState)
-    page = Page()
-    await run(sidebar, SidebarState.open)
-    page.take(sidebar.rows)
+    listed, sidebar, page = await _opened(session, 3)
     _touch(session, listed[2])
     await run(sidebar, SidebarState.load)  # a change this page never gets
     _touch(session, listed[1])
