@@ -264,9 +264,12 @@ class ChatState(
         user_view.files = list(self.attachments)
         self._show_added([user_view, self._reply_view(prepared)])
         assign(self, attachments=[])
-        events = [SidebarState.load]
+        # The conversation moves to the top of the sidebar in this same update:
+        # one state update for the page to render, one event fewer for the server.
+        await (await self.get_state(SidebarState))._load()
+        events = []
         if not from_queue:  # a queued text left the box already; it may hold a new draft
-            events.insert(0, rx.set_value(COMPOSER_ID, ""))
+            events.append(rx.set_value(COMPOSER_ID, ""))
         if new_conversation:
             self._started_here = self._page_key(turn.conversation.id)
             events.append(rx.redirect(f"/chat/{turn.conversation.id}"))

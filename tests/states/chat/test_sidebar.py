@@ -1,5 +1,6 @@
 """The sidebar's list reaches the page as changes, not whole at every send (issue 18, target 4)."""
 
+import asyncio
 from datetime import timedelta
 
 from reflex_base.utils.format import json_dumps
@@ -7,6 +8,8 @@ from reflex_base.utils.format import json_dumps
 from nomask_app.models import Conversation
 from nomask_app.models.common import utcnow
 from nomask_app.services.accounts import sessions
+from nomask_app.services.chat.generation import jobs
+from nomask_app.states.chat.conversation import ChatState
 from nomask_app.states.chat.sidebar import SidebarState
 from tests.factories import make_user
 from tests.states.common.test_changes import applied
@@ -128,3 +131,21 @@ async def test_a_page_that_opens_gets_every_row_and_one_that_missed_a_change_is_
     await run(sidebar, SidebarState.open)  # ... until it opens another chat page
     assert sidebar.rows.after == -1 and page.take(sidebar.rows)
     assert _entries(page.rows) == ["Talk 1", "Talk 2", "Talk 0"]
+
+
+async def test_a_send_moves_its_conversation_in_the_send_s_own_update(session, use_models):
+    use_models()
+    token, listed = _account(session, 3)
+    root = root_state(token=token, path=f"/chat/{listed[2].id}")
+    chat, sidebar = substate(root, ChatState), substate(root, SidebarState)
+    page = Page()
+    await run(chat, ChatState.open_conversation)
+    await run(sidebar, SidebarState.open)
+    page.take(sidebar.rows)
+
+    events = await run(chat, ChatState.send, {"composer": "a question"})
+    # Not a SidebarState event after it: the page renders the send once.
+    assert SidebarState.load not in events
+    assert page.take(sidebar.rows)
+    assert _entries(page.rows) == ["Talk 2", "Talk 0", "Talk 1"]
+    await asyncio.wait_for(jobs.get(chat.streaming_id).task, 30)
