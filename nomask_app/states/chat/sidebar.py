@@ -56,7 +56,7 @@ class SidebarState(SessionState):
     results: list[ConversationView] = []
     # The person's time zone as the browser named it ("" until it has).
     time_zone: str = ""
-    # Server-side only: every loaded entry, newest first (the page gets `groups`).
+    # Server-side only: every loaded entry, newest first (the page gets `rows`).
     _conversations: list[ConversationView] = []
     _cursor: tuple[str, str] | None = None
     # Server-side only: what the page has of `rows` (changes.patch_rows).
