@@ -265,8 +265,10 @@ class ChatState(
         self._show_added([user_view, self._reply_view(prepared)])
         assign(self, attachments=[])
         # The conversation moves to the top of the sidebar in this same update:
-        # one state update for the page to render, one event fewer for the server.
-        await (await self.get_state(SidebarState))._load()
+        # one state update for the page to render, one event fewer for the server
+        # (and the user the turn was checked for, not looked up again).
+        sidebar = await self.get_state(SidebarState)
+        await sidebar._refresh(turn.conversation.user_id)
         events = []
         if not from_queue:  # a queued text left the box already; it may hold a new draft
             events.append(rx.set_value(COMPOSER_ID, ""))

@@ -87,14 +87,17 @@ class SidebarState(SessionState):
 
     async def _load(self, *, whole: bool = False) -> None:
         user = await self.current_user()
-        if user is None:
-            return
-        views, has_more, cursor = await asyncio.to_thread(_page, user.id, None)
+        if user is not None:
+            await self._refresh(user.id, whole=whole)
+
+    async def _refresh(self, user_id: str, *, whole: bool = False) -> None:
+        """The first page of `user_id`'s conversations, whom the caller has checked."""
+        views, has_more, cursor = await asyncio.to_thread(_page, user_id, None)
         self._conversations, self._cursor = views, cursor
         assign(self, has_more=has_more)
         self._regroup(whole=whole)
         if self.query:
-            self.results = await asyncio.to_thread(_search, user.id, self.query)
+            self.results = await asyncio.to_thread(_search, user_id, self.query)
 
     @rx.event
     def set_time_zone(self, name: str):
