@@ -18,7 +18,12 @@ import { jsx, jsxs } from "react/jsx-runtime";
 
 const MATH = /\$\$[\s\S]+?\$\$|\\\([\s\S]+?\\\)|\\\[[\s\S]+?\\\]|(^|[^\\$])\$[^\s$][^$\n]*\$/;
 const OWN_FILE = /^\/api\/files\/[A-Za-z0-9]+$/;
-const RENDER_EVERY_MS = 50;
+// Each render of a growing reply is a React render, a layout and a paint (~7 ms
+// on a 2-core machine): ten a second keep the text moving at half the cost of
+// twenty (issue 18, target 6). The server still sends text every 40 ms (BATCH
+// in services/chat/generation.py): its gaps between tokens are what other
+// followers and the load targets see.
+const RENDER_EVERY_MS = 100;
 
 let mathPlugins = null;
 let mathLoading = null;
@@ -158,6 +163,7 @@ function useStream(content, streamSrc, onDone, messageId) {
   const [text, setText] = useState(shown);
   const pending = useRef("");
   const timer = useRef(null);
+  const rendered = useRef(Number.NEGATIVE_INFINITY);
   const doneRef = useRef(onDone);
   doneRef.current = onDone;
 
@@ -169,23 +175,24 @@ function useStream(content, streamSrc, onDone, messageId) {
     if (!streamSrc) return undefined;
     const flush = () => {
       timer.current = null;
+      rendered.current = performance.now();
       const piece = pending.current;
       pending.current = "";
       if (piece) setText((current) => current + piece);
     };
     const source = new EventSource(streamSrc);
-    let first = true;
     let whole = content;
     source.addEventListener("delta", (event) => {
       const piece = JSON.parse(event.data).t;
       whole += piece;
       pending.current += piece;
-      if (first) {
-        // The first words show at once; later ones are batched per frame budget.
-        first = false;
-        flush();
-      } else {
-        timer.current ??= setTimeout(flush, RENDER_EVERY_MS);
+      // Text shows at once when the last render is RENDER_EVERY_MS old (the first
+      // words, or after a pause), else with the next render, one interval after
+      // the last: a steady pace, whatever the provider's.
+      if (timer.current === null) {
+        const wait = rendered.current + RENDER_EVERY_MS - performance.now();
+        if (wait <= 0) flush();
+        else timer.current = setTimeout(flush, wait);
       }
     });
     source.addEventListener("done", (event) => {
@@ -247,13 +254,16 @@ export function ChatMarkdown({
   // follow (composer.jsx), once per frame for the whole page.
   const text = useStream(content, streamSrc, onDone, messageId);
   const math = useLoaded(MATH.test(text), mathPlugins, loadMath);
+  // Whole once it has ended: split at blank lines, loose lists and reference
+  // links would come apart. As the first of the same list of parts, so that a
+  // reply of one block is not rendered again at its end, and a longer one keeps
+  // its first block's elements.
+  const parts = streamSrc ? blocks(text) : [text];
   return (
     <div className={`nm-md ${className}`}>
-      {streamSrc ? (
-        blocks(text).map((block, index) => <Rendered key={index} text={block} math={math} />)
-      ) : (
-        <Rendered text={text} math={math} />
-      )}
+      {parts.map((part, index) => (
+        <Rendered key={index} text={part} math={math} />
+      ))}
     </div>
   );
 }
