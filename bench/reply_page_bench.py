@@ -65,8 +65,8 @@ def _load_all_earlier(page, at_least: int) -> int:
     return _shown(page)
 
 
-def _send_and_watch(page, fake, prompt: str, last_word: str):
-    """Send `prompt`; return (its provider record, sentAt, lastTokenAt) once painted."""
+def _send(page, fake, prompt: str, last_word: str):
+    """Watch for `last_word`, send `prompt`; return its provider record once it arrives."""
     page.evaluate(f"window.__nm.watchReplies({last_word!r})")
     requests_before = len(fake.chat_requests())
     # By id, not by accessible name: Playwright's role lookup runs in the page and,
@@ -74,8 +74,19 @@ def _send_and_watch(page, fake, prompt: str, last_word: str):
     box = page.locator("#composer")
     box.fill(prompt)
     box.press("Enter")
+    deadline = time.monotonic() + 60
+    while len(fake.chat_requests()) == requests_before:
+        if time.monotonic() > deadline:
+            raise TimeoutError("the provider got no request")
+        time.sleep(0.01)
+    return fake.chat_requests()[requests_before]
+
+
+def _send_and_watch(page, fake, prompt: str, last_word: str):
+    """Send `prompt`; return (its provider record, sentAt, lastTokenAt) once painted."""
+    record = _send(page, fake, prompt, last_word)
     last = _wait(page, "window.__nm.lastTokenAt", timeout=60)
-    return fake.chat_requests()[requests_before], page.evaluate("window.__nm.sentAt"), last
+    return record, page.evaluate("window.__nm.sentAt"), last
 
 
 def _send_quietly(page, fake, prompt: str) -> None:
@@ -85,17 +96,8 @@ def _send_quietly(page, fake, prompt: str) -> None:
     poll is a DevTools call that runs on the page's main thread (~50 of them per
     reply), which would count in what is measured.
     """
-    page.evaluate(f"window.__nm.watchReplies('word{REPLY_TOKENS - 1}')")
-    requests_before = len(fake.chat_requests())
-    box = page.locator("#composer")
-    box.fill(prompt)
-    box.press("Enter")
+    record = _send(page, fake, prompt, f"word{REPLY_TOKENS - 1}")
     deadline = time.monotonic() + 60
-    while len(fake.chat_requests()) == requests_before:
-        if time.monotonic() > deadline:
-            raise TimeoutError("the provider got no request")
-        time.sleep(0.01)
-    record = fake.chat_requests()[requests_before]
     # The tokens come 5 ms apart: 100 ms without one means the last was written.
     while not record.last_token_at or time.monotonic() - record.last_token_at < 0.1:
         if time.monotonic() > deadline:

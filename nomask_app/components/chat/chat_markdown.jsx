@@ -163,7 +163,6 @@ function useStream(content, streamSrc, onDone, messageId) {
   const [text, setText] = useState(shown);
   const pending = useRef("");
   const timer = useRef(null);
-  const rendered = useRef(Number.NEGATIVE_INFINITY);
   const doneRef = useRef(onDone);
   doneRef.current = onDone;
 
@@ -173,9 +172,10 @@ function useStream(content, streamSrc, onDone, messageId) {
     setText(shown());
     pending.current = "";
     if (!streamSrc) return undefined;
+    let renderedAt = Number.NEGATIVE_INFINITY;
     const flush = () => {
       timer.current = null;
-      rendered.current = performance.now();
+      renderedAt = performance.now();
       const piece = pending.current;
       pending.current = "";
       if (piece) setText((current) => current + piece);
@@ -190,7 +190,7 @@ function useStream(content, streamSrc, onDone, messageId) {
       // words, or after a pause), else with the next render, one interval after
       // the last: a steady pace, whatever the provider's.
       if (timer.current === null) {
-        const wait = rendered.current + RENDER_EVERY_MS - performance.now();
+        const wait = renderedAt + RENDER_EVERY_MS - performance.now();
         if (wait <= 0) flush();
         else timer.current = setTimeout(flush, wait);
       }
