@@ -92,3 +92,47 @@ PROBE_SCRIPT = r"""
   };
 })();
 """
+
+# Counts React component renders, as React DevTools would see them: a
+# function or class component rendered when its props or state object
+# changed since the last commit (a memo bail-out keeps both). By component
+# name, while `window.__nmRenders.on` is true. Installed before React loads.
+RENDER_COUNTER_SCRIPT = r"""
+(() => {
+  const counter = (window.__nmRenders = {on: false, total: 0, byName: {}});
+  const seen = new WeakMap();
+  const COMPONENT_TAGS = new Set([0, 1, 11, 14, 15]);
+  const nameOf = (type) =>
+    type?.displayName || type?.name || type?.render?.displayName || type?.render?.name ||
+    type?.type?.displayName || type?.type?.name || "anonymous";
+  const visit = (fiber) => {
+    for (; fiber; fiber = fiber.sibling) {
+      if (COMPONENT_TAGS.has(fiber.tag)) {
+        const before = seen.get(fiber) || (fiber.alternate && seen.get(fiber.alternate));
+        const now = [fiber.memoizedProps, fiber.memoizedState];
+        if (counter.on && (!before || before[0] !== now[0] || before[1] !== now[1])) {
+          counter.total += 1;
+          // A simple memo component's type is its inner function, often
+          // unnamed; the memo wrapper (elementType) carries Reflex's name.
+          const wrapper = nameOf(fiber.elementType);
+          const name = wrapper === "anonymous" ? nameOf(fiber.type) : wrapper;
+          counter.byName[name] = (counter.byName[name] || 0) + 1;
+        }
+        seen.set(fiber, now);
+      }
+      visit(fiber.child);
+    }
+  };
+  window.__REACT_DEVTOOLS_GLOBAL_HOOK__ = {
+    supportsFiber: true,
+    isDisabled: false,
+    renderers: new Map(),
+    inject: () => 1,
+    checkDCE: () => {},
+    onScheduleFiberRoot: () => {},
+    onCommitFiberRoot: (_id, root) => visit(root.current),
+    onPostCommitFiberRoot: () => {},
+    onCommitFiberUnmount: () => {},
+  };
+})();
+"""

@@ -16,6 +16,7 @@ account and page probe as `browser_bench.py`:
     .venv/bin/python bench/reply_page_bench.py --runs 3
     .venv/bin/python bench/reply_page_bench.py --runs 1 --profile   # where the time goes
     .venv/bin/python bench/reply_page_bench.py --runs 1 --trace     # by rendering phase
+    .venv/bin/python bench/reply_page_bench.py --runs 1 --renders   # React components rendered
 """
 
 import argparse
@@ -28,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench import machine  # noqa: E402
 from bench.browser_bench import Browser, _serving, _summary, _task_ms, _wait  # noqa: E402
+from bench.page_probe import RENDER_COUNTER_SCRIPT  # noqa: E402
 
 FAST_TOKENS, FAST_GAP_MS = 500, 2
 FAST = f"[[ttft:200]] [[gap:{FAST_GAP_MS}]] [[tokens:{FAST_TOKENS}]] fast"
@@ -37,8 +39,10 @@ SIZES = {"Ten messages": 10, "Hundred exchanges": 200, "Five hundred messages": 
 SETTLE_MS = 300  # after the last token: the final state update lands
 
 
-def _open(browser: Browser, path: str):
+def _open(browser: Browser, path: str, count_renders: bool = False):
     page, cdp, _traffic = browser.page()
+    if count_renders:
+        page.add_init_script(RENDER_COUNTER_SCRIPT)
     page.goto(path)
     _wait(page, "window.__nm.readyAt")
     page.wait_for_load_state("networkidle")
@@ -228,8 +232,38 @@ def measure_busy(
     return busy, _cpu_ms(events), shown
 
 
-def run(runs: int, profile: bool = False, trace: bool = False) -> list[tuple[str, str, str]]:
-    """Measure `runs` times; return rows of (measure, budget, result)."""
+def measure_renders(browser: Browser, fake, path: str, at_least: int) -> tuple[int, int, dict]:
+    """React components rendered for one 200-token reply: (total, messages shown, by name).
+
+    A count, not a time: it does not depend on the machine. Measured apart
+    from the main-thread time, as walking React's tree at each commit costs
+    time of its own.
+    """
+    page, _cdp = _open(browser, path, count_renders=True)
+    shown = _load_all_earlier(page, at_least)
+    page.evaluate("window.__nmRenders.on = true")
+    _send_quietly(page, fake, REPLY)
+    counted = page.evaluate("window.__nmRenders")
+    page.context.close()
+    return counted["total"], shown, counted["byName"]
+
+
+def print_renders(browser: Browser, fake, pages: dict[str, tuple[str, int]]) -> None:
+    """Print how many components each page rendered for one reply, the most rendered first."""
+    for label, (path, at_least) in pages.items():
+        total, shown, by_name = measure_renders(browser, fake, path, at_least)
+        print(f"Components rendered for one reply, {label} ({shown} messages shown): {total}")
+        for name, count in sorted(by_name.items(), key=lambda item: -item[1])[:12]:
+            print(f"  {count:5d}  {name}")
+
+
+def run(
+    runs: int, profile: bool = False, trace: bool = False, renders: bool = False
+) -> list[tuple[str, str, str]]:
+    """Measure `runs` times; return rows of (measure, budget, result).
+
+    With `renders`, first print the components rendered per reply (once).
+    """
     from playwright.sync_api import sync_playwright
 
     rows: dict[str, list[float]] = {}
@@ -238,6 +272,8 @@ def run(runs: int, profile: bool = False, trace: bool = False) -> list[tuple[str
         ten = f"/chat/{seeded['Ten messages']}"
         fifty = f"/chat/{seeded['Hundred exchanges']}"
         five_hundred = f"/chat/{seeded['Five hundred messages']}"
+        if renders:
+            print_renders(browser, fake, {"new chat": ("/", 0), "ten": (ten, 10)})
         shown: dict[str, list[int]] = {}
         for _ in range(runs):
             for name, path in (("new", "/"), ("fifty", fifty)):
@@ -308,9 +344,12 @@ def main() -> None:
     parser.add_argument(
         "--trace", action="store_true", help="print main-thread time per rendering phase"
     )
+    parser.add_argument(
+        "--renders", action="store_true", help="print the React components rendered per reply"
+    )
     args = parser.parse_args()
     started = time.monotonic()
-    table = run(args.runs, args.profile, args.trace)
+    table = run(args.runs, args.profile, args.trace, args.renders)
     print(f"Machine: {machine.describe()}. {args.runs} runs, median (min–max).\n")
     print("| measure | budget | result |\n|---|---|---|")
     print("\n".join(f"| {name} | {budget} | {result} |" for name, budget, result in table))

@@ -152,6 +152,20 @@ def browser():
         browser.close()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed browser test's report ends with what the app logged, requests left out.
+
+    A failure on CI is often the page's view of a server error; its traceback
+    is only in the app's log, which is gone with the CI machine.
+    """
+    report = yield
+    server = getattr(item, "funcargs", {}).get("app_server")
+    if report.failed and server is not None:
+        report.sections.append(("app log, requests left out", server.log_tail(80, requests=False)))
+    return report
+
+
 class PageProblems(list):
     """Console errors and uncaught exceptions seen while a test ran."""
 

@@ -94,10 +94,14 @@ class AppServer:
         self.stop()
         raise RuntimeError(f"app did not start in {START_TIMEOUT}s:\n{self.log_tail()}")
 
-    def log_tail(self, lines: int = 60) -> str:
+    def log_tail(self, lines: int = 60, *, requests: bool = True) -> str:
+        """The last `lines` of the app's output; without `requests`, no access-log lines."""
         if not self.log_path.exists():
             return ""
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        kept = self.log_path.read_text(errors="replace").splitlines()
+        if not requests:
+            kept = [line for line in kept if '"nomask_app.access"' not in line]
+        return "\n".join(kept[-lines:])
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:

@@ -12,6 +12,7 @@ from reflex.vars import Var
 from nomask_app.components.chat.attach import attach_button
 from nomask_app.states.chat.attachments import AttachmentState
 from nomask_app.states.chat.conversation import COMPOSER_ID, ChatState
+from nomask_app.states.chat.model_choice import ModelChoiceState
 from nomask_app.states.chat.views import FileView, ModelOption
 
 _SOURCE = rx.asset("composer.jsx", shared=True)
@@ -63,21 +64,21 @@ def model_picker() -> rx.Component:
         rx.select.content(
             rx.select.group(
                 rx.select.label("Chat models"),
-                rx.foreach(ChatState.models, _option),
+                rx.foreach(ModelChoiceState.models, _option),
             ),
             rx.cond(
-                ChatState.image_models.length() > 0,
+                ModelChoiceState.image_models.length() > 0,
                 rx.fragment(
                     rx.select.separator(),
                     rx.select.group(
                         rx.select.label("Image models"),
-                        rx.foreach(ChatState.image_models, _option),
+                        rx.foreach(ModelChoiceState.image_models, _option),
                     ),
                 ),
             ),
         ),
-        value=ChatState.model_id,
-        on_change=ChatState.set_model,
+        value=ModelChoiceState.model_id,
+        on_change=ModelChoiceState.set_model,
         size="2",
     )
 
@@ -134,7 +135,7 @@ def composer() -> rx.Component:
             # Named as its id: the form sends the text once (Reflex adds fields by id too).
             name=COMPOSER_ID,
             placeholder=rx.cond(
-                ChatState.image_model_picked,
+                ModelChoiceState.image_model_picked,
                 "Describe the picture to create",
                 "Message, or /image to create a picture",
             ),

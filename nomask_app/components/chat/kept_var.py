@@ -15,8 +15,9 @@ rx.asset("kept_var.js", shared=True)
 def kept_var(name: str, var_type: type, source: AssetPathStr, hook: str, arguments: str) -> Var:
     """The value React hook `hook` of `source` returns, called as `hook(arguments)`, as a var.
 
-    `arguments` is JavaScript: the state's full name and the field of the var
-    that carries the changes, and whatever else the hook takes.
+    `arguments` is JavaScript: for a kept var, the state's full name and the
+    field of the var that carries the changes, and whatever else the hook
+    takes; "" for a hook that takes nothing.
     """
     return Var(
         _js_expr=name,

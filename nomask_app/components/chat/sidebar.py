@@ -2,6 +2,8 @@
 
 The list's rows reach the page as changes (`SidebarState.rows`); the React
 side (`sidebar_rows.js` next to this file) keeps them and makes the groups.
+The entry marked current follows the page's address, not ChatState, so the
+list is not rendered again at every update of the conversation.
 """
 
 import reflex as rx
@@ -41,8 +43,13 @@ def _groups() -> Var[list[ConversationGroup]]:
     return kept_var(_NAME, list[ConversationGroup], _SOURCE, "useSidebarGroups", arguments)
 
 
+def _open_conversation() -> Var[str]:
+    """The id of the conversation open on the page, read from its address."""
+    return kept_var("nmOpenConversation", str, _SOURCE, "useOpenConversation", "")
+
+
 def _entry(item: ConversationView) -> rx.Component:
-    current = item.id == ChatState.conversation_id
+    current = item.id == _open_conversation()
     return rx.el.li(
         rx.link(
             rx.text(item.title, size="2", weight="medium", class_name="nm-ellipsis"),

@@ -10,6 +10,7 @@ from nomask_app.components.chat.sidebar import follow_sidebar_rows, sidebar
 from nomask_app.components.common.layout import app_header, loading, notices
 from nomask_app.states.accounts.session import SessionState
 from nomask_app.states.chat.conversation import ChatState
+from nomask_app.states.chat.model_choice import ModelChoiceState
 
 
 def _empty() -> rx.Component:
@@ -17,7 +18,7 @@ def _empty() -> rx.Component:
         rx.vstack(
             rx.heading("What can I help with?", as_="h2", size="6"),
             rx.cond(
-                ChatState.is_demo,
+                ModelChoiceState.is_demo,
                 rx.callout(
                     "Offline demo: no AI provider is configured, so replies are written "
                     "locally by NoMask. Configure a provider key to chat with a real model.",

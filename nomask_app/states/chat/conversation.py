@@ -14,7 +14,6 @@ import asyncio
 import reflex as rx
 
 from nomask_app.integrations.llm import get_gateway
-from nomask_app.integrations.llm_images import get_image_gateway
 from nomask_app.services.billing.quotas import QuotaExceeded
 from nomask_app.services.chat import replies
 from nomask_app.services.chat.generation import jobs
@@ -23,6 +22,7 @@ from nomask_app.services.images.image_requests import parse_command
 from nomask_app.states.accounts.session import SessionState
 from nomask_app.states.chat import loaders as load
 from nomask_app.states.chat.images import ChatImageMixin
+from nomask_app.states.chat.model_choice import ModelChoiceState
 from nomask_app.states.chat.queue import FROM_QUEUE, ChatQueueMixin
 from nomask_app.states.chat.shown import ShownMessagesMixin
 from nomask_app.states.chat.sidebar import SidebarState
@@ -33,14 +33,9 @@ from nomask_app.states.chat.views import (
     COMPOSER_ID,
     FileView,
     MessageView,
-    ModelOption,
     message_view,
-    model_option,
 )
 from nomask_app.states.common.changes import assign
-
-# Picker values of image models: chat and image model ids are separate namespaces.
-IMAGE_PREFIX = "image:"
 
 
 class ChatState(
@@ -58,9 +53,6 @@ class ChatState(
     title: str = ""
     has_earlier: bool = False
     not_found: bool = False
-    models: list[ModelOption] = []
-    image_models: list[ModelOption] = []
-    model_id: str = ""
     streaming_id: str = ""
     notice: str = ""
     notice_link: str = ""
@@ -71,32 +63,9 @@ class ChatState(
     # (a new websocket) starts from nothing and must get the list.
     _started_here: str = ""
 
-    @rx.var
-    def image_model_picked(self) -> bool:
-        """Whether the next message asks for a picture (an image model is picked)."""
-        return self.model_id.startswith(IMAGE_PREFIX)
-
-    @rx.var
-    def is_demo(self) -> bool:
-        """Whether the only model is the offline demo."""
-        return [m.id for m in self.models] == ["offline-demo"]
-
     async def _user_id(self) -> str | None:
         user = await self.current_user()
         return user.id if user else None
-
-    async def _pick_models(self, preferred: str = "") -> None:
-        user = await self.current_user()
-        gateway = await asyncio.to_thread(get_gateway)
-        self.models = [model_option(m) for m in gateway.models()]
-        images = await asyncio.to_thread(get_image_gateway)
-        self.image_models = [
-            ModelOption(id=IMAGE_PREFIX + m.id, label=m.label) for m in images.models()
-        ]
-        if any(option.id == self.model_id for option in self.image_models):
-            return  # the image model this tab picked stays picked
-        chosen = replies.pick_model(preferred, user.default_model if user else "")
-        self.model_id = chosen.id
 
     @rx.event
     async def open_new(self):
@@ -111,7 +80,7 @@ class ChatState(
         self.editing_id = ""
         self.streaming_id = self.notice = self.notice_link = ""
         self._give_back(self._take_queued())
-        await self._pick_models()
+        await (await self.get_state(ModelChoiceState)).offer()
         return SidebarState.open
 
     @rx.event
@@ -143,7 +112,7 @@ class ChatState(
         self._show_only(loaded.views)
         self.has_earlier = loaded.has_more
         self.streaming_id = next((v.id for v in loaded.views if v.stream_src), "")
-        await self._pick_models(loaded.model)
+        await (await self.get_state(ModelChoiceState)).offer(loaded.model)
         return SidebarState.open
 
     def _page_key(self, conversation_id: str) -> str:
@@ -183,12 +152,13 @@ class ChatState(
         if self.streaming_id:
             self.notice = WAIT_NOTICE
             return None
+        choice = await self.get_state(ModelChoiceState)
         user, outcome = await asyncio.to_thread(
             load.begin_turn,
             self._session_token(),
             self.router.session.client_ip,
             action,
-            model_id=self.model_id,
+            model_id=choice.model_id,
             **kwargs,
         )
         if await self.remember_identity(user) is None:
@@ -237,8 +207,9 @@ class ChatState(
         from_queue = form_data.get(FROM_QUEUE) is True
         if self.streaming_id:
             return self._queue(text)
-        if self.image_model_picked:
-            return ChatState.draw(text, self.model_id.removeprefix(IMAGE_PREFIX), from_queue)
+        image_model = (await self.get_state(ModelChoiceState)).picked_image_model()
+        if image_model:
+            return ChatState.draw(text, image_model, from_queue)
         if parse_command(text) is not None:
             return ChatState.draw(text, "", from_queue)
         # The address names the conversation even when this tab's state was
@@ -308,23 +279,3 @@ class ChatState(
     def dismiss_notice(self):
         """Hide the notice about the last message (it comes back if the cause repeats)."""
         self.notice, self.notice_link = "", ""
-
-    @rx.event
-    async def set_model(self, model_id: str):
-        """Pick the model for the next message; a chat model becomes the default for new chats.
-
-        An image model stays picked in this tab (across its conversations) and is
-        not remembered: the next visit starts with the person's chat model.
-        """
-        user_id = await self._user_id()
-        model_id = str(model_id)
-        if model_id.startswith(IMAGE_PREFIX):
-            image = get_image_gateway().model(model_id.removeprefix(IMAGE_PREFIX))
-            if user_id is not None and image is not None:
-                self.model_id = model_id
-            return
-        model = get_gateway().model(model_id)
-        if user_id is None or model is None:
-            return
-        self.model_id = model.id
-        await asyncio.to_thread(load.remember_model, user_id, model.id)

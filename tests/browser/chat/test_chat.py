@@ -177,9 +177,19 @@ def test_the_sidebar_follows_each_send_and_a_reload(page):
     send(page, "one more [[notitle]]")
     wait_for_reply_end(page)
     expect(links).to_have_text([re.compile(name) for name in ("Oldest", "Newest", "Middle")])
+    # The open conversation is the one marked current, and only it.
+    current = nav.locator('[aria-current="page"]')
     expect(links.first).to_have_attribute("aria-current", "page")
+    expect(current).to_have_count(1)
     page.reload()
     expect(links).to_have_text([re.compile(name) for name in ("Oldest", "Newest", "Middle")])
+    expect(current).to_have_text(re.compile("Oldest"))
+    nav.get_by_role("link", name=re.compile("Middle")).click()
+    expect(current).to_have_text(re.compile("Middle"))
+    expect(current).to_have_count(1)
+    page.get_by_role("button", name="New chat").click()
+    expect(page).to_have_url(re.compile(r"/$"))
+    expect(current).to_have_count(0)
     # The browser's time zone went to the server once, not at each page it opened.
     assert sum("set_time_zone" in str(frame) for frame in sent) == 1
 

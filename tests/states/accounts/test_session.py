@@ -8,6 +8,7 @@ from nomask_app.services.accounts import sessions
 from nomask_app.states.accounts.login import SESSION_ENDED, LoginState
 from nomask_app.states.accounts.session import SessionEnded, SessionState, on_backend_error
 from nomask_app.states.chat.conversation import ChatState
+from nomask_app.states.chat.model_choice import ModelChoiceState
 from nomask_app.states.common.problem import PROBLEM, ProblemState
 from tests.factories import make_user
 from tests.states.harness import move_to, root_state, run, substate
@@ -37,7 +38,7 @@ async def test_a_revoked_session_ends_the_tab_instead_of_leaving_it_blank(sessio
     session.exec(delete(UserSession).where(UserSession.user_id == person.id))
     session.commit()
     with pytest.raises(SessionEnded) as ended:
-        await run(chat, ChatState.set_model, "offline-demo")
+        await run(substate(root, ModelChoiceState), ModelChoiceState.set_model, "offline-demo")
     assert not chat.signed_in and chat.user_email == ""  # nothing of the person remains
     # Whatever the handler was, the app answers by moving the tab to the sign-in page.
     assert _redirect_target(on_backend_error(ended.value)) == "/login?ended=1"
@@ -57,7 +58,7 @@ async def test_the_sign_in_page_ends_the_tab_even_where_the_failed_event_was_not
     session.exec(delete(UserSession).where(UserSession.user_id == person.id))
     session.commit()
     with pytest.raises(SessionEnded):
-        await run(chat, ChatState.set_model, "offline-demo")
+        await run(substate(root, ModelChoiceState), ModelChoiceState.set_model, "offline-demo")
     # Reflex's Redis state manager does not save a handler that raised: the tab
     # still remembers the person when it reaches the sign-in page.
     tab = substate(root, SessionState)
