@@ -43,7 +43,7 @@ def _serve_fake(pipe) -> None:
 
 
 async def _nothing(function, /, **kwargs):
-    return None  # database saves are not per token (see the module docstring)
+    return set()  # nothing stored (see the module docstring), no Stop pressed elsewhere
 
 
 async def _reply(jobs, follow_sse, tokens: int, gap: int) -> tuple[int, int]:

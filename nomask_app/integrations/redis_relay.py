@@ -28,7 +28,10 @@ def _client() -> redis_asyncio.Redis:
     # One client per event loop: a pool belongs to the loop that created it.
     loop = id(asyncio.get_running_loop())
     if loop not in _clients:
-        _clients[loop] = redis_asyncio.Redis.from_url(get_settings().redis_url)
+        # No CLIENT SETINFO: each new connection (one per follower, whose
+        # subscription closes it) would otherwise look up redis-py's version in
+        # its package metadata, reading files, and make two more round trips.
+        _clients[loop] = redis_asyncio.Redis.from_url(get_settings().redis_url, driver_info=None)
     return _clients[loop]
 
 

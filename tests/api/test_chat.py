@@ -90,7 +90,7 @@ def test_a_reply_written_by_another_worker_is_followed_through_the_database(sign
         for content in ("Hel", "Hello wor"):
             time.sleep(0.3)
             with session_scope() as s:
-                reply_progress.save_progress(session=s, message_id=turn.reply.id, content=content)
+                reply_progress.save_progress(session=s, progress={turn.reply.id: content})
         time.sleep(0.3)
         with session_scope() as s:
             reply_progress.finish_reply(

@@ -6,19 +6,29 @@ once a second, so a page reloaded mid-reply (or another worker) finds its text.
 
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, select
 
 from nomask_app.models import Message
 from nomask_app.models.common import utcnow
 
 
-def save_progress(*, session: Session, message_id: str, content: str) -> None:
-    """Persist the reply written so far (called at least once a second while streaming)."""
-    session.exec(
-        update(Message)
-        .where(Message.id == message_id, Message.status == "streaming")
-        .values(content=content, updated_at=utcnow())
+def save_progress(*, session: Session, progress: dict[str, str]) -> None:
+    """Persist the replies written so far, by message id (at least once a second while streaming).
+
+    One statement for all of them (executemany), so a worker writing many
+    replies pays one transaction a second, not one per reply. It bypasses the
+    session's objects: a `Message` already loaded in `session` keeps its old
+    content until refreshed.
+    """
+    if not progress:
+        return
+    table = Message.__table__
+    session.connection().execute(
+        update(table)
+        .where(table.c.id == bindparam("message_id"), table.c.status == "streaming")
+        .values(content=bindparam("text"), updated_at=utcnow()),
+        [{"message_id": key, "text": text} for key, text in progress.items()],
     )
 
 
@@ -40,10 +50,27 @@ def request_stop(*, session: Session, user_id: str, message_id: str) -> bool:
     return bool(result.rowcount)
 
 
-def stop_requested(*, session: Session, message_id: str) -> bool:
-    """Whether "Stop" was pressed for this reply in another process."""
-    flag = session.exec(select(Message.stop_requested).where(Message.id == message_id)).first()
-    return bool(flag)
+def stops_requested(*, session: Session, message_ids: list[str]) -> set[str]:
+    """Which of these replies had "Stop" pressed in another process."""
+    if not message_ids:
+        return set()
+    query = select(Message.id).where(Message.id.in_(message_ids), Message.stop_requested)
+    return set(session.exec(query).all())
+
+
+def keep_up(*, session: Session, progress: dict[str, str], running: list[str]) -> set[str]:
+    """A worker's round for its replies: save what grew, and say which were asked to stop.
+
+    Args:
+        session: The database session (committed by the caller).
+        progress: The text so far of each reply that grew since its last save.
+        running: Every reply the worker is writing.
+
+    Returns:
+        The ids of the running replies that had "Stop" pressed elsewhere.
+    """
+    save_progress(session=session, progress=progress)
+    return stops_requested(session=session, message_ids=running)
 
 
 def finish_reply(

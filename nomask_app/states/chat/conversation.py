@@ -80,15 +80,16 @@ class ChatState(
         self.editing_id = ""
         self.streaming_id = self.notice = self.notice_link = ""
         self._give_back(self._take_queued())
-        await (await self.get_state(ModelChoiceState)).offer()
+        await (await self.get_state(ModelChoiceState)).offer(user.default_model)
         return SidebarState.open
 
     @rx.event
     async def open_conversation(self):
         """`/chat/<id>`: the latest messages of one of the person's conversations."""
-        user_id = await self._user_id()
-        if user_id is None:
+        user = await self.current_user()
+        if user is None:
             return SessionState.require_user
+        user_id = user.id
         conversation_id = self._conversation_in_url()
         started_here, self._started_here = self._started_here, ""
         if started_here and started_here == self._page_key(conversation_id):
@@ -112,7 +113,7 @@ class ChatState(
         self._show_only(loaded.views)
         self.has_earlier = loaded.has_more
         self.streaming_id = next((v.id for v in loaded.views if v.stream_src), "")
-        await (await self.get_state(ModelChoiceState)).offer(loaded.model)
+        await (await self.get_state(ModelChoiceState)).offer(user.default_model, loaded.model)
         return SidebarState.open
 
     def _page_key(self, conversation_id: str) -> str:
@@ -201,17 +202,17 @@ class ChatState(
         picture instead (states/chat/images.py). While a reply is being
         written, the text is queued and sent when it ends (states/chat/queue.py).
         """
-        if await self.current_user() is None:
-            return SessionState.require_user
         text = str(form_data.get(COMPOSER_ID, ""))
         from_queue = form_data.get(FROM_QUEUE) is True
-        if self.streaming_id:
-            return self._queue(text)
         image_model = (await self.get_state(ModelChoiceState)).picked_image_model()
-        if image_model:
+        if self.streaming_id or image_model or parse_command(text) is not None:
+            # Not a turn: check the sender here. A turn is checked by `_begin`,
+            # in the transaction that stores it (one lookup per send, not two).
+            if await self.current_user() is None:
+                return SessionState.require_user
+            if self.streaming_id:
+                return self._queue(text)
             return ChatState.draw(text, image_model, from_queue)
-        if parse_command(text) is not None:
-            return ChatState.draw(text, "", from_queue)
         # The address names the conversation even when this tab's state was
         # lost (Redis restarted without persistence): never start a new one then.
         conversation_id = self.conversation_id or self._conversation_in_url()

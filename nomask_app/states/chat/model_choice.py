@@ -42,12 +42,12 @@ class ModelChoiceState(SessionState):
         """The image model's own id when one is picked, else ""."""
         return self.model_id.removeprefix(IMAGE_PREFIX) if self.image_model_picked else ""
 
-    async def offer(self, preferred: str = "") -> None:
-        """List the models; pick `preferred`, else the person's default, else the first.
+    async def offer(self, default: str, preferred: str = "") -> None:
+        """List the models; pick `preferred`, else the person's `default`, else the first.
 
-        An image model this tab picked stays picked.
+        An image model this tab picked stays picked. The caller has checked the
+        user and passes their default model (no second lookup of the session).
         """
-        user = await self.current_user()
         gateway = await asyncio.to_thread(get_gateway)
         self.models = [model_option(m) for m in gateway.models()]
         images = await asyncio.to_thread(get_image_gateway)
@@ -56,7 +56,7 @@ class ModelChoiceState(SessionState):
         ]
         if any(option.id == self.model_id for option in self.image_models):
             return
-        chosen = replies.pick_model(preferred, user.default_model if user else "")
+        chosen = replies.pick_model(preferred, default)
         self.model_id = chosen.id
 
     @rx.event

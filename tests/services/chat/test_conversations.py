@@ -167,7 +167,7 @@ def test_delete_all_conversations_leaves_other_users_alone(session):
 def test_interrupted_replies_are_marked_failed(session):
     user = make_user(session)
     turn = post_message(session, user)
-    reply_progress.save_progress(session=session, message_id=turn.reply.id, content="partial")
+    reply_progress.save_progress(session=session, progress={turn.reply.id: "partial"})
     session.commit()
     assert (
         reply_progress.mark_interrupted(
@@ -183,5 +183,6 @@ def test_interrupted_replies_are_marked_failed(session):
     )
     session.commit()
     reply = session.get(Message, turn.reply.id)
+    session.refresh(reply)  # the saves went past the session's loaded object
     assert (reply.status, reply.content) == ("failed", "partial")
     assert "interrupted" in reply.error

@@ -115,6 +115,39 @@ async def test_the_growing_reply_is_saved_while_it_streams(session, engine, fake
     assert _stored(engine, turn.reply.id).content.endswith("word19")
 
 
+async def test_replies_written_together_are_saved_in_one_round_a_second(
+    session, engine, fake_models, monkeypatch
+):
+    from nomask_app.services.chat import generation
+    from nomask_app.services.chat.generation import _in_thread
+
+    monkeypatch.setattr(generation, "SAVE_INTERVAL", 0.3)
+    calls = []
+
+    async def counted(function, /, **kwargs):
+        calls.append((function, kwargs))
+        return await _in_thread(function, **kwargs)
+
+    jobs = ReplyJobs(save=counted)
+    started = [_start(jobs, *_turn(session, "x"), "[[slow]] [[tokens:12]]") for _ in range(5)]
+    for job in started:
+        await _until(
+            lambda job=job: _stored(engine, job.message_id).content.startswith("word0 word1"),
+            "each growing reply is saved",
+        )
+    rounds = [kwargs for function, kwargs in calls if function is reply_progress.keep_up]
+    # One round carries all five replies: one transaction for the lot, not five.
+    assert rounds and all(len(kwargs["running"]) == 5 for kwargs in rounds[:2])
+    assert max(len(kwargs["progress"]) for kwargs in rounds) == 5
+    for job in started:
+        await _finished(job)
+    assert all(_stored(engine, job.message_id).status == "complete" for job in started)
+    # The rounds end with the replies: none runs while nothing is written.
+    ended = len(calls)
+    await asyncio.sleep(0.7)
+    assert len(calls) == ended
+
+
 async def test_stop_keeps_the_text_and_closes_the_upstream_stream(
     session, engine, fake_models, jobs
 ):
@@ -296,7 +329,7 @@ async def test_a_database_outage_during_a_reply_loses_nothing(session, engine, f
 
     async def flaky_save(function, /, **kwargs):
         # The database is away for the first saves, progress and final alike.
-        if function is not reply_progress.stop_requested and failures["left"] > 0:
+        if failures["left"] > 0:
             failures["left"] -= 1
             raise ConnectionError("database restarting")
         return await _in_thread(function, **kwargs)

@@ -2,6 +2,10 @@
 
 import asyncio
 
+import pytest
+from sqlmodel import select
+
+from nomask_app.models import Message
 from nomask_app.services.accounts import sessions
 from nomask_app.services.chat.generation import jobs
 from nomask_app.states.chat import loaders
@@ -120,3 +124,46 @@ async def test_a_notice_can_be_dismissed(session, use_models):
     assert chat.notice == "Type a message first."
     await run(chat, ChatState.dismiss_notice)
     assert chat.notice == "" and chat.notice_link == ""
+
+
+async def test_a_send_and_a_page_open_look_the_session_up_once(session, use_models, monkeypatch):
+    """Each lookup is a database round trip; with 200 people sending at once they add up.
+
+    The send's lookup is the one in the transaction that stores the turn; a
+    session ended in between still stops the send.
+    """
+    from nomask_app.states.accounts import session as session_module
+    from nomask_app.states.accounts.session import SessionEnded
+
+    use_models()
+    person = make_user(session)
+    _, token = sessions.create_session(session=session, user_id=person.id)
+    session.commit()
+    root = root_state(token=token, path="/")
+    chat = substate(root, ChatState)
+    lookups = []
+
+    def counted(real):
+        return lambda **kwargs: lookups.append(1) or real(**kwargs)
+
+    monkeypatch.setattr(loaders, "resolve_session", counted(loaders.resolve_session))
+    monkeypatch.setattr(session_module, "resolve_session", counted(session_module.resolve_session))
+    await run(chat, ChatState.open_new)
+    assert len(lookups) == 1
+    await run(chat, ChatState.send, {"composer": "first words"})
+    assert len(lookups) == 2 and chat.streaming_id
+    await asyncio.wait_for(jobs.get(chat.streaming_id).task, 30)
+    await run(chat, ChatState.reply_finished, "complete")
+
+    lookups.clear()
+    reload(root, f"/chat/{chat.conversation_id}")
+    reopened = substate(root, ChatState)
+    await run(reopened, ChatState.open_conversation)
+    assert len(lookups) == 1 and reopened.conversation_id
+
+    sessions.revoke_session(session=session, token=token)
+    session.commit()
+    with pytest.raises(SessionEnded):  # the app's error handler moves the tab to sign-in
+        await run(reopened, ChatState.send, {"composer": "after the sign-out"})
+    stored = session.exec(select(Message.content).where(Message.user_id == person.id)).all()
+    assert "after the sign-out" not in stored and len(stored) == 2
