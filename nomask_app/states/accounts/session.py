@@ -4,6 +4,7 @@ The client can call any event handler with any arguments, so handlers that
 touch user data call `current_user()` themselves instead of trusting a var.
 """
 
+import asyncio
 from http.cookies import CookieError, SimpleCookie
 from urllib.parse import urlencode
 
@@ -103,8 +104,13 @@ class SessionState(rx.State):
         return request_context(self)
 
     async def current_user(self) -> User | None:
-        """Resolve the cookie to a user now; forget all view data of another identity."""
-        return await self.remember_identity(lookup_user(self._session_token()))
+        """Resolve the cookie to a user now; forget all view data of another identity.
+
+        The lookup runs in a worker thread: its database round trips would
+        otherwise stall every reply and event this worker is serving.
+        """
+        user = await asyncio.to_thread(lookup_user, self._session_token())
+        return await self.remember_identity(user)
 
     async def remember_identity(self, user: User | None) -> User | None:
         """Record who `lookup_user` found; reset every state if that is someone else.

@@ -260,10 +260,13 @@ class ChatState(
     @rx.event
     async def reply_finished(self, _status: str = ""):
         """The page saw the end of the stream: show the stored final reply."""
-        user_id = await self._user_id()
-        if user_id is None or not self.streaming_id:
+        if not self.streaming_id:
             return
-        view = await asyncio.to_thread(load.one_view, user_id, self.streaming_id)
+        user, view = await asyncio.to_thread(
+            load.finished_view, self._session_token(), self.streaming_id
+        )
+        if await self.remember_identity(user) is None:
+            return
         if view is None or view.status == "streaming":
             return
         if self._is_shown(view.id):

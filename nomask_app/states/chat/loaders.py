@@ -109,14 +109,25 @@ def begin_turn(
             return user, refusal
 
 
-def one_view(user_id: str, message_id: str) -> MessageView | None:
-    """The current view of one message of this user, or None."""
+def finished_view(token: str | None, message_id: str) -> tuple[User | None, MessageView | None]:
+    """Who asks (by session cookie) and the current view of one of their messages.
+
+    One transaction and one trip to a worker thread, like `begin_turn`.
+
+    Returns:
+        (None, None) for no valid session; else the user and the view, or None
+        when the message is not theirs (or is gone).
+    """
     with session_scope() as session:
+        resolved = resolve_session(session=session, token=token)
+        if resolved is None:
+            return None, None
+        user = resolved[0]
         try:
-            row = conversations.get_message(session=session, user_id=user_id, message_id=message_id)
+            row = conversations.get_message(session=session, user_id=user.id, message_id=message_id)
         except NotFound:
-            return None
-        return _views(session, user_id, [row])[0]
+            return user, None
+        return user, _views(session, user.id, [row])[0]
 
 
 def first_seq(user_id: str, message_id: str) -> int | None:

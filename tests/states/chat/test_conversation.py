@@ -1,6 +1,7 @@
 """The chat page's state around a first message: what it shows, and what it does not reload."""
 
 import asyncio
+import threading
 
 import pytest
 from sqlmodel import select
@@ -130,7 +131,8 @@ async def test_a_send_and_a_page_open_look_the_session_up_once(session, use_mode
     """Each lookup is a database round trip; with 200 people sending at once they add up.
 
     The send's lookup is the one in the transaction that stores the turn; a
-    session ended in between still stops the send.
+    session ended in between still stops the send. No lookup runs on the
+    event loop's thread, where it would stall every other reply and event.
     """
     from nomask_app.states.accounts import session as session_module
     from nomask_app.states.accounts.session import SessionEnded
@@ -144,7 +146,7 @@ async def test_a_send_and_a_page_open_look_the_session_up_once(session, use_mode
     lookups = []
 
     def counted(real):
-        return lambda **kwargs: lookups.append(1) or real(**kwargs)
+        return lambda **kwargs: lookups.append(threading.get_ident()) or real(**kwargs)
 
     monkeypatch.setattr(loaders, "resolve_session", counted(loaders.resolve_session))
     monkeypatch.setattr(session_module, "resolve_session", counted(session_module.resolve_session))
@@ -154,12 +156,15 @@ async def test_a_send_and_a_page_open_look_the_session_up_once(session, use_mode
     assert len(lookups) == 2 and chat.streaming_id
     await asyncio.wait_for(jobs.get(chat.streaming_id).task, 30)
     await run(chat, ChatState.reply_finished, "complete")
+    assert len(lookups) == 3 and chat.streaming_id == ""
+    assert threading.get_ident() not in lookups
 
     lookups.clear()
     reload(root, f"/chat/{chat.conversation_id}")
     reopened = substate(root, ChatState)
     await run(reopened, ChatState.open_conversation)
     assert len(lookups) == 1 and reopened.conversation_id
+    assert threading.get_ident() not in lookups
 
     sessions.revoke_session(session=session, token=token)
     session.commit()
