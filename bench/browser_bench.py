@@ -228,12 +228,13 @@ def backend_memory_mib(process: subprocess.Popen) -> tuple[float, float]:
     return sum(i.pss for i in infos) / mib, sum(i.rss for i in infos) / mib
 
 
-def _summary(values: list[float]) -> str:
+def _summary(values: list[float], digits: int = 0) -> str:
     if not values:
         return "n/a"
     if len(values) == 1:
-        return f"{values[0]:.0f}"
-    return f"{statistics.median(values):.0f} ({min(values):.0f}–{max(values):.0f})"
+        return f"{values[0]:.{digits}f}"
+    middle, low, high = statistics.median(values), min(values), max(values)
+    return f"{middle:.{digits}f} ({low:.{digits}f}–{high:.{digits}f})"
 
 
 @contextmanager
@@ -361,9 +362,13 @@ def run(runs: int) -> list[tuple[str, str, str]]:
         (
             "websocket bytes per streamed token (1st message / 200th)",
             f"<= {3 * token + 100:.0f}",
-            f"{_summary(rows['ws'])} / {_summary(rows['ws100'])}",
+            f"{_summary(rows['ws'], 1)} / {_summary(rows['ws100'], 1)}",
         ),
-        ("reply-stream (SSE) bytes per streamed token", "(for reference)", _summary(rows["sse"])),
+        (
+            "reply-stream (SSE) bytes per streamed token",
+            "(for reference)",
+            _summary(rows["sse"], 1),
+        ),
         (
             "open a 1,000-message conversation -> latest painted, ms",
             "<= 300",

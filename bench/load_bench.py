@@ -4,7 +4,8 @@ Runs the production build (two backend workers with PostgreSQL and Redis when
 they are reachable, else SQLite and one worker) against the fake
 OpenAI-compatible provider in its own process. Each simulated tab is a
 Socket.IO client that speaks Reflex's protocol like the page (hydrate on
-connect, `ChatState.send`, on_load after the redirect, `reply_finished`) and
+connect, `ChatState.send`, `reply_finished`; a first message changes only the
+address, so no page load follows it) and
 reads the reply over the page's SSE stream, timestamping every token.
 
     .venv/bin/python bench/load_bench.py --quick                        # smoke run
@@ -35,7 +36,6 @@ import psutil  # noqa: E402
 import redis  # noqa: E402
 import reflex as rx  # noqa: E402
 import socketio  # noqa: E402
-from reflex.state import OnLoadInternalState  # noqa: E402
 
 from bench import machine  # noqa: E402
 from nomask_app.states.chat.conversation import ChatState  # noqa: E402
@@ -52,7 +52,6 @@ EXPECTED = " ".join(f"word{i}" for i in range(TOKENS))
 ROOT_STATE = rx.State.get_full_name()
 CHAT = ChatState.get_full_name()
 HYDRATE = f"{ROOT_STATE}.hydrate_and_load"
-ON_LOAD = f"{OnLoadInternalState.get_full_name()}.on_load_internal"
 NAMESPACE = "/_event"  # the page's io(".../_event") names the namespace after the path
 CONNECT_AT_ONCE = 20  # tabs opening in parallel: a steady arrival, not a connect storm
 TIMEOUT = 180  # seconds for one reply, however slow
@@ -140,15 +139,14 @@ class Tab:
 
     def __init__(self, base: str, cookie: str, schema: dict, gate: asyncio.Semaphore):
         self.base, self.cookie, self.schema, self.gate = base, cookie, schema, gate
-        self.path, self.reply_id = "/", ""
+        self.reply_id = ""
         self.sio = socketio.AsyncClient(reconnection=False)
         self.sio.on("event", self._on_update, namespace=NAMESPACE)
         self.hydrated, self.reply_seen = asyncio.Event(), asyncio.Event()
         self.opened = self.loaded = False
-        self.tasks: set[asyncio.Task] = set()
 
     def _event(self, name: str, payload: dict) -> dict:
-        route = {"pathname": self.path, "asPath": self.path}
+        route = {"pathname": "/", "asPath": "/"}  # the router stays at `/`
         return {"name": name, "payload": payload, "router_data": route}
 
     async def _on_update(self, update: dict) -> None:
@@ -162,11 +160,6 @@ class Tab:
         if reply_id := delta.get(CHAT, {}).get("streaming_id_rx_state_"):
             self.reply_id = reply_id
             self.reply_seen.set()
-        for event in update.get("events") or []:
-            if event.get("name") == "_redirect":
-                # The page navigates client-side and runs the new route's on_load.
-                self.path = event["payload"]["path"]
-                self.tasks.add(asyncio.create_task(self.emit(ON_LOAD, {})))
 
     async def connect(self) -> None:
         """Open the websocket with the hydrate event, as the page does; wait for on_load."""

@@ -141,11 +141,17 @@ async def stream_reply(request: Request) -> Response:
 
 
 async def sse_body(events: AsyncIterator[str], *, gzip: bool) -> AsyncIterator[bytes]:
-    """The event stream's bytes, each event gzip-flushed so that it leaves at once."""
+    """The event stream's bytes, each event gzip-flushed so that it leaves at once.
+
+    A partial flush ends each event with an empty 10-bit block instead of a
+    sync flush's 4-byte empty stored block: the browser can still decode the
+    whole event from what it has, and a short event (a few words) costs about
+    a fifth less on the wire (issue 18, target 5).
+    """
     packer = zlib.compressobj(6, zlib.DEFLATED, GZIP_WINDOW_BITS, GZIP_MEMORY_LEVEL)
 
     def pack(raw: bytes) -> bytes:
-        return packer.compress(raw) + packer.flush(zlib.Z_SYNC_FLUSH) if gzip else raw
+        return packer.compress(raw) + packer.flush(zlib.Z_PARTIAL_FLUSH) if gzip else raw
 
     yield pack(b"retry: 1000\n\n")
     async for event in events:

@@ -1,21 +1,15 @@
 """Chat steps shared by browser tests, by accessible names only."""
 
 import re
-from urllib.parse import urlsplit
 
 from playwright.sync_api import Locator, Page, expect
 
 CHAT_URL = re.compile(r"/chat/([0-9a-f]{32})/?$")
-# Marks the message box of `/` that sent a first message: the move to
-# /chat/<id> replaces the page, and with it this box.
-LEFT_BEHIND = "#composer[data-first-send]"
-# No move between pages under way: the router is idle, and once the address has
-# left `/`, the page of `/` that sent the first message has been replaced.
-SETTLED = f"""() => {{
+# No move between pages under way (a sidebar entry, "New chat").
+SETTLED = """() => {
   const router = window.__reactRouterDataRouter;
-  if (router && router.state.navigation.state !== "idle") return false;
-  return location.pathname === "/" || !document.querySelector("{LEFT_BEHIND}");
-}}"""
+  return !router || router.state.navigation.state === "idle";
+}"""
 ENDED = re.compile(r"^(complete|stopped|failed)$")
 
 
@@ -31,8 +25,6 @@ def send(page: Page, text: str) -> None:
     """Write `text` and send it as the person would: Enter on a desktop, "Send" on a phone."""
     box = page.get_by_role("textbox", name="Message")
     page.wait_for_function(SETTLED)
-    if urlsplit(page.url).path == "/":
-        box.evaluate("(el) => { el.dataset.firstSend = 'true'; }")
     box.fill(text)
     if page.viewport_size["width"] <= PHONE_MAX_WIDTH:
         page.get_by_role("button", name="Send", exact=True).click()
@@ -57,10 +49,7 @@ def pick_model(page: Page, label: str) -> None:
 def conversation_id(page: Page) -> str:
     """Wait until the page shows a stored conversation, and return its id.
 
-    The address changes a moment before the `/chat/<id>` page replaces the page
-    of `/` (a reply can end in between): what a test does next must reach the
-    new page, so this also waits for the first page's message box to be gone.
+    A first message sent from `/` changes the address; the page stays.
     """
     expect(page).to_have_url(CHAT_URL)
-    expect(page.locator(LEFT_BEHIND)).to_have_count(0)
     return CHAT_URL.search(page.url).group(1)

@@ -1,7 +1,8 @@
 """Loads that every page runs when it mounts send nothing the page already has.
 
-A move between pages in one tab (`/` to `/chat/<id>` after a first message)
-mounts the header, the notices, the composer and the sidebar again; each asks
+A move between pages in one tab (from one conversation to another, to the
+settings and back) mounts the header, the notices, the composer and the
+sidebar again; each asks
 the server again. The page keeps what it had, so only a change is sent
 (issue 18, target 4). A reloaded page gets the whole state from Reflex anyway.
 """

@@ -6,8 +6,10 @@
 // - the server clears the box (rx.set_value "") once it has taken a message; by
 //   then more may have been typed, so that clear removes only the text that was
 //   sent, and a clear with nothing sent since the last one changes nothing;
-// - the move from `/` to `/chat/<id>` after a first message renders a new page,
-//   and with it a new box: the draft, its caret and focus move into the new box;
+// - a move between chat pages while a draft is in the box renders a new page,
+//   and with it a new box: the draft, its caret and focus move into the new box
+//   (after a first message only the address changes, see address.js, but a
+//   reconnect of that page moves it to the address);
 // - the conversation follows new content while the reader is at its bottom, and
 //   offers "Jump to latest" once they scroll up; sending resumes following.
 import { useEffect, useLayoutEffect, useRef, useState } from "react";

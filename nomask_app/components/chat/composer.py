@@ -9,11 +9,12 @@ in `composer.jsx` next to this file.
 import reflex as rx
 from reflex.vars import Var
 
+from nomask_app.components.chat.address import conversation_in_address
 from nomask_app.components.chat.attach import attach_button
 from nomask_app.states.chat.attachments import AttachmentState
 from nomask_app.states.chat.conversation import COMPOSER_ID, ChatState
 from nomask_app.states.chat.model_choice import ModelChoiceState
-from nomask_app.states.chat.views import FileView, ModelOption
+from nomask_app.states.chat.views import CONVERSATION_FIELD, FileView, ModelOption
 
 _SOURCE = rx.asset("composer.jsx", shared=True)
 
@@ -129,6 +130,7 @@ def composer() -> rx.Component:
             ),
         ),
         _queued(),
+        rx.el.input(type="hidden", name=CONVERSATION_FIELD, value=conversation_in_address()),
         rx.el.label("Message", html_for=COMPOSER_ID, class_name="nm-sr-only"),
         rx.el.textarea(
             id=COMPOSER_ID,

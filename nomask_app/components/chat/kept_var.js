@@ -3,8 +3,8 @@
 // only changes: states/chat/shown.py, states/common/changes.py). The value
 // lives in the module, not in a component, and follows the state store itself
 // from the first time it is read: every change applies once, in order, whether
-// or not anything that shows it is on screen (the `/` page is replaced by the
-// `/chat/<id>` page just after a first message, the drawer opens and closes).
+// or not anything that shows it is on screen (a move between chat pages, the
+// drawer opens and closes).
 import { useContext, useSyncExternalStore } from "react";
 import { StateStoreContext } from "$/utils/context-registry";
 

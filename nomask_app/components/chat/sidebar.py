@@ -10,6 +10,7 @@ import reflex as rx
 from reflex.vars import Var
 from reflex_base.constants.state import FIELD_MARKER
 
+from nomask_app.components.chat.address import conversation_in_address
 from nomask_app.components.chat.kept_var import kept_var
 from nomask_app.components.chat.local_time import browser_zone
 from nomask_app.states.chat.conversation import ChatState
@@ -43,13 +44,8 @@ def _groups() -> Var[list[ConversationGroup]]:
     return kept_var(_NAME, list[ConversationGroup], _SOURCE, "useSidebarGroups", arguments)
 
 
-def _open_conversation() -> Var[str]:
-    """The id of the conversation open on the page, read from its address."""
-    return kept_var("nmOpenConversation", str, _SOURCE, "useOpenConversation", "")
-
-
 def _entry(item: ConversationView) -> rx.Component:
-    current = item.id == _open_conversation()
+    current = item.id == conversation_in_address()
     return rx.el.li(
         rx.link(
             rx.text(item.title, size="2", weight="medium", class_name="nm-ellipsis"),

@@ -2,7 +2,6 @@
 // changes to a list of rows (states/chat/sidebar.py, a ListPatch from
 // states/common/changes.py): {h: label} starts a group, {id, title} is an
 // entry. This keeps the rows (kept_var.js) and makes the groups from them.
-import { useLocation } from "react-router";
 import { keptVar } from "../kept_var/kept_var.js";
 
 function grouped(rows) {
@@ -35,13 +34,4 @@ export function useSidebarGroups(state, field) {
 export function FollowSidebarRows({ state, field }) {
   useSidebarGroups(state, field);
   return null;
-}
-
-// The id of the conversation open on this page ("" elsewhere), from its address:
-// which entry is marked current. Read from the router rather than the chat
-// state, so the list renders again when the page moves, not at every update
-// of the conversation (each send, each reply's end).
-export function useOpenConversation() {
-  const { pathname } = useLocation();
-  return pathname.match(/^\/chat\/([^/]+)/)?.[1] ?? "";
 }

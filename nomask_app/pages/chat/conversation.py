@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from nomask_app.components.chat.address import show_address
 from nomask_app.components.chat.composer import composer
 from nomask_app.components.chat.conversation import conversation_header, message_item
 from nomask_app.components.chat.drawer import chat_notice, conversations_drawer
@@ -86,6 +87,7 @@ def chat_page() -> rx.Component:
     return rx.fragment(
         follow_shown_messages(),
         follow_sidebar_rows(),
+        show_address(),
         rx.el.a("Skip to the message box", href="#composer", class_name="nm-skip"),
         rx.box(
             app_header(leading=conversations_drawer()),

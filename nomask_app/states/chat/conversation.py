@@ -31,6 +31,7 @@ from nomask_app.states.chat.titles import ChatTitleMixin
 from nomask_app.states.chat.versions import WAIT_NOTICE, ChatVersionsMixin
 from nomask_app.states.chat.views import (
     COMPOSER_ID,
+    CONVERSATION_FIELD,
     FileView,
     MessageView,
     message_view,
@@ -57,11 +58,6 @@ class ChatState(
     notice: str = ""
     notice_link: str = ""
     attachments: list[FileView] = []
-    # Server-side only: the conversation this tab just started and already shows,
-    # with the websocket session of the page that shows it, so the move to its
-    # address does not load it again. Only that page skips the load: a reload
-    # (a new websocket) starts from nothing and must get the list.
-    _started_here: str = ""
 
     async def _user_id(self) -> str | None:
         user = await self.current_user()
@@ -74,6 +70,10 @@ class ChatState(
         if user is None:
             return SessionState.require_user
         await self._leave_temporary(user.id)
+        # Sent even when unchanged: a page of `/` that started a conversation
+        # shows it at its address (components/chat/address.js); when its websocket
+        # reconnects, or Reflex reloads a lost tab state, for the router's `/`,
+        # this tells it to open the conversation that the address names.
         self.conversation_id, self.title = "", ""
         self._show_only([])
         self.has_earlier = self.not_found = False
@@ -91,9 +91,6 @@ class ChatState(
             return SessionState.require_user
         user_id = user.id
         conversation_id = self._conversation_in_url()
-        started_here, self._started_here = self._started_here, ""
-        if started_here and started_here == self._page_key(conversation_id):
-            return None  # this page already shows it, reply stream included
         self.notice, self.notice_link, self.editing_id = "", "", ""
         self._give_back(self._take_queued())  # it was written for the other conversation
         await self._leave_temporary(user_id, conversation_id)
@@ -115,16 +112,6 @@ class ChatState(
         self.streaming_id = next((v.id for v in loaded.views if v.stream_src), "")
         await (await self.get_state(ModelChoiceState)).offer(user.default_model, loaded.model)
         return SidebarState.open
-
-    def _page_key(self, conversation_id: str) -> str:
-        """`conversation_id` as shown on the page this event came from.
-
-        The websocket session id changes when the page is loaded again, while
-        the state (and `conversation_id`) stays with the tab.
-        """
-        if conversation_id != self.conversation_id:
-            return ""
-        return f"{conversation_id}@{self.router.session.session_id}"
 
     def _conversation_in_url(self) -> str:
         """The id in a `/chat/<id>` address ("" elsewhere)."""
@@ -213,9 +200,9 @@ class ChatState(
             if self.streaming_id:
                 return self._queue(text)
             return ChatState.draw(text, image_model, from_queue)
-        # The address names the conversation even when this tab's state was
-        # lost (Redis restarted without persistence): never start a new one then.
-        conversation_id = self.conversation_id or self._conversation_in_url()
+        # The page's address names its conversation even when this tab's state
+        # was lost (Redis restarted without persistence): never start a new one then.
+        conversation_id = self.conversation_id or str(form_data.get(CONVERSATION_FIELD, ""))
         prepared = await self._begin(
             replies.start_turn,
             conversation_id=conversation_id or None,
@@ -228,7 +215,8 @@ class ChatState(
                 self._give_back(text)
             return prepared  # nothing sent: the text stays in the composer
         turn = prepared.turn
-        new_conversation = not conversation_id
+        # A new conversation: the page's address changes, the page stays
+        # (components/chat/address.js), so no page load follows.
         assign(self, conversation_id=turn.conversation.id, title=turn.conversation.title)
         if turn.conversation.temporary_session_id:
             self._temporary_id = turn.conversation.id
@@ -244,9 +232,6 @@ class ChatState(
         events = []
         if not from_queue:  # a queued text left the box already; it may hold a new draft
             events.append(rx.set_value(COMPOSER_ID, ""))
-        if new_conversation:
-            self._started_here = self._page_key(turn.conversation.id)
-            events.append(rx.redirect(f"/chat/{turn.conversation.id}"))
         return events
 
     @rx.event

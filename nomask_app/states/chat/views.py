@@ -10,6 +10,8 @@ from nomask_app.services.chat.date_groups import GROUPS, as_utc, date_group
 # The composer's DOM id: handlers clear it with `rx.set_value` after a send
 # (the page then removes only the sent text: composer.jsx).
 COMPOSER_ID = "composer"
+# The composer form's hidden field: the id of the conversation in the page's address.
+CONVERSATION_FIELD = "conversation"
 
 
 @dataclasses.dataclass

@@ -51,7 +51,7 @@ def test_xss_corpus_in_user_messages_and_model_replies_stays_inert(page, app_ser
         send(page, f"{payload} {reply64(payload)}")
         expect(messages(page, "user")).to_have_count(index + 1)
         expect(messages(page, "user").last).to_contain_text(payload)
-        # The first message moves the page to /chat/<id>: send the next one there.
+        # The first message gives the page its /chat/<id> address: send the next one there.
         conversation_id(page)
         wait_for_reply_end(page)
         expect(messages(page, "assistant").last).to_contain_text(visible)

@@ -25,40 +25,80 @@ def _signed_in_tab(session):
     return root, substate(root, ChatState)
 
 
-async def test_the_move_to_a_new_conversations_address_does_not_load_it_again(
+async def test_a_first_message_changes_the_address_and_the_page_stays(
     session, use_models, monkeypatch
 ):
+    """No move to `/chat/<id>`: the page of `/` names the address, and goes on from there.
+
+    A move would have the server handle a page load (and the page render
+    again) for what the page already shows.
+    """
     use_models()
     root, chat = _signed_in_tab(session)
     await run(chat, ChatState.open_new)
-    await run(chat, ChatState.send, {"composer": "first words"})
+    events = await run(chat, ChatState.send, {"composer": "first words", "conversation": ""})
     started = chat.conversation_id
     assert started and [m["role"] for m in sent_items(chat.log)] == ["user", "assistant"]
+    assert [event.handler.fn.__qualname__ for event in events] == ["_set_value"]
     await asyncio.wait_for(jobs.get(chat.streaming_id).task, 30)
+    await run(chat, ChatState.reply_finished, "complete")
 
+    # The router still says `/`; the next message goes on in the same conversation.
     loads = []
     real_load = loaders.load_conversation
     monkeypatch.setattr(
         loaders, "load_conversation", lambda *a, **k: loads.append(a) or real_load(*a, **k)
     )
-    # The redirect to /chat/<id> that follows the first message: the page already shows it.
-    move_to(root, f"/chat/{started}")
-    moved = substate(root, ChatState)
-    await run(moved, ChatState.open_conversation)
-    assert loads == [] and [role for _, role in moved._shown] == ["user", "assistant"]
+    await run(chat, ChatState.send, {"composer": "more words", "conversation": started})
+    assert chat.conversation_id == started
+    assert [m["content"] for m in sent_items(chat.log)] == ["more words", ""]
+    assert loads == []
+    await asyncio.wait_for(jobs.get(chat.streaming_id).task, 30)
+    await run(chat, ChatState.reply_finished, "complete")
 
-    # Opening it again later (a sidebar click, a reload) loads it from the database.
-    await run(moved, ChatState.open_conversation)
-    assert len(loads) == 1 and moved.conversation_id == started
-    assert moved.log.mode == "reset"
-    assert [m["role"] for m in sent_items(moved.log)] == ["user", "assistant"]
+    # "New chat" (or a reconnect asking for `/`): an empty chat.
+    await run(chat, ChatState.open_new)
+    assert chat.conversation_id == ""
+    assert chat.log.mode == "reset" and sent_items(chat.log) == []
+
+    # Opening it later (a sidebar click, a reload) loads it from the database.
+    move_to(root, f"/chat/{started}")
+    await run(chat, ChatState.open_conversation)
+    assert len(loads) == 1 and chat.conversation_id == started
+    assert [m["role"] for m in sent_items(chat.log)] == ["user", "assistant"] * 2
+
+
+async def test_a_send_after_the_tab_lost_its_state_goes_on_in_the_conversation_shown(
+    session, use_models
+):
+    """Redis restarted without persistence: the page still names its conversation."""
+    use_models()
+    root, chat = _signed_in_tab(session)
+    await run(chat, ChatState.open_new)
+    await run(chat, ChatState.send, {"composer": "first words"})
+    started = chat.conversation_id
+    await asyncio.wait_for(jobs.get(chat.streaming_id).task, 30)
+
+    fresh = substate(root_state(token=root.router.headers.cookie.split("=", 1)[1]), ChatState)
+    # Reflex reloads a lost state for the router's `/`: the page must hear that the
+    # server shows no conversation, though `conversation_id` was "" already.
+    await ChatState.open_new.fn(fresh)
+    assert "conversation_id" in fresh.dirty_vars and fresh.conversation_id == ""
+    fresh._get_root_state()._clean()
+    await run(fresh, ChatState.send, {"composer": "after the restart", "conversation": started})
+    assert fresh.conversation_id == started
+    stored = session.exec(
+        select(Message.content).where(Message.conversation_id == started, Message.role == "user")
+    ).all()
+    assert sorted(stored) == ["after the restart", "first words"]
+    await asyncio.wait_for(jobs.get(fresh.streaming_id).task, 30)
 
 
 async def test_a_reload_after_a_first_message_gets_the_whole_list(session, use_models):
-    """The move's load never ran (a later event superseded it); the page is then reloaded.
+    """The page is loaded again at the conversation's new address.
 
     The reloaded page starts from nothing, so it must get a "reset" even though
-    this tab started the conversation (the last CI's postgres-restart failure:
+    this tab started the conversation (a CI's postgres-restart failure once:
     0 messages after the reload).
     """
     use_models()
