@@ -18,12 +18,16 @@ def messages(page: Page, role: str | None = None) -> Locator:
     return page.locator(selector)
 
 
+def message_box(page: Page) -> Locator:
+    return page.get_by_role("textbox", name="Message")
+
+
 PHONE_MAX_WIDTH = 767  # up to this width, Enter starts a new line and "Send" sends
 
 
 def send(page: Page, text: str) -> None:
     """Write `text` and send it as the person would: Enter on a desktop, "Send" on a phone."""
-    box = page.get_by_role("textbox", name="Message")
+    box = message_box(page)
     page.wait_for_function(SETTLED)
     box.fill(text)
     if page.viewport_size["width"] <= PHONE_MAX_WIDTH:

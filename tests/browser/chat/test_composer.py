@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.chat_steps import messages, pick_model, send, wait_for_reply_end
+from tests.browser.chat_steps import message_box, messages, pick_model, send, wait_for_reply_end
 from tests.browser.helpers import sign_up as sign_up_with_banner
 
 SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
@@ -47,12 +47,8 @@ def _snap(page: Page, name: str) -> None:
     page.emulate_media(color_scheme="light")
 
 
-def _box(page: Page):
-    return page.get_by_role("textbox", name="Message")
-
-
 def _height(page: Page) -> float:
-    return _box(page).bounding_box()["height"]
+    return message_box(page).bounding_box()["height"]
 
 
 def _distance_to_bottom(page: Page) -> float:
@@ -70,15 +66,15 @@ def _queue(page: Page, text: str) -> None:
 def test_the_box_grows_with_text_and_shrinks_after_sending(sized, assert_accessible):
     sign_up(sized)
     empty = _height(sized)
-    _box(sized).fill(LONG_PROMPT)
-    _box(sized).press("End")  # an input event, as typing or pasting gives
-    _box(sized).type(" ")
+    message_box(sized).fill(LONG_PROMPT)
+    message_box(sized).press("End")  # an input event, as typing or pasting gives
+    message_box(sized).type(" ")
     grown = _height(sized)
     assert grown > empty
     assert grown <= SIZES[sized.size_name]["height"] * 0.4 + 1  # capped: the page stays usable
     send(sized, LONG_PROMPT)
     wait_for_reply_end(sized)
-    expect(_box(sized)).to_have_value("")
+    expect(message_box(sized)).to_have_value("")
     assert _height(sized) <= empty + 1
     assert_accessible(sized)
 
@@ -121,7 +117,7 @@ def test_a_message_sent_during_a_reply_waits_its_turn(sized, assert_accessible):
     send(sized, "[[slow]] [[tokens:30]]")
     expect(messages(sized, "assistant")).to_contain_text("word2")
     _queue(sized, "And one more thing")
-    expect(_box(sized)).to_have_value("")
+    expect(message_box(sized)).to_have_value("")
     expect(sized.get_by_role("button", name="Cancel queued message")).to_be_visible()
     expect(sized.get_by_text("Wait for the reply to finish")).to_have_count(0)
     assert_accessible(sized)
@@ -140,14 +136,14 @@ def test_cancelling_a_queued_message_gives_its_text_back(sized):
     send(sized, STREAMING)
     expect(messages(sized, "assistant")).to_contain_text("word2")
     _queue(sized, "Keep this question")
-    _box(sized).fill("and this draft")
+    message_box(sized).fill("and this draft")
     sized.get_by_role("button", name="Cancel queued message").click()
-    expect(_box(sized)).to_have_value("Keep this question\n\nand this draft")
+    expect(message_box(sized)).to_have_value("Keep this question\n\nand this draft")
     expect(sized.get_by_role("status").filter(has_text="Queued")).to_have_count(0)
     sized.get_by_role("button", name="Stop").click()
     wait_for_reply_end(sized)
     expect(messages(sized, "user")).to_have_count(1)
-    expect(_box(sized)).to_have_value("Keep this question\n\nand this draft")
+    expect(message_box(sized)).to_have_value("Keep this question\n\nand this draft")
 
 
 def test_stop_ends_the_reply_and_sends_the_queued_message(page):
@@ -193,7 +189,7 @@ def test_copy_puts_the_markdown_source_on_the_clipboard(sized, app_server, asser
 def test_on_a_phone_enter_starts_a_new_line_and_send_sends(page):
     page.set_viewport_size(SIZES["phone"])
     sign_up(page)
-    box = _box(page)
+    box = message_box(page)
     box.fill("first line")
     box.press("Enter")
     box.press_sequentially("second line")
@@ -206,7 +202,7 @@ def test_on_a_phone_enter_starts_a_new_line_and_send_sends(page):
 
 def test_the_composer_hints_at_image_and_an_image_model_draws(sized, fake_llm):
     sign_up(sized)
-    expect(_box(sized)).to_have_attribute("placeholder", re.compile("/image"))
+    expect(message_box(sized)).to_have_attribute("placeholder", re.compile("/image"))
     sized.get_by_role("combobox", name="Model").click()
     expect(sized.get_by_role("group", name="Image models")).to_contain_text("Fake Painter")
     sized.keyboard.press("Escape")

@@ -11,12 +11,8 @@ import itertools
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.chat_steps import CHAT_URL, messages, send, wait_for_reply_end
+from tests.browser.chat_steps import CHAT_URL, message_box, messages, send, wait_for_reply_end
 from tests.browser.helpers import sign_up
-
-
-def _box(page: Page):
-    return page.get_by_role("textbox", name="Message")
 
 
 class Typist:
@@ -48,10 +44,10 @@ class Typist:
 
 def test_typing_through_the_first_send_and_its_new_address_loses_nothing(page):
     sign_up(page)
-    box = _box(page).element_handle()
+    box = message_box(page).element_handle()
     first = "[[slow]] [[tokens:24]] first question"
-    _box(page).fill(first)
-    _box(page).press("Enter")
+    message_box(page).fill(first)
+    message_box(page).press("Enter")
     typist = Typist(page, "a")
     # While the server takes the message: its "clear the box" arrives mid-typing.
     typist.until(lambda: messages(page, "user").count() == 1)
@@ -63,8 +59,8 @@ def test_typing_through_the_first_send_and_its_new_address_loses_nothing(page):
     typist.words(4)
     wait_for_reply_end(page, timeout=30_000)
     typist.words(2)
-    expect(_box(page)).to_have_value(typist.typed)
-    expect(_box(page)).to_be_focused()
+    expect(message_box(page)).to_have_value(typist.typed)
+    expect(message_box(page)).to_be_focused()
     assert box.evaluate("(el) => el.isConnected"), "the message box was replaced"
     expect(messages(page, "user")).to_have_count(1)
     expect(messages(page, "user")).to_contain_text(first)
@@ -76,14 +72,14 @@ def test_a_queued_draft_is_sent_and_what_is_typed_after_it_stays(page):
     send(page, "[[slow]] [[tokens:24]] tell me a story")
     expect(page).to_have_url(CHAT_URL)
     expect(messages(page, "assistant")).to_contain_text("word2")
-    _box(page).focus()
+    message_box(page).focus()
     queued = Typist(page, "q")
     queued.words(4)
     page.keyboard.press("Enter")  # queued: the reply is still being written
     after = Typist(page, "b")
     after.until(lambda: page.get_by_role("status").filter(has_text="Queued").count() == 1)
     after.words(3)
-    expect(_box(page)).to_have_value(after.typed)
+    expect(message_box(page)).to_have_value(after.typed)
     # The reply ends and the queued text goes out on its own, while typing goes on.
     after.until(lambda: messages(page, "user").count() == 2, limit=2_000)
     after.words(3)
@@ -91,5 +87,5 @@ def test_a_queued_draft_is_sent_and_what_is_typed_after_it_stays(page):
     wait_for_reply_end(page, timeout=30_000)
     expect(messages(page, "assistant").last).to_contain_text("Echo: " + queued.typed.strip())
     after.words(2)
-    expect(_box(page)).to_have_value(after.typed)
+    expect(message_box(page)).to_have_value(after.typed)
     expect(page.get_by_role("status").filter(has_text="Queued")).to_have_count(0)

@@ -9,7 +9,14 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.chat_steps import CHAT_URL, conversation_id, messages, send, wait_for_reply_end
+from tests.browser.chat_steps import (
+    CHAT_URL,
+    conversation_id,
+    message_box,
+    messages,
+    send,
+    wait_for_reply_end,
+)
 from tests.browser.helpers import sign_up
 
 # What the browser does around the back-forward cache: the page's socket is
@@ -24,10 +31,6 @@ def _hydrated(frame) -> bool:
     return '"is_hydrated_rx_state_":true' in str(frame)
 
 
-def _box(page: Page):
-    return page.get_by_role("textbox", name="Message")
-
-
 def _current(page: Page):
     nav = page.get_by_role("navigation", name="Conversations")
     return nav.locator('[aria-current="page"]')
@@ -40,13 +43,13 @@ def test_a_quick_second_message_goes_on_in_the_new_conversation(page):
     page.on("websocket", lambda ws: ws.on("framesent", lambda frame: sent.append(frame)))
     send(page, "first question")
     expect(messages(page, "assistant")).to_have_attribute("data-status", "complete")
-    _box(page).fill("second question")
-    _box(page).press("Enter")
+    message_box(page).fill("second question")
+    message_box(page).press("Enter")
     expect(messages(page, "user")).to_have_count(2)
     expect(messages(page, "user").last).to_contain_text("second question")
     wait_for_reply_end(page)
     expect(messages(page, "assistant").last).to_contain_text("Echo: second question")
-    expect(_box(page)).to_have_value("")
+    expect(message_box(page)).to_have_value("")
     started = conversation_id(page)
     expect(_current(page)).to_have_attribute("href", f"/chat/{started}")
     expect(_current(page)).to_have_count(1)

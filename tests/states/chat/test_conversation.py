@@ -212,3 +212,22 @@ async def test_a_send_and_a_page_open_look_the_session_up_once(session, use_mode
         await run(reopened, ChatState.send, {"composer": "after the sign-out"})
     stored = session.exec(select(Message.content).where(Message.user_id == person.id)).all()
     assert "after the sign-out" not in stored and len(stored) == 2
+
+
+async def test_a_forged_conversation_field_stores_nothing(session, use_models):
+    """The field comes from the page: another person's conversation, or nonsense, is refused."""
+    use_models()
+    _, other = _signed_in_tab(session)
+    await run(other, ChatState.open_new)
+    await run(other, ChatState.send, {"composer": "their words"})
+    theirs = other.conversation_id
+    await asyncio.wait_for(jobs.get(other.streaming_id).task, 30)
+
+    for forged in (theirs, "x" * 500, "../chat/\u202e"):
+        _, chat = _signed_in_tab(session)
+        events = await run(chat, ChatState.send, {"composer": "mine", "conversation": forged})
+        # Nothing sent, so the box is not cleared: the text stays for the person.
+        assert events is None and chat.not_found and chat.streaming_id == ""
+        assert chat.conversation_id == "" and sent_items(chat.log) == []
+    stored = session.exec(select(Message.content).where(Message.role == "user")).all()
+    assert stored == ["their words"]
