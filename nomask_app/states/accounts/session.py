@@ -11,6 +11,8 @@ from urllib.parse import urlencode
 import reflex as rx
 from reflex.app import default_backend_exception_handler
 from reflex.event import EventSpec
+from reflex.state import _cache_per_class, _override_base_method
+from reflex.utils import format
 
 from nomask_app.db import session_scope
 from nomask_app.models import User
@@ -86,6 +88,27 @@ class SessionState(rx.State):
     user_name: str = ""
     user_email: str = ""
     _user_id: str = ""
+
+    # Reflex's own markers: one lets a state replace a framework method, the
+    # other computes the name once per class (it is read on every event).
+    @classmethod
+    @_cache_per_class
+    @_override_base_method
+    def get_name(cls) -> str:
+        """This state's name in events and updates: its class name in snake case.
+
+        Reflex names a state after its module and class
+        (`nomask_app___states___chat___conversation____chat_state`), and every
+        event a page sends and every update it receives spells out the names of
+        the state and all its parents: about 90 bytes of each websocket message
+        of a send, for the session state and the chat state alone. The class
+        name is enough: Reflex refuses a second substate of the same name under
+        one parent, and the name no longer changes when a module moves.
+
+        Returns:
+            The class name in snake case, e.g. `chat_state`.
+        """
+        return format.to_snake_case(cls.__name__)
 
     def _session_token(self) -> str | None:
         # The websocket's own request headers: never sent to the browser.
