@@ -135,10 +135,13 @@ class SessionState(rx.State):
         user = await asyncio.to_thread(lookup_user, self._session_token())
         return await self.remember_identity(user)
 
-    async def remember_identity(self, user: User | None) -> User | None:
+    async def remember_identity(self, user: User | None, page: str = "") -> User | None:
         """Record who `lookup_user` found; reset every state if that is someone else.
 
         For handlers that look the user up in a worker thread of their own.
+        Reflex runs this on the `SessionState` instance whichever substate
+        calls it, so a substate that knows the page better than the router
+        does passes it as `page` (the page to return to after signing in).
 
         Raises:
             SessionEnded: this tab was signed in, and its session cookie stopped working.
@@ -154,7 +157,7 @@ class SessionState(rx.State):
             # page itself: a handler that raises is not saved by Reflex's Redis
             # state manager, so the reset above only sticks once a handler returns,
             # and raising there too would send the tab round in a redirect loop.
-            path = self.router.url.path
+            path = page or self.router.url.path
             if user is None and self._session_token() and not _is_sign_in_page(path):
                 raise SessionEnded(path)
         if user is not None:

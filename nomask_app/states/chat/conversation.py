@@ -113,6 +113,17 @@ class ChatState(
         await (await self.get_state(ModelChoiceState)).offer(user.default_model, loaded.model)
         return SidebarState.open
 
+    def _page_path(self) -> str:
+        """The page to return to after signing in again, as the address shows it.
+
+        A first message sent from `/` changes the address to /chat/<id> while
+        the router still says `/` (a temporary chat is gone by then).
+        """
+        path = self.router.url.path
+        if path.rstrip("/") == "" and self.conversation_id and not self._temporary_id:
+            return f"/chat/{self.conversation_id}"
+        return path
+
     def _conversation_in_url(self) -> str:
         """The id in a `/chat/<id>` address ("" elsewhere)."""
         parent, _, last = self.router.url.path.rstrip("/").rpartition("/")
@@ -149,7 +160,7 @@ class ChatState(
             model_id=choice.model_id,
             **kwargs,
         )
-        if await self.remember_identity(user) is None:
+        if await self.remember_identity(user, self._page_path()) is None:
             return SessionState.require_user
         assign(self, notice="", notice_link="")
         if not isinstance(outcome, replies.PreparedReply):
@@ -250,7 +261,7 @@ class ChatState(
         user, view = await asyncio.to_thread(
             load.finished_view, self._session_token(), self.streaming_id
         )
-        if await self.remember_identity(user) is None:
+        if await self.remember_identity(user, self._page_path()) is None:
             return
         if view is None or view.status == "streaming":
             return

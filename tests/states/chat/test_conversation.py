@@ -231,3 +231,38 @@ async def test_a_forged_conversation_field_stores_nothing(session, use_models):
         assert chat.conversation_id == "" and sent_items(chat.log) == []
     stored = session.exec(select(Message.content).where(Message.role == "user")).all()
     assert stored == ["their words"]
+
+
+async def test_a_session_ended_returns_to_the_conversation_in_the_address(session, use_models):
+    """After a first message the address names the conversation; the router still says `/`."""
+    from nomask_app.states.accounts.session import SessionEnded, login_path
+
+    use_models()
+    person = make_user(session)
+    tokens = [sessions.create_session(session=session, user_id=person.id)[1] for _ in range(2)]
+    session.commit()
+    root = root_state(token=tokens[0], path="/")
+    chat = substate(root, ChatState)
+    await run(chat, ChatState.open_new)
+    await run(chat, ChatState.send, {"composer": "first words"})
+    started = chat.conversation_id
+    await asyncio.wait_for(jobs.get(chat.streaming_id).task, 30)
+    await run(chat, ChatState.reply_finished, "complete")
+
+    # A second tab shows that conversation, then "New chat": it asked for `/`.
+    other = root_state(token=tokens[1], path=f"/chat/{started}")
+    other_chat = substate(other, ChatState)
+    await run(other_chat, ChatState.open_conversation)
+    assert other_chat.conversation_id == started
+
+    for token in tokens:
+        sessions.revoke_session(session=session, token=token)
+    session.commit()
+    with pytest.raises(SessionEnded) as ended:
+        await run(chat, ChatState.send, {"composer": "later", "conversation": started})
+    assert ended.value.path == f"/chat/{started}"
+    assert login_path(ended.value.path, ended=True) == f"/login?ended=1&next=/chat/{started}"
+    move_to(other, "/")
+    with pytest.raises(SessionEnded) as ended:
+        await run(other_chat, ChatState.open_new)
+    assert ended.value.path == "/"
