@@ -86,17 +86,16 @@ class ChatState(
     @rx.event
     async def open_conversation(self):
         """`/chat/<id>`: the latest messages of one of the person's conversations."""
-        user = await self.current_user()
-        if user is None:
-            return SessionState.require_user
-        user_id = user.id
         conversation_id = self._conversation_in_url()
+        user, loaded = await asyncio.to_thread(
+            load.opened_conversation, self._session_token(), conversation_id
+        )
+        if await self.remember_identity(user) is None:
+            return SessionState.require_user
         self.notice, self.notice_link, self.editing_id = "", "", ""
         self._give_back(self._take_queued())  # it was written for the other conversation
-        await self._leave_temporary(user_id, conversation_id)
-        try:
-            loaded = await asyncio.to_thread(load.load_conversation, user_id, conversation_id)
-        except NotFound:
+        await self._leave_temporary(user.id, conversation_id)
+        if loaded is None:
             self.conversation_id, self.title = "", ""
             self._show_only([])
             self.not_found = True

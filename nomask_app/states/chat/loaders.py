@@ -53,19 +53,48 @@ def load_conversation(
         NotFound: no such conversation of this person.
     """
     with session_scope() as session:
-        conversation = conversations.get_conversation(
-            session=session, user_id=user_id, conversation_id=conversation_id
-        )
-        rows, has_more = conversations.list_messages(
-            session=session, user_id=user_id, conversation_id=conversation_id, before_seq=before_seq
-        )
-        return LoadedConversation(
-            title=conversation.title,
-            views=_views(session, user_id, rows),
-            has_more=has_more,
-            model=conversation.model,
-            temporary=bool(conversation.temporary_session_id),
-        )
+        return _loaded(session, user_id, conversation_id, before_seq)
+
+
+def opened_conversation(
+    token: str | None, conversation_id: str
+) -> tuple[User | None, LoadedConversation | None]:
+    """Who asks (by session cookie) and the latest page of their conversation.
+
+    One transaction and one trip to a worker thread for a page open, like
+    `finished_view`.
+
+    Returns:
+        (None, None) for no valid session; else the user and the page, or None
+        when there is no such conversation of theirs.
+    """
+    with session_scope() as session:
+        resolved = resolve_session(session=session, token=token)
+        if resolved is None:
+            return None, None
+        user = resolved[0]
+        try:
+            return user, _loaded(session, user.id, conversation_id)
+        except NotFound:
+            return user, None
+
+
+def _loaded(
+    session, user_id: str, conversation_id: str, before_seq: int | None = None
+) -> LoadedConversation:
+    conversation = conversations.get_conversation(
+        session=session, user_id=user_id, conversation_id=conversation_id
+    )
+    rows, has_more = conversations.list_messages(
+        session=session, user_id=user_id, conversation_id=conversation_id, before_seq=before_seq
+    )
+    return LoadedConversation(
+        title=conversation.title,
+        views=_views(session, user_id, rows),
+        has_more=has_more,
+        model=conversation.model,
+        temporary=bool(conversation.temporary_session_id),
+    )
 
 
 # Why a send can be refused; the person is told, and nothing of the turn is stored.

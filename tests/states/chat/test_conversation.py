@@ -8,6 +8,7 @@ from sqlmodel import select
 
 from nomask_app.models import Message
 from nomask_app.services.accounts import sessions
+from nomask_app.services.chat import conversations
 from nomask_app.services.chat.generation import jobs
 from nomask_app.states.chat import loaders
 from nomask_app.states.chat.conversation import ChatState
@@ -45,9 +46,9 @@ async def test_a_first_message_changes_the_address_and_the_page_stays(
 
     # The router still says `/`; the next message goes on in the same conversation.
     loads = []
-    real_load = loaders.load_conversation
+    real_list = conversations.list_messages
     monkeypatch.setattr(
-        loaders, "load_conversation", lambda *a, **k: loads.append(a) or real_load(*a, **k)
+        conversations, "list_messages", lambda **k: loads.append(k) or real_list(**k)
     )
     await run(chat, ChatState.send, {"composer": "more words", "conversation": started})
     assert chat.conversation_id == started
