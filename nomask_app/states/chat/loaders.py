@@ -1,6 +1,9 @@
 """Blocking work behind the chat state, run in worker threads (database, catalogue)."""
 
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple, TypeVar
+
+from sqlmodel import Session
 
 from nomask_app.db import session_scope
 from nomask_app.integrations.llm import get_gateway
@@ -13,6 +16,8 @@ from nomask_app.services.common.errors import FieldErrors, NotFound
 from nomask_app.services.images import files
 from nomask_app.services.operations import ratelimit
 from nomask_app.states.chat.views import MessageView, message_view
+
+T = TypeVar("T")
 
 
 def model_labels() -> dict[str, str]:
@@ -61,22 +66,13 @@ def opened_conversation(
 ) -> tuple[User | None, LoadedConversation | None]:
     """Who asks (by session cookie) and the latest page of their conversation.
 
-    One transaction and one trip to a worker thread for a page open, like
-    `finished_view`.
+    One transaction and one trip to a worker thread for a page open.
 
     Returns:
         (None, None) for no valid session; else the user and the page, or None
         when there is no such conversation of theirs.
     """
-    with session_scope() as session:
-        resolved = resolve_session(session=session, token=token)
-        if resolved is None:
-            return None, None
-        user = resolved[0]
-        try:
-            return user, _loaded(session, user.id, conversation_id)
-        except NotFound:
-            return user, None
+    return _as_user(token, lambda session, user: _loaded(session, user.id, conversation_id))
 
 
 def _loaded(
@@ -147,16 +143,30 @@ def finished_view(token: str | None, message_id: str) -> tuple[User | None, Mess
         (None, None) for no valid session; else the user and the view, or None
         when the message is not theirs (or is gone).
     """
+
+    def view(session, user: User) -> MessageView:
+        row = conversations.get_message(session=session, user_id=user.id, message_id=message_id)
+        return _views(session, user.id, [row])[0]
+
+    return _as_user(token, view)
+
+
+def _as_user(token: str | None, read: Callable[[Session, User], T]) -> tuple[User | None, T | None]:
+    """Resolve the session and `read` what the user asked for, in one transaction.
+
+    Returns:
+        (None, None) for no valid session; (user, None) when `read` finds
+        nothing of theirs (NotFound); else (user, what `read` returned).
+    """
     with session_scope() as session:
         resolved = resolve_session(session=session, token=token)
         if resolved is None:
             return None, None
         user = resolved[0]
         try:
-            row = conversations.get_message(session=session, user_id=user.id, message_id=message_id)
+            return user, read(session, user)
         except NotFound:
             return user, None
-        return user, _views(session, user.id, [row])[0]
 
 
 def first_seq(user_id: str, message_id: str) -> int | None:
