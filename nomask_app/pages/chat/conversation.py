@@ -46,6 +46,30 @@ def _not_found() -> rx.Component:
     )
 
 
+# Older messages go into boxes of their own, STEP at a time, leaving at least
+# RECENT outside (assets/nomask.css).
+RECENT, STEP = 30, 50
+
+
+def _messages() -> rx.Component:
+    """The shown messages: the older ones in a box of their own, then the latest.
+
+    When the reply at the end grows, the browser reuses the box's layout whole
+    instead of placing every older message again (with 500 messages shown,
+    about a third of each layout pass). The box takes messages STEP at a time,
+    so they rarely move (a moved message is drawn again).
+    """
+    shown = shown_messages().guess_type()
+    cut = ((shown.length() - RECENT) // STEP) * STEP
+    return rx.fragment(
+        rx.cond(
+            cut > 0,
+            rx.box(rx.foreach(shown[:cut], message_item), class_name="nm-earlier"),
+        ),
+        rx.foreach(rx.cond(cut > 0, shown[cut:], shown), message_item),
+    )
+
+
 def _conversation() -> rx.Component:
     return rx.flex(
         conversation_header(),
@@ -60,7 +84,7 @@ def _conversation() -> rx.Component:
             ),
             rx.cond(
                 ChatState.has_messages,
-                rx.foreach(shown_messages(), message_item),
+                _messages(),
                 _empty(),
             ),
             rx.cond(

@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from nomask_app.db import build_engine
 from nomask_app.models import Conversation, Message, User
+from nomask_app.pages.chat.conversation import RECENT, STEP
 from tests.browser.chat_steps import messages, send, wait_for_reply_end
 from tests.browser.helpers import sign_up
 
@@ -24,7 +25,7 @@ def _paragraphs(seq: int) -> str:
     return "\n\n".join(f"Message {seq}, paragraph {n}: {paragraph}" for n in range(seq % 5 + 1))
 
 
-def _seed_conversation(app_server, email: str) -> str:
+def _seed_conversation(app_server, email: str, count: int = SEEDED) -> str:
     engine = build_engine(app_server.env["NOMASK_DATABASE_URL"])
     try:
         with Session(engine, expire_on_commit=False) as session:
@@ -40,7 +41,7 @@ def _seed_conversation(app_server, email: str) -> str:
                     role="user" if seq % 2 else "assistant",
                     content=_paragraphs(seq),
                 )
-                for seq in range(1, SEEDED + 1)
+                for seq in range(1, count + 1)
             )
             session.commit()
             return conversation.id
@@ -126,3 +127,28 @@ def test_sends_carry_only_their_own_messages_and_the_list_stays_whole(page, app_
     page.reload()
     expect(shown).to_have_count(50)
     expect(shown.nth(48)).to_contain_text("second new words")
+
+
+def test_older_messages_move_into_their_box_and_the_list_stays_in_order(page, app_server):
+    """Target 6: the oldest messages are laid out in a box of their own, STEP at a time."""
+    email = sign_up(page)
+    page.get_by_role("button", name="Essential only").click()
+    seeded = RECENT + STEP - 2  # one send short of the first step
+    page.goto(f"/chat/{_seed_conversation(app_server, email, seeded)}")
+    shown = messages(page)
+    expect(shown).to_have_count(50)
+    page.get_by_role("button", name="Load earlier messages").click()
+    expect(shown).to_have_count(seeded)
+    boxed = page.locator(".nm-earlier [data-testid='message']")
+    expect(boxed).to_have_count(0)
+
+    send(page, "[[tokens:5]] crossing words")
+    wait_for_reply_end(page)
+    expect(shown).to_have_count(seeded + 2)
+    expect(boxed).to_have_count(STEP)
+    texts = shown.evaluate_all("(nodes) => nodes.map((node) => node.textContent)")
+    for seq, text in enumerate(texts[:seeded], start=1):
+        assert f"Message {seq}, paragraph 0" in text
+    assert "crossing words" in texts[seeded]
+    _wait_at_bottom(page)
+    expect(page.get_by_role("button", name="Regenerate").last).to_be_in_viewport()
