@@ -46,9 +46,10 @@ def _not_found() -> rx.Component:
     )
 
 
-# Older messages go into boxes of their own, STEP at a time, leaving at least
-# RECENT outside (assets/nomask.css).
-RECENT, STEP = 30, 50
+# Older messages go into a box of their own, STEP at a time, leaving at least
+# RECENT outside it (assets/nomask.css).
+RECENT = 30
+STEP = 50
 
 
 def _messages() -> rx.Component:
