@@ -26,6 +26,14 @@ def _signed_in_tab(session):
     return root, substate(root, ChatState)
 
 
+async def _first_exchange(chat, words: str = "first words") -> str:
+    """A first message from `/` and its reply's job run to the end; the new conversation's id."""
+    await run(chat, ChatState.open_new)
+    await run(chat, ChatState.send, {"composer": words})
+    await asyncio.wait_for(jobs.get(chat.streaming_id).task, 30)
+    return chat.conversation_id
+
+
 async def test_a_first_message_changes_the_address_and_the_page_stays(
     session, use_models, monkeypatch
 ):
@@ -75,10 +83,7 @@ async def test_a_send_after_the_tab_lost_its_state_goes_on_in_the_conversation_s
     """Redis restarted without persistence: the page still names its conversation."""
     use_models()
     root, chat = _signed_in_tab(session)
-    await run(chat, ChatState.open_new)
-    await run(chat, ChatState.send, {"composer": "first words"})
-    started = chat.conversation_id
-    await asyncio.wait_for(jobs.get(chat.streaming_id).task, 30)
+    started = await _first_exchange(chat)
 
     fresh = substate(root_state(token=root.router.headers.cookie.split("=", 1)[1]), ChatState)
     # Reflex reloads a lost state for the router's `/`: the page must hear that the
@@ -137,9 +142,7 @@ async def test_edit_and_versions_while_a_reply_is_written_say_to_wait(session, u
     """Their buttons stay enabled during a reply (cheaper for a long page); the server refuses."""
     use_models()
     _, chat = _signed_in_tab(session)
-    await run(chat, ChatState.open_new)
-    await run(chat, ChatState.send, {"composer": "first words"})
-    await asyncio.wait_for(jobs.get(chat.streaming_id).task, 30)
+    await _first_exchange(chat)
     await run(chat, ChatState.reply_finished, "complete")
     await run(chat, ChatState.regenerate)
     question = chat._shown[0][0]
@@ -219,10 +222,7 @@ async def test_a_forged_conversation_field_stores_nothing(session, use_models):
     """The field comes from the page: another person's conversation, or nonsense, is refused."""
     use_models()
     _, other = _signed_in_tab(session)
-    await run(other, ChatState.open_new)
-    await run(other, ChatState.send, {"composer": "their words"})
-    theirs = other.conversation_id
-    await asyncio.wait_for(jobs.get(other.streaming_id).task, 30)
+    theirs = await _first_exchange(other, "their words")
 
     for forged in (theirs, "x" * 500, "../chat/\u202e"):
         _, chat = _signed_in_tab(session)
@@ -244,10 +244,7 @@ async def test_a_session_ended_returns_to_the_conversation_in_the_address(sessio
     session.commit()
     root = root_state(token=tokens[0], path="/")
     chat = substate(root, ChatState)
-    await run(chat, ChatState.open_new)
-    await run(chat, ChatState.send, {"composer": "first words"})
-    started = chat.conversation_id
-    await asyncio.wait_for(jobs.get(chat.streaming_id).task, 30)
+    started = await _first_exchange(chat)
     await run(chat, ChatState.reply_finished, "complete")
 
     # A second tab shows that conversation, then "New chat": it asked for `/`.
