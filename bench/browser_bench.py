@@ -43,10 +43,11 @@ def _seed(database_url: str, sizes: dict[str, int]) -> dict:
     from sqlmodel import Session
 
     from nomask_app.db import build_engine
-    from nomask_app.models import Conversation, Message
+    from nomask_app.models import Conversation
     from nomask_app.models.common import utcnow
     from nomask_app.services.accounts.accounts import sign_up
     from nomask_app.services.privacy.policy import current_policy
+    from tests.factories import message_chain
 
     engine = build_engine(database_url)
     with Session(engine, expire_on_commit=False) as session:
@@ -66,17 +67,11 @@ def _seed(database_url: str, sizes: dict[str, int]) -> dict:
             conversation = Conversation(user_id=user.id, title=title, model="bench")
             session.add(conversation)
             session.flush()
-            session.add_all(
-                Message(
-                    conversation_id=conversation.id,
-                    user_id=user.id,
-                    seq=seq,
-                    role="user" if seq % 2 else "assistant",
-                    content=f"message {seq}: " + "lorem ipsum dolor sit amet " * 6,
-                    model="bench",
-                )
+            contents = [
+                f"message {seq}: " + "lorem ipsum dolor sit amet " * 6
                 for seq in range(1, count + 1)
-            )
+            ]
+            session.add_all(message_chain(conversation.id, user.id, contents, model="bench"))
             seeded[title] = conversation.id
         session.commit()
     engine.dispose()

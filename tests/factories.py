@@ -4,7 +4,7 @@ import itertools
 
 from sqlmodel import Session
 
-from nomask_app.models import StoredFile, User
+from nomask_app.models import Message, StoredFile, User
 from nomask_app.models.common import utcnow
 from nomask_app.services.accounts.accounts import sign_up
 from nomask_app.services.chat import conversations
@@ -75,6 +75,31 @@ def post_message(
     )
     session.commit()
     return turn
+
+
+def message_chain(
+    conversation_id: str, user_id: str, contents: list[str], **fields
+) -> list[Message]:
+    """Messages that alternate user / assistant, each the parent of the next (not yet added).
+
+    For seeding long conversations in bulk. Linked as the chat service links
+    them, so the page shows no version switcher on them: a message whose
+    siblings share its parent reads as a version of it.
+    """
+    chain: list[Message] = []
+    for seq, content in enumerate(contents, start=1):
+        chain.append(
+            Message(
+                conversation_id=conversation_id,
+                user_id=user_id,
+                seq=seq,
+                parent_id=chain[-1].id if chain else None,
+                role="user" if seq % 2 else "assistant",
+                content=content,
+                **fields,
+            )
+        )
+    return chain
 
 
 def store_text_file(session: Session, user: User, data: bytes = b"notes") -> StoredFile:

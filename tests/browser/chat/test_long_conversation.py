@@ -10,10 +10,11 @@ from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
 
 from nomask_app.db import build_engine
-from nomask_app.models import Conversation, Message, User
+from nomask_app.models import Conversation, User
 from nomask_app.pages.chat.conversation import RECENT, STEP
 from tests.browser.chat_steps import messages, send, wait_for_reply_end
 from tests.browser.helpers import sign_up
+from tests.factories import message_chain
 
 SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 SEEDED = 60  # more than a page (50): "Load earlier messages" shows the rest
@@ -33,16 +34,8 @@ def _seed_conversation(app_server, email: str, count: int = SEEDED) -> str:
             conversation = Conversation(user_id=user_id, title="A long talk")
             session.add(conversation)
             session.flush()
-            session.add_all(
-                Message(
-                    conversation_id=conversation.id,
-                    user_id=user_id,
-                    seq=seq,
-                    role="user" if seq % 2 else "assistant",
-                    content=_paragraphs(seq),
-                )
-                for seq in range(1, count + 1)
-            )
+            contents = [_paragraphs(seq) for seq in range(1, count + 1)]
+            session.add_all(message_chain(conversation.id, user_id, contents))
             session.commit()
             return conversation.id
     finally:
@@ -68,6 +61,8 @@ def test_a_long_conversation_opens_at_its_end_and_follows_a_reply(
     shown = messages(page)
     expect(shown).to_have_count(50)
     expect(page.get_by_role("button", name="Load earlier messages")).to_be_visible()
+    # Seeded as the chat service links messages: none reads as a version of another.
+    expect(page.get_by_role("button", name="Previous version")).to_have_count(0)
 
     # It opens at the latest message.
     expect(shown.last).to_be_in_viewport()
