@@ -4,6 +4,12 @@ import os
 
 import reflex as rx
 
+# Reflex imports its model module, and with it alembic, mako and pygments
+# (~90 ms), the first time an event carries a dict, as the chat's `send` does:
+# each worker's first message waited for it. Imported with the app, in the
+# supervisor, so the workers share it (`share_preloaded_memory`).
+import reflex.model
+
 from nomask_app.api import create_api
 from nomask_app.components.chat.drawer import drawer_script
 from nomask_app.components.privacy.cookie_banner import (

@@ -39,6 +39,24 @@ def test_a_forked_worker_finds_the_preloaded_objects_frozen():
     assert before == 0 and in_worker > 1_000
 
 
+def test_an_event_carrying_a_dict_imports_nothing_more_once_the_app_is_loaded():
+    """A worker's first message does not wait for imports (Reflex's model module: ~90 ms)."""
+    child = textwrap.dedent(
+        """
+        import sys
+        import nomask_app.nomask_app
+        from reflex_base.event.processor.base_state_processor import _transform_event_arg
+        before = set(sys.modules)
+        _transform_event_arg({"composer": "Hello"}, dict)  # as the chat's `send` receives
+        print(sorted(set(sys.modules) - before))
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", child], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert result.stdout.strip() == "[]"
+
+
 async def test_a_started_worker_freezes_what_the_litellm_import_left(
     engine, use_models, monkeypatch
 ):
