@@ -45,6 +45,7 @@ def test_an_event_carrying_a_dict_imports_nothing_more_once_the_app_is_loaded():
         """
         import sys
         import nomask_app.nomask_app
+        # Reflex's own step for an event's arguments (private to the pinned 0.10.1).
         from reflex_base.event.processor.base_state_processor import _transform_event_arg
         before = set(sys.modules)
         _transform_event_arg({"composer": "Hello"}, dict)  # as the chat's `send` receives
@@ -54,7 +55,7 @@ def test_an_event_carrying_a_dict_imports_nothing_more_once_the_app_is_loaded():
     result = subprocess.run(
         [sys.executable, "-c", child], capture_output=True, text=True, check=True, timeout=120
     )
-    assert result.stdout.strip() == "[]"
+    assert result.stdout.strip().splitlines()[-1] == "[]"  # the last line: logs may come first
 
 
 async def test_a_started_worker_freezes_what_the_litellm_import_left(
