@@ -300,6 +300,11 @@ def run_first_token(sends: int) -> list[tuple[str, str, str]]:
             "(for reference)",
             f"{_summary(to_provider)} / {_summary(from_provider)}",
         ),
+        (
+            "  send -> provider has the request: the worker's first send / the later ones, ms",
+            "(for reference)",
+            f"{to_provider[0]:.0f} / {_summary(to_provider[1:])}",
+        ),
     ]
 
 

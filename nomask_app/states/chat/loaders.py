@@ -5,11 +5,12 @@ from typing import NamedTuple, TypeVar
 
 from sqlmodel import Session
 
-from nomask_app.db import session_scope
+from nomask_app.db import get_engine, session_scope
 from nomask_app.integrations.llm import get_gateway
 from nomask_app.integrations.llm_images import get_image_gateway
 from nomask_app.models import Message, User
-from nomask_app.services.accounts.sessions import resolve_session
+from nomask_app.models.common import new_id, utcnow
+from nomask_app.services.accounts.sessions import create_session, resolve_session
 from nomask_app.services.billing.quotas import QuotaExceeded
 from nomask_app.services.chat import branches, conversations, replies
 from nomask_app.services.common.errors import FieldErrors, NotFound
@@ -119,19 +120,59 @@ def begin_turn(
         the session's own upkeep, such as its last-seen time, is kept).
     """
     with session_scope() as session:
-        resolved = resolve_session(session=session, token=token)
-        if resolved is None:
-            return None, None
-        user = resolved[0]
-        if kwargs.pop("temporary", False):  # a new temporary chat lives in this session
-            kwargs["temporary_session_id"] = resolved[1].id
+        return _turn(session, token, ip, action, kwargs)
+
+
+def _turn(session: Session, token: str | None, ip: str, action, kwargs: dict):
+    resolved = resolve_session(session=session, token=token)
+    if resolved is None:
+        return None, None
+    user = resolved[0]
+    if kwargs.pop("temporary", False):  # a new temporary chat lives in this session
+        kwargs["temporary_session_id"] = resolved[1].id
+    try:
+        ratelimit.hit(ratelimit.CHAT_SEND, user=user.id, ip=ip)
+        with session.begin_nested():
+            prepared = action(session=session, user_id=user.id, **kwargs)
+        return user, prepared
+    except REFUSALS as refusal:
+        return user, refusal
+
+
+def rehearse_turns() -> None:
+    """Store a new chat's first message and a follow-up once, then roll all of it back.
+
+    Run when a worker starts. SQLAlchemy compiles each statement the first
+    time a process runs it: a worker's first message took ~18 ms longer to
+    store than later ones, and its reply's first word waited for that. Nothing
+    of the rehearsal stays: its account, session and conversation are rolled
+    back, and its rate-limit counters belong to an id nobody has (they expire
+    with their windows).
+    """
+    with Session(get_engine(), expire_on_commit=False) as session:
         try:
-            ratelimit.hit(ratelimit.CHAT_SEND, user=user.id, ip=ip)
-            with session.begin_nested():
-                prepared = action(session=session, user_id=user.id, **kwargs)
-            return user, prepared
-        except REFUSALS as refusal:
-            return user, refusal
+            user = User(
+                email=f"rehearsal-{new_id()}@example.invalid",
+                name="Rehearsal",
+                password_hash="!",  # noqa: S106 (no bcrypt hash: no password matches it)
+                age_confirmed_at=utcnow(),
+                activated_at=utcnow(),
+            )
+            session.add(user)
+            session.flush()
+            _row, token = create_session(session=session, user_id=user.id)
+            session.flush()
+            sent: dict = {"conversation_id": None}
+            for _ in range(2):  # a new chat's first message, then one that follows it
+                _user, prepared = _turn(
+                    session, token, "", replies.start_turn, {**sent, "text": "Hi", "model_id": ""}
+                )
+                if not isinstance(prepared, replies.PreparedReply):
+                    break
+                sent["conversation_id"] = prepared.turn.conversation.id
+                session.expunge_all()  # a follow-up comes in a new session: it loads the chat
+        finally:
+            session.rollback()
 
 
 def finished_view(token: str | None, message_id: str) -> tuple[User | None, MessageView | None]:

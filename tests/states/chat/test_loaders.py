@@ -2,8 +2,9 @@
 
 from datetime import timedelta
 
-from sqlalchemy import event
-from sqlmodel import select
+from sqlalchemy import event, func
+from sqlalchemy.engine.interfaces import CacheStats
+from sqlmodel import SQLModel, select
 
 from nomask_app.db import get_engine
 from nomask_app.models import Conversation, Message, UserSession
@@ -31,7 +32,7 @@ def _send(token, **kwargs):
         "203.0.113.7",
         replies.start_turn,
         model_id="",
-        conversation_id=None,
+        conversation_id=kwargs.pop("conversation_id", None),
         text=kwargs.pop("text", "Plan a trip to Lisbon"),
         **kwargs,
     )
@@ -104,3 +105,57 @@ def test_a_rate_limited_send_stores_nothing(session, use_models, monkeypatch):
     assert isinstance(second, ratelimit.RateLimited)
     assert "Try again in" in second.message
     assert _stored(session, person.id) == (1, 2)
+
+
+def _row_counts(session) -> dict[str, int]:
+    session.expire_all()
+    return {
+        table.name: session.exec(select(func.count()).select_from(table)).one()
+        for table in SQLModel.metadata.sorted_tables
+    }
+
+
+def _compiled_during_sends(token) -> list[str]:
+    """The statements the app's engine had to compile for a new chat's send and a follow-up."""
+    compiled = []
+
+    def note(_connection, _cursor, statement, _parameters, context, _executemany):
+        if context.cache_hit == CacheStats.CACHE_MISS:
+            compiled.append(statement)
+
+    engine = get_engine()
+    event.listen(engine, "after_cursor_execute", note)
+    try:
+        _, first = _send(token)
+        _, second = _send(token, conversation_id=first.turn.conversation.id)
+    finally:
+        event.remove(engine, "after_cursor_execute", note)
+    assert isinstance(second, replies.PreparedReply)
+    return compiled
+
+
+def test_a_worker_s_first_send_compiles_its_statements(session, use_models):
+    """Why workers rehearse: the first send of a process compiles what it runs."""
+    use_models()
+    _, _, token = _signed_in(session)
+
+    assert _compiled_during_sends(token)
+
+
+def test_after_the_rehearsal_a_first_send_compiles_nothing(session, use_models):
+    use_models()
+    _, _, token = _signed_in(session)
+
+    loaders.rehearse_turns()
+
+    assert _compiled_during_sends(token) == []
+
+
+def test_the_rehearsal_leaves_nothing_behind(session, use_models):
+    use_models()
+    _signed_in(session)
+    before = _row_counts(session)
+
+    loaders.rehearse_turns()
+
+    assert _row_counts(session) == before
