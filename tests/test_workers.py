@@ -15,28 +15,30 @@ def test_importing_the_app_turns_on_respawning_failed_workers():
     assert parameters["respawn_failed_workers"].default is True
 
 
-def test_a_forked_worker_finds_the_preloaded_objects_frozen():
-    """The collector of a forked worker leaves what the supervisor loaded alone (shared pages)."""
+def test_a_forked_worker_finds_litellm_loaded_and_the_preloaded_objects_frozen():
+    """Workers share the supervisor's litellm; their collectors leave it alone (shared pages)."""
     child = textwrap.dedent(
         """
-        import gc, os
+        import gc, os, sys
         from nomask_app.workers import share_preloaded_memory
-        before = gc.get_freeze_count()
+        before = (gc.get_freeze_count(), "litellm" in sys.modules)
         share_preloaded_memory()
         read, write = os.pipe()
         pid = os.fork()
         if pid == 0:
-            os.write(write, str(gc.get_freeze_count()).encode())
+            os.write(write, f"{gc.get_freeze_count()} {'litellm' in sys.modules}".encode())
             os._exit(0)
         os.waitpid(pid, 0)
-        print(before, os.read(read, 100).decode())
+        print(*before, os.read(read, 100).decode())
         """
     )
     result = subprocess.run(
         [sys.executable, "-c", child], capture_output=True, text=True, check=True, timeout=120
     )
-    before, in_worker = map(int, result.stdout.split())
-    assert before == 0 and in_worker > 1_000
+    frozen, loaded, frozen_in_worker, loaded_in_worker = result.stdout.splitlines()[-1].split()
+    assert (int(frozen), loaded) == (0, "False")
+    assert loaded_in_worker == "True"
+    assert int(frozen_in_worker) > 100_000  # litellm's objects among them
 
 
 def test_an_event_carrying_a_dict_imports_nothing_more_once_the_app_is_loaded():
