@@ -41,7 +41,7 @@ def share_preloaded_memory() -> None:
     """Load litellm once in the supervisor, and keep what it loaded out of the collector's walks.
 
     A forked worker shares the supervisor's memory until it writes to a page.
-    litellm is most of a worker's memory (~120 MiB of modules); imported just
+    litellm is most of a worker's memory (~140 MiB of modules); imported just
     before the first fork, every worker shares one copy instead of importing
     its own when it starts (with 4 workers, 1,178 -> 816 MiB PSS at rest,
     bench/RESULTS.md). The collector writes to every object it visits, so
