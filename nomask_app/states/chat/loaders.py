@@ -154,7 +154,7 @@ def rehearse_turns() -> None:
             user = User(
                 email=f"rehearsal-{new_id()}@example.invalid",
                 name="Rehearsal",
-                password_hash="!",  # noqa: S106 (no bcrypt hash: no password matches it)
+                password_hash="!",  # not a bcrypt hash: nothing matches  # noqa: S106  # nosec B106
                 age_confirmed_at=utcnow(),
                 activated_at=utcnow(),
             )
