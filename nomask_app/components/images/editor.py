@@ -1,11 +1,11 @@
-"""The image editor: preview, geometry, sliders, filters, AI edit, and what to do with it."""
+"""The image editor: preview, geometry, sliders, filters, AI edit (ai_edit.py), share, delete."""
 
 import reflex as rx
 
 from nomask_app.components.common.forms import field_error, native_select
+from nomask_app.components.images.ai_edit import ai_edit_panel
 from nomask_app.components.images.studio import problem
 from nomask_app.components.images.workbench import adjust_slider, image_workbench
-from nomask_app.states.images.ai_edit import AIEditState
 from nomask_app.states.images.editor import EditorState
 from nomask_app.states.images.studio import NEW_CONVERSATION, StudioState
 
@@ -157,99 +157,6 @@ def _crop_and_resize() -> rx.Component:
         no_validate=True,
     )
     return rx.flex(crop, resize, direction="column", spacing="3")
-
-
-def _ai_edit() -> rx.Component:
-    editing_models = rx.foreach(
-        StudioState.models,
-        lambda m: rx.cond(m.supports_edit, rx.el.option(m.label, value=m.id), rx.fragment()),
-    )
-    return rx.el.section(
-        rx.heading("Edit with AI", as_="h3", size="3", id="ai-edit-heading"),
-        rx.text(
-            "Paint over the part to change (or paint nothing to change the whole picture), "
-            "then describe the change.",
-            size="2",
-            color_scheme="gray",
-        ),
-        rx.hstack(
-            rx.button(
-                rx.cond(EditorState.mode == "mask", "Stop painting", "Paint mask"),
-                type="button",
-                variant="soft",
-                size="2",
-                on_click=EditorState.set_mode(rx.cond(EditorState.mode == "mask", "view", "mask")),
-            ),
-            rx.button(
-                "Clear mask",
-                type="button",
-                variant="soft",
-                size="2",
-                disabled=~EditorState.has_mask,
-                on_click=EditorState.clear_mask,
-            ),
-            rx.el.label("Brush size", html_for="brush-size", class_name="nm-label"),
-            rx.el.input(
-                id="brush-size",
-                type="range",
-                min=4,
-                max=200,
-                default_value=EditorState.brush,
-                on_change=EditorState.set_brush.debounce(150),
-                class_name="nm-slider nm-slider-small",
-            ),
-            rx.cond(
-                EditorState.has_mask,
-                rx.badge("Mask painted", color_scheme="pink", high_contrast=True),
-            ),
-            align="center",
-            wrap="wrap",
-            spacing="2",
-        ),
-        rx.form(
-            rx.flex(
-                rx.el.label("Describe the change", html_for="edit-prompt", class_name="nm-label"),
-                rx.el.textarea(
-                    id="edit-prompt",
-                    name="edit_prompt",
-                    rows=2,
-                    class_name="nm-textarea",
-                    custom_attrs={"aria-describedby": "edit-prompt-error"},
-                ),
-                field_error("edit-prompt", AIEditState.prompt_error),
-                native_select(
-                    "Editing model",
-                    "edit-model",
-                    name="edit_model",
-                    value=AIEditState.model_id,
-                    on_change=AIEditState.set_model,
-                    options=editing_models,
-                ),
-                problem(AIEditState.error, AIEditState.error_link),
-                rx.hstack(
-                    rx.button(
-                        rx.icon("wand-sparkles", size=16, aria_hidden="true"),
-                        "Edit with AI",
-                        type="submit",
-                        loading=AIEditState.running,
-                    ),
-                    rx.cond(
-                        AIEditState.running,
-                        rx.text("Editing…", size="2", role="status"),
-                    ),
-                    align="center",
-                    spacing="3",
-                ),
-                direction="column",
-                spacing="2",
-            ),
-            on_submit=AIEditState.run,
-            reset_on_submit=False,
-            no_validate=True,
-        ),
-        aria_labelledby="ai-edit-heading",
-        class_name="nm-stack",
-    )
 
 
 def _share_dialog() -> rx.Component:
@@ -427,7 +334,7 @@ def editor() -> rx.Component:
             columns=rx.breakpoints(initial="1", md="2"),
             spacing="5",
         ),
-        _ai_edit(),
+        ai_edit_panel(),
         aria_labelledby="editor-heading",
         class_name="nm-panel nm-stack",
     )
