@@ -48,8 +48,8 @@ def share_preloaded_memory() -> None:
     each worker would soon hold a private copy of everything anyway:
     `gc.freeze()` just before each fork leaves those objects alone (they live
     as long as the process). Garbage is collected first, so none of it is
-    frozen. Only a process that forks workers pays for the import here; the
-    app's start-up work in each worker finds litellm loaded.
+    frozen. Only a process that forks (Granian's supervisor) pays for the
+    import here; the app's start-up work in each worker finds litellm loaded.
     """
     os.register_at_fork(before=_before_fork)
 

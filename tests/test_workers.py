@@ -71,3 +71,22 @@ async def test_a_started_worker_freezes_what_the_litellm_import_left(
     monkeypatch.setattr(startup.gc, "freeze", lambda: frozen.append(True))
     await startup.on_start()
     assert frozen == [True]
+
+
+async def test_a_worker_whose_rehearsed_send_fails_still_starts(
+    engine, use_models, monkeypatch, caplog
+):
+    """The rehearsal only saves the first message some time: its failure is logged, not fatal."""
+    from nomask_app import startup
+
+    use_models()
+
+    def fail():
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(startup.loaders, "rehearse_turns", fail)
+    frozen = []
+    monkeypatch.setattr(startup.gc, "freeze", lambda: frozen.append(True))
+    await startup.on_start()
+    assert frozen == [True]  # the rest of the start-up work ran
+    assert "the rehearsed send failed" in caplog.text

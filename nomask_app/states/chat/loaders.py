@@ -124,6 +124,7 @@ def begin_turn(
 
 
 def _turn(session: Session, token: str | None, ip: str, action, kwargs: dict):
+    """`begin_turn`'s work in an open transaction (the rehearsal runs it too)."""
     resolved = resolve_session(session=session, token=token)
     if resolved is None:
         return None, None
