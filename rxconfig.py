@@ -1,5 +1,6 @@
 """Reflex configuration, derived from the app's own settings (nomask_app.config)."""
 
+import os
 from urllib.parse import urlsplit
 
 import reflex as rx
@@ -7,6 +8,15 @@ import reflex as rx
 from nomask_app.config import get_settings
 
 settings = get_settings()
+
+# `reflex run` (`make dev`) restarts the backend when a file in the project
+# changes. The app's own data changes while it runs (the SQLite database's
+# journal, the email outbox, stored files): each start wrote to it, which
+# restarted the backend again, in a loop that never let it start. The data
+# directory is left out (Reflex compares paths that exist: it is made first).
+_data_dir = settings.resolve_path(settings.data_dir)
+_data_dir.mkdir(parents=True, exist_ok=True)
+os.environ.setdefault("REFLEX_HOT_RELOAD_EXCLUDE_PATHS", str(_data_dir))
 
 
 def _port(url: str) -> int:
