@@ -157,12 +157,14 @@ def pytest_runtest_makereport(item, call):
     """A failed browser test's report ends with what the app logged, requests left out.
 
     A failure on CI is often the page's view of a server error; its traceback
-    is only in the app's log, which is gone with the CI machine.
+    is only in the app's log, which is gone with the CI machine. 400 lines:
+    a restart of a service logs a traceback of ~40 lines per failed event,
+    and 80 lines held only the last one.
     """
     report = yield
     server = getattr(item, "funcargs", {}).get("app_server")
     if report.failed and server is not None:
-        report.sections.append(("app log, requests left out", server.log_tail(80, requests=False)))
+        report.sections.append(("app log, requests left out", server.log_tail(400, requests=False)))
     return report
 
 
